@@ -1,0 +1,180 @@
+import sparticuz from '@sparticuz/chromium';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { RenderError } from '../../core/errors.js';
+import type { Step } from '../../core/model.js';
+import type { NetworkPolicy } from '../../core/net-policy.js';
+import type { FetchedResponse, PageRenderer, RenderedPage } from '../../core/ports.js';
+import { GuardProxy } from '../net/guard-proxy.js';
+import type { Resolver } from '../net/resolve.js';
+
+export interface RendererOptions {
+  policy: NetworkPolicy;
+  resolver?: Resolver;
+  userAgent: string;
+  navigateTimeoutMs?: number;
+  settleTimeoutMs?: number;
+  pdfTimeoutMs?: number;
+  screenshotTimeoutMs?: number;
+  maxScreenshotHeight?: number;
+  viewport?: { width: number; height: number };
+}
+
+/** Flags in @sparticuz/chromium's defaults that weaken the browser's security model. */
+export const UNSAFE_FLAGS = [
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--disable-site-isolation-trials',
+  '--disable-features',
+];
+
+export function hardenedArgs(defaults: string[], proxyUrl: string): string[] {
+  const kept = defaults.filter(
+    (arg) => !UNSAFE_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`)),
+  );
+  return [
+    ...kept,
+    `--proxy-server=${proxyUrl}`,
+    // Without this Chromium sends loopback traffic around the proxy.
+    '--proxy-bypass-list=<-loopback>',
+    // Nothing may resolve or connect except through the proxy.
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ];
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RenderError(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Headless Chromium from @sparticuz/chromium driven by playwright-core. One browser per process, a fresh
+ * context per capture, every connection through the GuardProxy, per-step time budgets.
+ */
+export class ChromiumRenderer implements PageRenderer {
+  private browser?: Promise<Browser>;
+  private proxy?: GuardProxy;
+  private readonly options: Required<Omit<RendererOptions, 'resolver'>> & Pick<RendererOptions, 'resolver'>;
+
+  constructor(options: RendererOptions) {
+    this.options = {
+      navigateTimeoutMs: 30_000,
+      settleTimeoutMs: 3_000,
+      pdfTimeoutMs: 20_000,
+      screenshotTimeoutMs: 20_000,
+      maxScreenshotHeight: 16_000,
+      viewport: { width: 1280, height: 900 },
+      ...options,
+    };
+  }
+
+  /** Connections the guard refused, for tests and diagnostics. */
+  get denied() {
+    return this.proxy?.denied ?? [];
+  }
+
+  private launch(): Promise<Browser> {
+    this.browser ??= (async () => {
+      this.proxy = new GuardProxy(this.options.policy, this.options.resolver);
+      const proxyUrl = await this.proxy.start();
+      const executablePath = await sparticuz.executablePath();
+      return chromium.launch({
+        executablePath,
+        headless: true,
+        args: hardenedArgs(sparticuz.args, proxyUrl),
+      });
+    })();
+    return this.browser;
+  }
+
+  async render(url: string, document?: FetchedResponse): Promise<RenderedPage> {
+    const browser = await this.launch();
+    const context = await browser.newContext({
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+      userAgent: this.options.userAgent,
+      viewport: this.options.viewport,
+    });
+    const steps: Step[] = [];
+    const result: RenderedPage = { finalUrl: url, steps };
+    try {
+      const page = await context.newPage();
+      page.on('popup', (popup) => void popup.close().catch(() => undefined));
+      page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+      if (document) {
+        // Render the bytes that were fetched and archived, not a second response from the origin.
+        await page.route(
+          url,
+          (route) =>
+            route.fulfill({
+              status: document.http.status,
+              contentType: document.http.contentType || 'text/html',
+              body: Buffer.from(document.body),
+            }),
+          { times: 1 },
+        );
+      }
+      await this.step(steps, 'navigate', this.options.navigateTimeoutMs, async () => {
+        await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
+      });
+      await this.settle(page);
+      result.finalUrl = page.url();
+      result.html = await this.step(steps, 'html', 5_000, () => page.content());
+      result.pdf = await this.step(steps, 'pdf', this.options.pdfTimeoutMs, () =>
+        page.pdf({ format: 'A4', printBackground: true }),
+      );
+      result.screenshot = await this.step(steps, 'screenshot', this.options.screenshotTimeoutMs, () =>
+        this.screenshot(page),
+      );
+      return result;
+    } finally {
+      await context.close().catch(() => undefined);
+    }
+  }
+
+  /** Waits for the network to go quiet, briefly; busy pages (ads, polling) are normal, not a failure. */
+  private async settle(page: Page): Promise<void> {
+    await page
+      .waitForLoadState('networkidle', { timeout: this.options.settleTimeoutMs })
+      .catch(() => undefined);
+  }
+
+  private async screenshot(page: Page): Promise<Uint8Array> {
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const { width } = this.options.viewport;
+    const capped = Math.min(Math.max(height, 1), this.options.maxScreenshotHeight);
+    return page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width, height: capped }, type: 'png' });
+  }
+
+  private async step<T>(
+    steps: Step[],
+    name: string,
+    budgetMs: number,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    const start = performance.now();
+    try {
+      const value = await withTimeout(work(), budgetMs, name);
+      steps.push({ name, status: 'ok', ms: Math.round(performance.now() - start) });
+      return value;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      steps.push({ name, status: 'failed', ms: Math.round(performance.now() - start), detail });
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    if (browser) await (await browser.catch(() => undefined))?.close().catch(() => undefined);
+    await this.proxy?.close();
+  }
+}

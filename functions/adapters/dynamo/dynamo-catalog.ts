@@ -1,0 +1,247 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ResourceNotFoundException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { z } from 'zod';
+import { ConflictError } from '../../core/errors.js';
+import {
+  type CaptureRecord,
+  CaptureRecordSchema,
+  type VersionRecord,
+  VersionRecordSchema,
+  type Watch,
+  WatchSchema,
+} from '../../core/model.js';
+import type { CaptureLog, VersionLog, WatchStore } from '../../core/ports.js';
+import { TABLE_SCHEMA as T } from './table-schema.js';
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'duePk', 'dueSk', 'kind'];
+const watchKey = (id: string) => ({ pk: `WATCH#${id}`, sk: 'WATCH' });
+const versionSk = (n: number) => `VERSION#${String(n).padStart(8, '0')}`;
+const dueSk = (nextDueAt: string, id: string) => `${nextDueAt}#${id}`;
+
+function toRecord<S extends z.ZodType>(schema: S, item: Record<string, AttributeValue>): z.infer<S> {
+  const plain = unmarshall(item);
+  for (const key of KEY_ATTRIBUTES) delete plain[key];
+  return schema.parse(plain);
+}
+
+/** Watches, captures and versions in one DynamoDB table, with single-item conditional writes only. */
+export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates the table when missing (local mode; in AWS the CDK stack owns it). */
+  async ensureTable(): Promise<void> {
+    try {
+      await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+    const index = (ix: { name: string; partitionKey: string; sortKey: string }) => ({
+      IndexName: ix.name,
+      KeySchema: [
+        { AttributeName: ix.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: ix.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    });
+    await this.client.send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'sk', 'duePk', 'dueSk', 'kind', 'url'].map(attr),
+        KeySchema: [
+          { AttributeName: T.partitionKey, KeyType: 'HASH' },
+          { AttributeName: T.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [index(T.dueIndex), index(T.watchIndex)],
+      }),
+    );
+  }
+
+  private async queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && (input.Limit === undefined || items.length < input.Limit));
+    return items;
+  }
+
+  async upsertWatch(watch: Watch): Promise<{ created: boolean }> {
+    const item = {
+      ...watchKey(watch.id),
+      kind: 'WATCH',
+      duePk: 'DUE',
+      dueSk: dueSk(watch.nextDueAt, watch.id),
+      ...WatchSchema.parse(watch),
+    };
+    const result = await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(item, { removeUndefinedValues: true }),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return { created: result.Attributes === undefined };
+  }
+
+  async getWatch(id: string): Promise<Watch | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(watchKey(id)), ConsistentRead: true }),
+    );
+    return result.Item ? toRecord(WatchSchema, result.Item) : undefined;
+  }
+
+  async listWatches(): Promise<Watch[]> {
+    const items = await this.queryAll({
+      IndexName: T.watchIndex.name,
+      KeyConditionExpression: '#kind = :kind',
+      ExpressionAttributeNames: { '#kind': T.watchIndex.partitionKey },
+      ExpressionAttributeValues: marshall({ ':kind': 'WATCH' }),
+    });
+    return items.map((item) => toRecord(WatchSchema, item));
+  }
+
+  async dueWatches(now: Date, limit: number): Promise<Watch[]> {
+    const items = await this.queryAll({
+      IndexName: T.dueIndex.name,
+      KeyConditionExpression: '#pk = :pk AND #sk <= :now',
+      ExpressionAttributeNames: { '#pk': T.dueIndex.partitionKey, '#sk': T.dueIndex.sortKey },
+      // '#' sorts after every ISO timestamp character, so `now#` includes watches due exactly now.
+      ExpressionAttributeValues: marshall({ ':pk': 'DUE', ':now': `${now.toISOString()}#~` }),
+      Limit: limit,
+    });
+    return items.slice(0, limit).map((item) => toRecord(WatchSchema, item));
+  }
+
+  async markCaptured(
+    id: string,
+    update: { capturedAt: string; nextDueAt: string; status: Watch['lastStatus']; latestVersion: number },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(watchKey(id)),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression:
+            'SET lastCapturedAt = :at, nextDueAt = :due, dueSk = :dueSk, lastStatus = :status, latestVersion = :v',
+          ExpressionAttributeValues: marshall({
+            ':at': update.capturedAt,
+            ':due': update.nextDueAt,
+            ':dueSk': dueSk(update.nextDueAt, id),
+            ':status': update.status,
+            ':v': update.latestVersion,
+          }),
+        }),
+      );
+    } catch (error) {
+      // The watch was removed while it was being captured: its history stays, nothing to schedule.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async removeWatch(id: string): Promise<boolean> {
+    const result = await this.client.send(
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: marshall(watchKey(id)),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return result.Attributes !== undefined;
+  }
+
+  async putCapture(record: CaptureRecord): Promise<void> {
+    const item = {
+      pk: `WATCH#${record.watchId}`,
+      sk: `CAPTURE#${record.captureId}`,
+      ...CaptureRecordSchema.parse(record),
+    };
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(item, { removeUndefinedValues: true }),
+      }),
+    );
+  }
+
+  async listCaptures(watchId: string): Promise<CaptureRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'CAPTURE#' }),
+    });
+    return items.map((item) => toRecord(CaptureRecordSchema, item));
+  }
+
+  async putVersion(record: VersionRecord): Promise<void> {
+    const item = {
+      pk: `WATCH#${record.watchId}`,
+      sk: versionSk(record.number),
+      ...VersionRecordSchema.parse(record),
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`version ${record.number} of ${record.watchId} already exists`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async listVersions(watchId: string): Promise<VersionRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'VERSION#' }),
+      ConsistentRead: true,
+    });
+    return items.map((item) => toRecord(VersionRecordSchema, item));
+  }
+
+  async latestVersion(watchId: string): Promise<VersionRecord | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'VERSION#' }),
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Items?.[0];
+    return item ? toRecord(VersionRecordSchema, item) : undefined;
+  }
+}

@@ -1,0 +1,11 @@
+import type { Logger } from '../core/ports.js';
+
+/** Structured JSON log lines, one per event, to a writable stream (stderr by default). */
+export function jsonLogger(
+  context: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...context, ...fields })}\n`);
+  return { info: log('info'), warn: log('warn'), error: log('error') };
+}

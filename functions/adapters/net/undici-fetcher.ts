@@ -1,0 +1,182 @@
+import type { LookupFunction } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { FetchError } from '../../core/errors.js';
+import type { NetworkPolicy } from '../../core/net-policy.js';
+import type { FetchedResponse, HttpFetcher } from '../../core/ports.js';
+import { normalizeUrl } from '../../core/url.js';
+import { forbiddenCause, isIpLiteral, type Resolver, resolveChecked, systemResolver } from './resolve.js';
+
+export interface FetcherOptions {
+  policy: NetworkPolicy;
+  resolver?: Resolver;
+  userAgent: string;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  maxRedirects?: number;
+  /** Bytes on the wire. */
+  maxBodyBytes?: number;
+  /** Bytes after content decoding. */
+  maxDecodedBytes?: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const DECODERS: Record<string, (input: Buffer, max: number) => Buffer> = {
+  gzip: (input, max) => gunzipSync(input, { maxOutputLength: max }),
+  'x-gzip': (input, max) => gunzipSync(input, { maxOutputLength: max }),
+  deflate: (input, max) => inflateSync(input, { maxOutputLength: max }),
+  br: (input, max) => brotliDecompressSync(input, { maxOutputLength: max }),
+};
+const MAX_ENCODING_LAYERS = 2;
+
+/** HTTP GET through undici; the connection goes to the address the network guard checked, on every hop. */
+export class UndiciFetcher implements HttpFetcher {
+  private readonly agent: Agent;
+  private readonly options: Required<Omit<FetcherOptions, 'resolver'>> & { resolver: Resolver };
+
+  constructor(options: FetcherOptions) {
+    this.options = {
+      resolver: systemResolver,
+      connectTimeoutMs: 10_000,
+      headersTimeoutMs: 20_000,
+      bodyTimeoutMs: 30_000,
+      maxRedirects: 10,
+      maxBodyBytes: 25 * 1024 * 1024,
+      maxDecodedBytes: 50 * 1024 * 1024,
+      ...options,
+    };
+    const { policy, resolver } = this.options;
+    const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
+      resolveChecked(hostname, policy, resolver).then(
+        (address) => {
+          const family = address.includes(':') ? 6 : 4;
+          if (lookupOptions.all)
+            (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [
+              { address, family },
+            ]);
+          else callback(null, address, family);
+        },
+        (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
+      );
+    };
+    this.agent = new Agent({
+      connect: { lookup: guardedLookup, timeout: this.options.connectTimeoutMs },
+      headersTimeout: this.options.headersTimeoutMs,
+      bodyTimeout: this.options.bodyTimeoutMs,
+      connections: 2,
+    });
+  }
+
+  async fetch(url: string): Promise<FetchedResponse> {
+    let current = normalizeUrl(url);
+    for (let hop = 0; hop <= this.options.maxRedirects; hop++) {
+      const target = new URL(current);
+      // IP literals never reach the lookup hook, so they are checked here; names are checked at connect.
+      if (isIpLiteral(target.hostname))
+        await resolveChecked(target.hostname, this.options.policy, this.options.resolver);
+      const response = await this.request(current);
+      if (REDIRECTS.has(response.statusCode)) {
+        await response.body.dump();
+        const location = response.headers.location;
+        if (typeof location !== 'string')
+          throw new FetchError(`redirect without Location from ${current}`, 'redirect');
+        current = normalizeUrl(new URL(location, current).toString());
+        continue;
+      }
+      const raw = await this.readCapped(response.body, current);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const body = this.decode(raw, headers['content-encoding'] ?? '', current);
+      return {
+        http: {
+          status: response.statusCode,
+          finalUrl: current,
+          contentType: headers['content-type'] ?? '',
+          headers,
+        },
+        body,
+      };
+    }
+    throw new FetchError(`more than ${this.options.maxRedirects} redirects from ${url}`, 'redirect_limit');
+  }
+
+  private async request(url: string) {
+    try {
+      return await request(url, {
+        dispatcher: this.agent,
+        method: 'GET',
+        headers: {
+          'user-agent': this.options.userAgent,
+          accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8',
+          'accept-encoding': 'gzip, deflate, br',
+        },
+      });
+    } catch (error) {
+      const forbidden = forbiddenCause(error);
+      if (forbidden) throw forbidden;
+      if (error instanceof FetchError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new FetchError(`could not fetch ${url}: ${message}`, 'network', { cause: error });
+    }
+  }
+
+  private async readCapped(
+    body: AsyncIterable<Uint8Array> & { destroy(): void },
+    url: string,
+  ): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of body) {
+        total += chunk.byteLength;
+        if (total > this.options.maxBodyBytes) {
+          body.destroy();
+          throw new FetchError(`body of ${url} exceeds ${this.options.maxBodyBytes} bytes`, 'body_too_large');
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof FetchError) throw error;
+      throw new FetchError(`reading ${url} failed: ${(error as Error).message}`, 'network', { cause: error });
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private decode(raw: Buffer, contentEncoding: string, url: string): Buffer {
+    const layers = contentEncoding
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter((e) => e && e !== 'identity');
+    if (layers.length > MAX_ENCODING_LAYERS) {
+      throw new FetchError(`${url} uses ${layers.length} stacked content encodings`, 'too_many_encodings');
+    }
+    let body = raw;
+    for (const encoding of layers.reverse()) {
+      const decoder = DECODERS[encoding];
+      if (!decoder)
+        throw new FetchError(`${url} uses unsupported content encoding ${encoding}`, 'bad_encoding');
+      try {
+        body = decoder(body, this.options.maxDecodedBytes);
+      } catch (cause) {
+        const tooBig =
+          (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
+          /larger than/i.test(String(cause));
+        throw new FetchError(
+          tooBig
+            ? `${url} decodes to more than ${this.options.maxDecodedBytes} bytes`
+            : `${url} has a corrupt ${encoding} body`,
+          tooBig ? 'decoded_too_large' : 'bad_encoding',
+          { cause },
+        );
+      }
+    }
+    return body;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { EditNotification } from '../../core/model.js';
+import type { Notifier } from '../../core/ports.js';
+
+/** Publishes edit notifications to an SNS topic, with attributes subscribers can filter on. */
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publishEdit(notification: EditNotification): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      type: { DataType: 'String', StringValue: notification.type },
+      editKinds: {
+        DataType: 'String.Array',
+        StringValue: JSON.stringify([...new Set(notification.edits.map((e) => e.kind))]),
+      },
+      significance: {
+        DataType: 'String',
+        StringValue: notification.edits.some((e) => e.significance === 'major') ? 'major' : 'minor',
+      },
+    };
+    if (notification.tags.length > 0) {
+      attributes.tags = { DataType: 'String.Array', StringValue: JSON.stringify(notification.tags) };
+    }
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: `Edited: ${notification.title}`.slice(0, 99).replace(/[\r\n]/g, ' '),
+        Message: JSON.stringify(notification),
+        MessageAttributes: attributes,
+      }),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import type { CaptureResult } from '../core/capture.js';
+import type { Comparison } from '../core/detect.js';
+import { wordDiff } from '../core/diff.js';
+import type { Edit, VersionRecord, Watch } from '../core/model.js';
+import { formatCadence } from '../core/url.js';
+
+export interface Style {
+  ins(text: string): string;
+  del(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+const ansi = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+export const colorStyle: Style = {
+  ins: ansi(32, 39),
+  del: ansi(31, 39),
+  dim: ansi(2, 22),
+  bold: ansi(1, 22),
+};
+export const plainStyle: Style = {
+  ins: (text) => `{+${text}+}`,
+  del: (text) => `[-${text}-]`,
+  dim: (text) => text,
+  bold: (text) => text,
+};
+
+export function styleFor(stream: NodeJS.WriteStream): Style {
+  return stream.isTTY && !process.env.NO_COLOR ? colorStyle : plainStyle;
+}
+
+export function formatWatch(watch: Watch): string {
+  const tags = watch.tags.length ? ` [${watch.tags.join(', ')}]` : '';
+  const status = watch.lastCapturedAt ? `last ${watch.lastStatus} ${watch.lastCapturedAt}` : 'never captured';
+  return `${watch.url}  every ${formatCadence(watch.cadenceSeconds)}, ${watch.mode}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}`;
+}
+
+export function formatEdit(edit: Edit, style: Style): string {
+  const label = style.bold(
+    `${edit.kind}${edit.index === undefined ? '' : ` #${edit.index + 1}`} (${edit.significance})`,
+  );
+  if (edit.before !== undefined && edit.after !== undefined) {
+    const body = wordDiff(edit.before, edit.after)
+      .map((part) =>
+        part.op === 'ins' ? style.ins(part.text) : part.op === 'del' ? style.del(part.text) : part.text,
+      )
+      .join('');
+    return `${label}\n  ${body}`;
+  }
+  if (edit.after !== undefined) return `${label}\n  ${style.ins(edit.after)}`;
+  if (edit.before !== undefined) return `${label}\n  ${style.del(edit.before)}`;
+  return label;
+}
+
+export function formatEdits(edits: Edit[], style: Style): string {
+  return edits.length === 0 ? '(no edits)' : edits.map((edit) => formatEdit(edit, style)).join('\n');
+}
+
+export function formatVersion(version: VersionRecord): string {
+  const artifacts = Object.entries(version.artifacts)
+    .map(([kind, ref]) => `    ${kind.padEnd(10)} ${ref.digest}  ${ref.size} bytes  ${ref.contentType}`)
+    .join('\n');
+  const edits = version.edits.length ? ` — ${version.edits.map((e) => e.kind).join(', ')}` : '';
+  return `v${version.number}  ${version.capturedAt}  ${version.title}\n  text ${version.textHash}${edits}\n${artifacts}`;
+}
+
+export function formatCapture(result: CaptureResult, style: Style): string {
+  const { capture, version } = result;
+  const lines = [`${capture.url}: ${capture.status}${capture.reason ? ` (${capture.reason})` : ''}`];
+  if (capture.verdict) {
+    const what =
+      capture.verdict === 'first'
+        ? `first version v${version?.number}`
+        : capture.verdict === 'edited'
+          ? `edited: new version v${version?.number}`
+          : capture.verdict === 'anomaly'
+            ? `capture anomaly: ${capture.anomaly} (not an edit; baseline kept)`
+            : `unchanged since v${capture.version}`;
+    lines.push(`  ${what}`);
+  }
+  if (result.version?.edits.length) lines.push(formatEdits(result.version.edits, style).replace(/^/gm, '  '));
+  return lines.join('\n');
+}
+
+export function formatComparison(comparison: Comparison, style: Style): string {
+  const head =
+    comparison.verdict === 'anomaly'
+      ? `anomaly: ${comparison.anomaly}`
+      : comparison.verdict === 'edited'
+        ? `edited (${comparison.edits.length} edit${comparison.edits.length === 1 ? '' : 's'})`
+        : 'unchanged';
+  const body = comparison.verdict === 'edited' ? `\n${formatEdits(comparison.edits, style)}` : '';
+  return `${head}\n  old ${comparison.oldHash}\n  new ${comparison.newHash}${body}`;
+}

@@ -1,0 +1,57 @@
+/** Domain errors. Adapters translate SDK and I/O failures into these; only the edges map them to exit codes or retries. */
+
+export class RedlineError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input from a user, event or file failed validation. */
+export class InvalidInputError extends RedlineError {}
+
+/** A URL points at an address Redline refuses to contact (private, loopback, metadata, …). */
+export class ForbiddenAddressError extends RedlineError {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly rule: string,
+    options?: ErrorOptions,
+  ) {
+    super(`refused to connect to ${host} (${address}): ${rule}`, options);
+  }
+}
+
+export class WatchNotFoundError extends RedlineError {
+  constructor(readonly url: string) {
+    super(`no watch for ${url}`);
+  }
+}
+
+export class VersionNotFoundError extends RedlineError {}
+
+export class BlobNotFoundError extends RedlineError {
+  constructor(readonly digest: string) {
+    super(`blob ${digest} is missing`);
+  }
+}
+
+/** The stored bytes do not hash to the digest that names them. */
+export class IntegrityError extends RedlineError {}
+
+/** A conditional write lost against a concurrent or earlier writer. */
+export class ConflictError extends RedlineError {}
+
+/** Fetching a URL failed: network, timeout, limits, HTTP protocol. */
+export class FetchError extends RedlineError {
+  constructor(
+    message: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The headless browser failed to render a page. */
+export class RenderError extends RedlineError {}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { DigestSchema } from './digest.js';
+
+export const CaptureModeSchema = z.enum(['auto', 'http', 'browser']);
+export type CaptureMode = z.infer<typeof CaptureModeSchema>;
+
+const IsoTime = z.iso.datetime({ offset: true });
+
+export const WatchSchema = z.object({
+  id: z.string().regex(/^w_[0-9a-f]{20}$/),
+  url: z.url(),
+  cadenceSeconds: z.number().int().min(60),
+  mode: CaptureModeSchema,
+  tags: z.array(z.string()),
+  createdAt: IsoTime,
+  nextDueAt: IsoTime,
+  lastCapturedAt: IsoTime.optional(),
+  lastStatus: z.enum(['complete', 'partial', 'failed']).optional(),
+  /** Number of the newest version, 0 before the first. */
+  latestVersion: z.number().int().min(0),
+});
+export type Watch = z.infer<typeof WatchSchema>;
+
+export const ArtifactKindSchema = z.enum(['raw', 'rendered', 'pdf', 'screenshot', 'article', 'text']);
+export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
+
+export const ArtifactRefSchema = z.object({
+  digest: DigestSchema,
+  size: z.number().int().min(0),
+  contentType: z.string(),
+});
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
+
+export const ArtifactsSchema = z.partialRecord(ArtifactKindSchema, ArtifactRefSchema);
+export type Artifacts = z.infer<typeof ArtifactsSchema>;
+
+export const StepSchema = z.object({
+  name: z.string(),
+  status: z.enum(['ok', 'failed', 'skipped']),
+  ms: z.number().min(0),
+  detail: z.string().optional(),
+});
+export type Step = z.infer<typeof StepSchema>;
+
+export const EditKindSchema = z.enum([
+  'headline_changed',
+  'byline_changed',
+  'dates_changed',
+  'paragraph_added',
+  'paragraph_removed',
+  'paragraph_changed',
+  'correction_added',
+  /** A non-HTML document (PDF, image, …) whose bytes changed. */
+  'document_changed',
+]);
+export type EditKind = z.infer<typeof EditKindSchema>;
+
+export const EditSchema = z.object({
+  kind: EditKindSchema,
+  /** Position of the block in the older (removed/changed) or newer (added) version. */
+  index: z.number().int().min(0).optional(),
+  before: z.string().optional(),
+  after: z.string().optional(),
+  significance: z.enum(['minor', 'major']),
+});
+export type Edit = z.infer<typeof EditSchema>;
+
+export const VerdictSchema = z.enum(['first', 'unchanged', 'edited', 'anomaly']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const HttpSummarySchema = z.object({
+  status: z.number().int(),
+  finalUrl: z.string(),
+  contentType: z.string(),
+  headers: z.record(z.string(), z.string()),
+});
+export type HttpSummary = z.infer<typeof HttpSummarySchema>;
+
+export const CaptureRecordSchema = z.object({
+  watchId: z.string(),
+  captureId: z.string(),
+  url: z.string(),
+  startedAt: IsoTime,
+  capturedAt: IsoTime,
+  status: z.enum(['complete', 'partial', 'failed']),
+  reason: z.string().optional(),
+  http: HttpSummarySchema.optional(),
+  artifacts: ArtifactsSchema,
+  steps: z.array(StepSchema),
+  textHash: DigestSchema.optional(),
+  verdict: VerdictSchema.optional(),
+  anomaly: z.string().optional(),
+  /** The version this capture created or confirmed. */
+  version: z.number().int().min(1).optional(),
+});
+export type CaptureRecord = z.infer<typeof CaptureRecordSchema>;
+
+export const VersionRecordSchema = z.object({
+  watchId: z.string(),
+  number: z.number().int().min(1),
+  captureId: z.string(),
+  url: z.string(),
+  capturedAt: IsoTime,
+  title: z.string(),
+  textHash: DigestSchema,
+  artifacts: ArtifactsSchema,
+  /** Edits against the previous version (empty for the first). */
+  edits: z.array(EditSchema),
+});
+export type VersionRecord = z.infer<typeof VersionRecordSchema>;
+
+/** One edit notification: the SNS message body in AWS, one line of notifications.jsonl locally. */
+export const EditNotificationSchema = z.object({
+  type: z.literal('redline.edit'),
+  watchId: z.string(),
+  url: z.string(),
+  title: z.string(),
+  capturedAt: IsoTime,
+  oldVersion: z.number().int(),
+  newVersion: z.number().int(),
+  oldTextHash: DigestSchema,
+  newTextHash: DigestSchema,
+  edits: z.array(EditSchema),
+  diff: z.string(),
+  tags: z.array(z.string()),
+});
+export type EditNotification = z.infer<typeof EditNotificationSchema>;

@@ -1,0 +1,85 @@
+/** Ports: what the core needs from the outside world. Adapters implement them for AWS and for local mode. */
+import type { Digest } from './digest.js';
+import type {
+  ArtifactRef,
+  CaptureRecord,
+  EditNotification,
+  HttpSummary,
+  Step,
+  VersionRecord,
+  Watch,
+} from './model.js';
+
+/** Content-addressed, write-once storage of artifact bytes. */
+export interface BlobStore {
+  /** Stores the bytes under their SHA-256; a second put of the same bytes is a no-op. */
+  put(bytes: Uint8Array, contentType: string): Promise<ArtifactRef>;
+  /** The stored bytes; throws BlobNotFoundError. */
+  get(digest: Digest): Promise<Uint8Array>;
+  has(digest: Digest): Promise<boolean>;
+}
+
+export interface WatchStore {
+  /** Creates the watch, or replaces its settings when it exists (history is kept). Returns whether it was new. */
+  upsertWatch(watch: Watch): Promise<{ created: boolean }>;
+  getWatch(id: string): Promise<Watch | undefined>;
+  listWatches(): Promise<Watch[]>;
+  /** Watches whose nextDueAt is at or before `now`, oldest due first. */
+  dueWatches(now: Date, limit: number): Promise<Watch[]>;
+  /** Records a capture's effect on the watch: next due time, last status, latest version. */
+  markCaptured(
+    id: string,
+    update: { capturedAt: string; nextDueAt: string; status: Watch['lastStatus']; latestVersion: number },
+  ): Promise<void>;
+  removeWatch(id: string): Promise<boolean>;
+}
+
+export interface CaptureLog {
+  /** Idempotent: the same captureId written twice keeps one record. */
+  putCapture(record: CaptureRecord): Promise<void>;
+  listCaptures(watchId: string): Promise<CaptureRecord[]>;
+}
+
+export interface VersionLog {
+  /** Writes version `number` only if it does not exist yet; throws ConflictError otherwise. */
+  putVersion(record: VersionRecord): Promise<void>;
+  /** Versions oldest first. */
+  listVersions(watchId: string): Promise<VersionRecord[]>;
+  latestVersion(watchId: string): Promise<VersionRecord | undefined>;
+}
+
+export interface Notifier {
+  publishEdit(notification: EditNotification): Promise<void>;
+}
+
+export interface FetchedResponse {
+  http: HttpSummary;
+  body: Uint8Array;
+}
+
+export interface HttpFetcher {
+  /** GET with redirects followed; every hop passes the network guard. Throws FetchError / ForbiddenAddressError. */
+  fetch(url: string): Promise<FetchedResponse>;
+}
+
+export interface RenderedPage {
+  html?: string;
+  pdf?: Uint8Array;
+  screenshot?: Uint8Array;
+  finalUrl: string;
+  steps: Step[];
+}
+
+export interface PageRenderer {
+  /** Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice. */
+  render(url: string, document?: FetchedResponse): Promise<RenderedPage>;
+  close(): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,0 +1,28 @@
+import { type CaptureDeps, type CaptureResult, captureWatch } from './capture.js';
+
+export interface RunSummary {
+  due: number;
+  results: CaptureResult[];
+}
+
+/** Captures every watch due now, `concurrency` at a time. One failed watch never stops the others. */
+export async function captureDueWatches(
+  deps: CaptureDeps,
+  options: { limit?: number; concurrency?: number } = {},
+): Promise<RunSummary> {
+  const due = await deps.watches.dueWatches(deps.clock.now(), options.limit ?? 1000);
+  const results: CaptureResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const watch = due[next++]!;
+      try {
+        results.push(await captureWatch(deps, watch));
+      } catch (error) {
+        deps.logger.error('capture crashed', { watchId: watch.id, url: watch.url, error: String(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  return { due: due.length, results };
+}

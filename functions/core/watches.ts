@@ -1,0 +1,53 @@
+import type { Clock } from './clock.js';
+import { InvalidInputError, WatchNotFoundError } from './errors.js';
+import { type CaptureMode, CaptureModeSchema, type Watch } from './model.js';
+import type { WatchStore } from './ports.js';
+import { normalizeUrl, watchIdFor } from './url.js';
+
+export interface WatchSettings {
+  url: string;
+  cadenceSeconds: number;
+  mode: CaptureMode;
+  tags: string[];
+}
+
+/** Adds a watch, due now; on an existing URL, updates its settings and keeps its history. */
+export async function addWatch(
+  deps: { watches: WatchStore; clock: Clock },
+  settings: WatchSettings,
+): Promise<{ watch: Watch; created: boolean }> {
+  const url = normalizeUrl(settings.url);
+  const mode = CaptureModeSchema.safeParse(settings.mode);
+  if (!mode.success) throw new InvalidInputError(`invalid mode ${JSON.stringify(settings.mode)}`);
+  const existing = await deps.watches.getWatch(watchIdFor(url));
+  const watch = buildWatch({ ...settings, url, mode: mode.data }, existing, deps.clock.now());
+  const { created } = await deps.watches.upsertWatch(watch);
+  return { watch, created };
+}
+
+/** A watch with these settings; an existing watch keeps its history and schedule. New watches are due now. */
+export function buildWatch(settings: WatchSettings, existing: Watch | undefined, now: Date): Watch {
+  const url = normalizeUrl(settings.url);
+  return {
+    ...(existing ?? { createdAt: now.toISOString(), nextDueAt: now.toISOString(), latestVersion: 0 }),
+    id: watchIdFor(url),
+    url,
+    cadenceSeconds: settings.cadenceSeconds,
+    mode: settings.mode,
+    tags: [...new Set(settings.tags)].sort(),
+  };
+}
+
+/** The watch for a URL; throws WatchNotFoundError. */
+export async function findWatch(deps: { watches: WatchStore }, url: string): Promise<Watch> {
+  const normalized = normalizeUrl(url);
+  const watch = await deps.watches.getWatch(watchIdFor(normalized));
+  if (!watch) throw new WatchNotFoundError(normalized);
+  return watch;
+}
+
+export async function removeWatch(deps: { watches: WatchStore }, url: string): Promise<Watch> {
+  const watch = await findWatch(deps, url);
+  await deps.watches.removeWatch(watch.id);
+  return watch;
+}

@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LocalEnvSchema = z.object({
+  REDLINE_HOME: z.string().min(1).optional(),
+  REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).optional(),
+  REDLINE_CONTACT_URL: z.url().optional(),
+});
+
+export interface LocalConfig {
+  dataDir: string;
+  allowPrivateNetwork: boolean;
+  userAgent: string;
+}
+
+export const DEFAULT_CONTACT_URL = 'https://github.com/redline-archive/redline';
+
+export function userAgentFor(contactUrl: string): string {
+  return `Mozilla/5.0 (compatible; Redline/0.1; +${contactUrl})`;
+}
+
+/** Local-mode configuration from flags and the environment, validated. */
+export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string }): LocalConfig {
+  const parsed = LocalEnvSchema.parse({
+    REDLINE_HOME: env.REDLINE_HOME || undefined,
+    REDLINE_ALLOW_PRIVATE_NETWORK: env.REDLINE_ALLOW_PRIVATE_NETWORK || undefined,
+    REDLINE_CONTACT_URL: env.REDLINE_CONTACT_URL || undefined,
+  });
+  return {
+    dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
+    allowPrivateNetwork: parsed.REDLINE_ALLOW_PRIVATE_NETWORK === '1',
+    userAgent: userAgentFor(parsed.REDLINE_CONTACT_URL ?? DEFAULT_CONTACT_URL),
+  };
+}

@@ -1,0 +1,83 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
+import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
+import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
+import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
+import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
+import type { CaptureDeps } from '../core/capture.js';
+import { systemClock } from '../core/clock.js';
+import { RedlineError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/ports.js';
+import type { LocalConfig } from './config.js';
+
+export const LOCAL_TABLE = 'redline';
+
+export interface LocalRuntime extends CaptureDeps {
+  config: LocalConfig;
+  blobs: FsBlobStore;
+  outboxPath: string;
+  close(): Promise<void>;
+}
+
+export class DataDirBusyError extends RedlineError {}
+
+/** Starts embedded DynamoDB (dynalite, persisted in the data dir) and wires the local adapters. */
+export async function openLocal(config: LocalConfig, logger: Logger = silentLogger): Promise<LocalRuntime> {
+  await mkdir(config.dataDir, { recursive: true });
+  const server = dynalite({
+    path: join(config.dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const catalog = new DynamoCatalog(client, LOCAL_TABLE);
+  try {
+    await catalog.ensureTable();
+  } catch (cause) {
+    server.close();
+    const locked = /lock/i.test(String((cause as Error)?.message));
+    throw new DataDirBusyError(
+      locked
+        ? `data dir ${config.dataDir} is in use by another redline process`
+        : `could not open the database in ${config.dataDir}`,
+      { cause },
+    );
+  }
+  const policy = { allowPrivateNetwork: config.allowPrivateNetwork };
+  const fetcher = new UndiciFetcher({ policy, userAgent: config.userAgent });
+  const renderer = new ChromiumRenderer({ policy, userAgent: config.userAgent });
+  const outboxPath = join(config.dataDir, 'notifications.jsonl');
+  return {
+    config,
+    blobs: new FsBlobStore(join(config.dataDir, 'blobs')),
+    watches: catalog,
+    captures: catalog,
+    versions: catalog,
+    notifier: new OutboxNotifier(outboxPath),
+    fetcher,
+    renderer,
+    clock: systemClock,
+    logger,
+    outboxPath,
+    async close() {
+      await renderer.close();
+      await fetcher.close();
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
