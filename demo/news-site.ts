@@ -29,7 +29,7 @@ export const EDITED: ArticleState = {
   ],
 };
 
-function page(state: ArticleState, round: number): string {
+export function articlePage(state: ArticleState, round: number): string {
   const minutes = 3 + round * 7;
   const views = 1204 + round * 331;
   const ad = ['Spring sale: 40% off mattresses', 'Refinance today at 5.9% APR', 'New SUVs from $299/month'][
@@ -74,7 +74,7 @@ export async function startNewsSite(): Promise<NewsSite> {
     site.requests++;
     if (req.url === '/2026/11/24/flood-barrier') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(page(state, round));
+      res.end(articlePage(state, round));
     } else {
       res.writeHead(404, { 'content-type': 'text/html' });
       res.end('<html><body><h1>Not found</h1></body></html>');

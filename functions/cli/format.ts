@@ -1,7 +1,7 @@
 import type { CaptureResult } from '../core/capture.js';
 import type { Comparison } from '../core/detect.js';
 import { wordDiff } from '../core/diff.js';
-import type { Edit, VersionRecord, Watch } from '../core/model.js';
+import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/model.js';
 import { formatCadence } from '../core/url.js';
 
 export interface Style {
@@ -80,6 +80,13 @@ export function formatCapture(result: CaptureResult, style: Style): string {
   }
   if (result.version?.edits.length) lines.push(formatEdits(result.version.edits, style).replace(/^/gm, '  '));
   return lines.join('\n');
+}
+
+export function formatCaptureLine(capture: CaptureRecord): string {
+  const verdict = capture.verdict === 'anomaly' ? `anomaly: ${capture.anomaly}` : (capture.verdict ?? '');
+  const version = capture.version ? ` v${capture.version}` : '';
+  const reason = capture.status !== 'complete' && capture.reason ? ` — ${capture.reason}` : '';
+  return `${capture.capturedAt}  ${capture.status.padEnd(8)} ${verdict}${version}${reason}`;
 }
 
 export function formatComparison(comparison: Comparison, style: Style): string {

@@ -9,7 +9,7 @@ import { diffVersions, getSnapshot, SnapshotFormats } from '../core/history.js';
 import { CaptureModeSchema } from '../core/model.js';
 import { silentLogger } from '../core/ports.js';
 import { captureDueWatches } from '../core/run-due.js';
-import { normalizeUrl, parseCadence } from '../core/url.js';
+import { normalizeUrl, parseCadence, watchIdFor } from '../core/url.js';
 import { addWatch, findWatch, removeWatch } from '../core/watches.js';
 import { localConfig } from '../local/config.js';
 import { type LocalRuntime, openLocal } from '../local/runtime.js';
@@ -167,6 +167,22 @@ export function buildProgram(io: CliIo): Command {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
         }
+      });
+    });
+
+  program
+    .command('captures')
+    .argument('<url>')
+    .option('--json', 'JSON output')
+    .description(
+      'every capture of a URL, oldest first: complete, partial, failed (with reason) and anomalies',
+    )
+    .action(async (url: string, options: { json?: boolean }) => {
+      const normalized = normalizeUrl(url);
+      await withRuntime(async (rt) => {
+        const captures = await rt.captures.listCaptures(watchIdFor(normalized));
+        if (options.json) json(captures);
+        else out(captures.length ? captures.map(formatCaptureLine).join('\n') : 'no captures');
       });
     });
 

@@ -19,12 +19,17 @@ export interface RendererOptions {
   viewport?: { width: number; height: number };
 }
 
-/** Flags in @sparticuz/chromium's defaults that weaken the browser's security model. */
+/**
+ * Flags in @sparticuz/chromium's defaults that we drop: the first four weaken the browser's security
+ * model (its --disable-features turns off site isolation and would replace Playwright's own list);
+ * --single-process makes the browser exit when a capture's context closes, so it cannot be reused.
+ */
 export const UNSAFE_FLAGS = [
   '--disable-web-security',
   '--allow-running-insecure-content',
   '--disable-site-isolation-trials',
   '--disable-features',
+  '--single-process',
 ];
 
 export function hardenedArgs(defaults: string[], proxyUrl: string): string[] {

@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/redline.js');
+
+let site: NewsSite;
+let home: string;
+
+/** Runs the real `redline` binary in a child process against the test's data dir. */
+async function redline(args: string[], env: Record<string, string> = { REDLINE_ALLOW_PRIVATE_NETWORK: '1' }) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { ...process.env, REDLINE_HOME: home, ...env },
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout: stdout.toString(), bytes: stdout, stderr: stderr.toString() };
+  } catch (error) {
+    const e = error as { code: number; stdout: Buffer; stderr: Buffer };
+    return { code: e.code, stdout: e.stdout.toString(), bytes: e.stdout, stderr: e.stderr.toString() };
+  }
+}
+
+beforeAll(async () => {
+  site = await startNewsSite();
+  home = await mkdtemp(join(tmpdir(), 'redline-cli-'));
+});
+afterAll(() => site.close());
+
+describe('redline CLI, local mode, end to end', () => {
+  it('watches, ignores noise, versions an edit, notifies, and returns verified bytes', async () => {
+    const url = site.articleUrl;
+    const added = await redline(['watch', 'add', url, '--every', '15m', '--tag', 'city']);
+    expect(added.stdout).toContain(`watching ${url}`);
+
+    const first = await redline(['capture', url, '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).capture).toMatchObject({
+      status: 'complete',
+      verdict: 'first',
+      version: 1,
+    });
+
+    site.setRound(2, ORIGINAL);
+    const noise = await redline(['capture', url]);
+    expect(noise.stdout).toContain('unchanged since v1');
+
+    site.setRound(3, EDITED);
+    const edit = await redline(['capture', url]);
+    expect(edit.stdout).toContain('edited: new version v2');
+
+    const versions = JSON.parse((await redline(['versions', url, '--json'])).stdout);
+    expect(versions.map((v: { number: number }) => v.number)).toEqual([1, 2]);
+    expect(versions[1].edits.map((e: { kind: string }) => e.kind)).toContain('headline_changed');
+
+    const notifications = (await readFile(join(home, 'notifications.jsonl'), 'utf8')).trim().split('\n');
+    expect(notifications).toHaveLength(1);
+    expect(JSON.parse(notifications[0]!)).toMatchObject({
+      type: 'redline.edit',
+      url,
+      oldVersion: 1,
+      newVersion: 2,
+      newTextHash: versions[1].textHash,
+      tags: ['city'],
+    });
+
+    for (const [format, kind] of [
+      ['html', 'raw'],
+      ['rendered', 'rendered'],
+      ['pdf', 'pdf'],
+      ['png', 'screenshot'],
+      ['text', 'text'],
+    ]) {
+      const got = await redline(['get', url, '--version', '1', '--format', format!]);
+      expect(got.code).toBe(0);
+      expect(`sha256:${createHash('sha256').update(got.bytes).digest('hex')}`).toBe(
+        versions[0].artifacts[kind!].digest,
+      );
+    }
+    const asOf = await redline(['get', url, '--at', versions[0].capturedAt, '--format', 'text']);
+    expect(asOf.stdout).toContain('voted 7 to 2');
+    const out = join(home, 'v2.pdf');
+    await redline(['get', url, '--format', 'pdf', '-o', out]);
+    expect((await readFile(out)).subarray(0, 5).toString()).toBe('%PDF-');
+
+    const diff = await redline(['diff', url, '--json']);
+    expect(JSON.parse(diff.stdout)).toMatchObject({ from: 1, to: 2 });
+    const plain = await redline(['diff', url, '--from', '1', '--to', '2']);
+    expect(plain.stdout).toContain('voted [-7-]{+5+} to [-2-]{+4+}');
+  });
+
+  it('runs due watches once', async () => {
+    const out = await redline(['run', '--once']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/\d+ due, \d+ captured/);
+  });
+
+  it('compares two files with the same engine', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'redline-compare-'));
+    const { articlePage } = await import('../../demo/news-site.js');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'a.html'), articlePage(ORIGINAL, 1));
+    await writeFile(join(dir, 'b.html'), articlePage(ORIGINAL, 2));
+    await writeFile(join(dir, 'c.html'), articlePage(EDITED, 3));
+    const same = JSON.parse(
+      (await redline(['compare', join(dir, 'a.html'), join(dir, 'b.html'), '--json'])).stdout,
+    );
+    expect(same).toMatchObject({ changed: false, verdict: 'unchanged' });
+    const edited = JSON.parse(
+      (await redline(['compare', join(dir, 'a.html'), join(dir, 'c.html'), '--json'])).stdout,
+    );
+    expect(edited).toMatchObject({ changed: true, verdict: 'edited' });
+  });
+
+  it('rejects bad input with one line, a non-zero exit, and no change', async () => {
+    const before = (await redline(['watch', 'list', '--json'])).stdout;
+    const cases: [string[], RegExp][] = [
+      [['watch', 'add', 'not-a-url'], /^redline: invalid URL: "not-a-url"\n$/],
+      [['watch', 'add', 'file:///etc/passwd'], /^redline: unsupported URL scheme file:/],
+      [['watch', 'add', site.articleUrl, '--every', 'often'], /invalid cadence/],
+      [['capture', site.articleUrl, '--bogus'], /^redline: unknown option '--bogus'/],
+      [
+        ['versions', 'https://unwatched.example/x'],
+        /^redline: no watch for https:\/\/unwatched.example\/x\n$/,
+      ],
+      [['get', site.articleUrl, '--version', '99'], /has no version 99/],
+      [['get', site.articleUrl, '--version', 'x'], /invalid version number/],
+      [['get', site.articleUrl, '--format', 'gif'], /argument 'gif' is invalid/],
+      [['frobnicate'], /^redline: unknown command 'frobnicate'/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await redline(args);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect((await redline(['watch', 'list', '--json'])).stdout).toBe(before);
+  });
+
+  it('refuses loopback without the opt-in and records an unreachable host as a failed capture', async () => {
+    const refused = await redline(['capture', site.articleUrl], {});
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused to connect to 127\.0\.0\.1.*loopback/);
+    const unreachable = await redline(['capture', 'http://127.0.0.1:9/story']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /^redline: capture of http:\/\/127\.0\.0\.1:9\/story failed: could not fetch/,
+    );
+    const captures = JSON.parse((await redline(['captures', 'http://127.0.0.1:9/story', '--json'])).stdout);
+    expect(captures).toEqual([
+      expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/could not fetch/) }),
+    ]);
+    const watches = JSON.parse((await redline(['watch', 'list', '--json'])).stdout) as { url: string }[];
+    expect(watches.map((w) => w.url)).not.toContain('http://127.0.0.1:9/story');
+  });
+});

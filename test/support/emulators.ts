@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const region = 'us-east-1';
+
+/** dynalite (DynamoDB on LevelDB, in memory) on 127.0.0.1. */
+export async function startDynalite(path?: string) {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path ? { path } : {}),
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region, credentials });
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** fauxqs (SNS, SQS and S3 in memory) on 127.0.0.1. */
+export async function startAwsEmulator() {
+  const server = await startFauxqs({ port: 0, logger: false });
+  const endpoint = server.address;
+  const s3 = new S3Client({ endpoint, region, credentials, forcePathStyle: true });
+  const sns = new SNSClient({ endpoint, region, credentials });
+  const sqs = new SQSClient({ endpoint, region, credentials });
+  return {
+    server,
+    endpoint,
+    s3,
+    sns,
+    sqs,
+    async stop() {
+      s3.destroy();
+      sns.destroy();
+      sqs.destroy();
+      await server.stop();
+    },
+  };
+}

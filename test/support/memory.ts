@@ -1,0 +1,151 @@
+/**
+ * In-memory implementations of the core's ports, for unit tests of the use cases. They are fakes with
+ * real behaviour (content addressing, conditional version writes), not mocks; the real adapters are
+ * tested against emulators in test/integration.
+ */
+import { sha256 } from '../../functions/core/digest.js';
+import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/errors.js';
+import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../../functions/core/model.js';
+import type {
+  BlobStore,
+  CaptureLog,
+  FetchedResponse,
+  HttpFetcher,
+  Notifier,
+  PageRenderer,
+  RenderedPage,
+  VersionLog,
+  WatchStore,
+} from '../../functions/core/ports.js';
+
+/** Every write, in order, across the fakes: lets tests check that blobs precede the records naming them. */
+export type WriteEvent =
+  | { kind: 'blob'; digest: string }
+  | { kind: 'capture' | 'version'; digests: string[] };
+
+export class MemoryBlobStore implements BlobStore {
+  readonly blobs = new Map<string, Uint8Array>();
+  constructor(private readonly writes: WriteEvent[] = []) {}
+  async put(bytes: Uint8Array, contentType: string) {
+    const digest = sha256(bytes);
+    if (!this.blobs.has(digest)) {
+      this.blobs.set(digest, new Uint8Array(bytes));
+      this.writes.push({ kind: 'blob', digest });
+    }
+    return { digest, size: bytes.byteLength, contentType };
+  }
+  async get(digest: string) {
+    const bytes = this.blobs.get(digest);
+    if (!bytes) throw new BlobNotFoundError(digest);
+    return bytes;
+  }
+  async has(digest: string) {
+    return this.blobs.has(digest);
+  }
+}
+
+export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog {
+  readonly watches = new Map<string, Watch>();
+  readonly captures = new Map<string, CaptureRecord>();
+  readonly versions = new Map<string, VersionRecord>();
+  constructor(private readonly writes: WriteEvent[] = []) {}
+
+  async upsertWatch(watch: Watch) {
+    const created = !this.watches.has(watch.id);
+    this.watches.set(watch.id, structuredClone(watch));
+    return { created };
+  }
+  async getWatch(id: string) {
+    const watch = this.watches.get(id);
+    return watch && structuredClone(watch);
+  }
+  async listWatches() {
+    return [...this.watches.values()].sort((a, b) => a.url.localeCompare(b.url));
+  }
+  async dueWatches(now: Date, limit: number) {
+    return [...this.watches.values()]
+      .filter((w) => Date.parse(w.nextDueAt) <= now.getTime())
+      .sort((a, b) => a.nextDueAt.localeCompare(b.nextDueAt))
+      .slice(0, limit);
+  }
+  async markCaptured(
+    id: string,
+    update: { capturedAt: string; nextDueAt: string; status: Watch['lastStatus']; latestVersion: number },
+  ) {
+    const watch = this.watches.get(id);
+    if (!watch) return;
+    Object.assign(watch, {
+      lastCapturedAt: update.capturedAt,
+      nextDueAt: update.nextDueAt,
+      lastStatus: update.status,
+      latestVersion: update.latestVersion,
+    });
+  }
+  async removeWatch(id: string) {
+    return this.watches.delete(id);
+  }
+  async putCapture(record: CaptureRecord) {
+    this.captures.set(record.captureId, structuredClone(record));
+    this.writes.push({ kind: 'capture', digests: Object.values(record.artifacts).map((a) => a.digest) });
+  }
+  async listCaptures(watchId: string) {
+    return [...this.captures.values()].filter((c) => c.watchId === watchId);
+  }
+  async putVersion(record: VersionRecord) {
+    const key = `${record.watchId}#${record.number}`;
+    if (this.versions.has(key)) throw new ConflictError(`version ${record.number} exists`);
+    this.versions.set(key, structuredClone(record));
+    this.writes.push({ kind: 'version', digests: Object.values(record.artifacts).map((a) => a.digest) });
+  }
+  async listVersions(watchId: string) {
+    return [...this.versions.values()]
+      .filter((v) => v.watchId === watchId)
+      .sort((a, b) => a.number - b.number);
+  }
+  async latestVersion(watchId: string) {
+    return (await this.listVersions(watchId)).at(-1);
+  }
+}
+
+export class MemoryNotifier implements Notifier {
+  readonly sent: EditNotification[] = [];
+  async publishEdit(notification: EditNotification) {
+    this.sent.push(notification);
+  }
+}
+
+/** Serves canned responses by URL; an unknown URL fails like an unreachable host. */
+export class StaticFetcher implements HttpFetcher {
+  readonly pages = new Map<string, { status?: number; contentType?: string; body: string | Uint8Array }>();
+  async fetch(url: string): Promise<FetchedResponse> {
+    const page = this.pages.get(url);
+    if (!page) throw new FetchError(`could not resolve ${new URL(url).hostname}`, 'dns');
+    const contentType = page.contentType ?? 'text/html; charset=utf-8';
+    return {
+      http: {
+        status: page.status ?? 200,
+        finalUrl: url,
+        contentType,
+        headers: { 'content-type': contentType },
+      },
+      body: typeof page.body === 'string' ? Buffer.from(page.body) : page.body,
+    };
+  }
+}
+
+/** Returns the fetched document as the rendered HTML, with small fixed PDF and PNG stand-ins. */
+export class EchoRenderer implements PageRenderer {
+  renders = 0;
+  async render(url: string, document?: FetchedResponse): Promise<RenderedPage> {
+    this.renders++;
+    const html = document ? Buffer.from(document.body).toString('utf8') : '';
+    return {
+      html,
+      pdf: Buffer.from(`%PDF-1.7 ${html.length}`),
+      screenshot: Buffer.from(`PNG ${html.length}`),
+      finalUrl: url,
+      steps: [{ name: 'navigate', status: 'ok', ms: 1 }],
+    };
+  }
+  async close() {}
+}

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
+import { type Article, articleHash, extractArticle } from '../../functions/core/article.js';
+import { anomalyOf, compareArticles, compareHtml, editsBetween } from '../../functions/core/detect.js';
+
+const paragraphs = ORIGINAL.paragraphs;
+const article = (overrides: Partial<Article> = {}): Article => ({
+  title: 'Council approves barrier',
+  byline: 'By Jordan Reyes',
+  lang: 'en',
+  blocks: [...paragraphs],
+  ...overrides,
+});
+
+describe('extractArticle', () => {
+  it('finds headline, byline and body paragraphs, and leaves out furniture', () => {
+    const extracted = extractArticle(articlePage(ORIGINAL, 1));
+    expect(extracted.title).toBe(ORIGINAL.headline);
+    expect(extracted.blocks).toEqual(ORIGINAL.paragraphs);
+    expect(extracted.published).toBe('2026-11-24T18:00:00Z');
+    expect(extracted.blocks.join(' ')).not.toMatch(/Advertisement|views|cookies/);
+  });
+
+  it('extracts the text of a real news page that Readability expects', () => {
+    const html = readFileSync(
+      new URL('../../../shared/corpus/news-pages/bbc-1.html', import.meta.url),
+      'utf8',
+    );
+    const expected = readFileSync(
+      new URL('../../../shared/corpus/readability-expected/bbc-1.html', import.meta.url),
+      'utf8',
+    );
+    const extracted = extractArticle(html);
+    expect(extracted.blocks.length).toBeGreaterThan(5);
+    // Every extracted block is text Readability's maintainers expect in the article.
+    const expectedText = expected.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    for (const block of extracted.blocks.slice(0, 5)) {
+      expect(expectedText).toContain(block.slice(0, 40));
+    }
+  });
+});
+
+describe('compareHtml', () => {
+  it('calls a change of ads, counters, timestamps and scripts unchanged', () => {
+    const result = compareHtml(articlePage(ORIGINAL, 1), articlePage(ORIGINAL, 2));
+    expect(result).toMatchObject({ changed: false, verdict: 'unchanged', edits: [] });
+    expect(result.oldHash).toBe(result.newHash);
+  });
+
+  it('calls an edit of the words edited, with typed edits', () => {
+    const result = compareHtml(articlePage(ORIGINAL, 1), articlePage(EDITED, 2));
+    expect(result.verdict).toBe('edited');
+    expect(result.changed).toBe(true);
+    expect(result.edits.map((e) => e.kind)).toEqual([
+      'headline_changed',
+      'paragraph_changed',
+      'paragraph_changed',
+      'paragraph_added',
+    ]);
+  });
+});
+
+describe('editsBetween', () => {
+  it('catches a one-word change, a changed number and an inserted "not"', () => {
+    const oneWord = article({
+      blocks: paragraphs.map((p, i) => (i === 3 ? p.replace('Supporters', 'Critics') : p)),
+    });
+    const number = article({ blocks: paragraphs.map((p, i) => (i === 0 ? p.replace('$48', '$84') : p)) });
+    const not = article({
+      blocks: paragraphs.map((p, i) => (i === 5 ? p.replace('is expected', 'is not expected') : p)),
+    });
+    for (const edited of [oneWord, number, not]) {
+      const edits = editsBetween(article(), edited);
+      expect(edits).toHaveLength(1);
+      expect(edits[0]!.kind).toBe('paragraph_changed');
+      expect(articleHash(edited)).not.toBe(articleHash(article()));
+    }
+    expect(editsBetween(article(), number)[0]!.significance).toBe('major');
+    expect(editsBetween(article(), not)[0]!.significance).toBe('major');
+    expect(editsBetween(article(), oneWord)[0]!.significance).toBe('minor');
+  });
+
+  it('types headline, byline, added and removed paragraphs with their positions', () => {
+    const after = article({
+      title: 'Council narrowly approves barrier',
+      byline: 'By Jordan Reyes and Sam Lee',
+      blocks: [paragraphs[0]!, ...paragraphs.slice(2), 'Correction: the vote was 5 to 4.'],
+    });
+    const edits = editsBetween(article(), after);
+    expect(edits).toEqual([
+      expect.objectContaining({ kind: 'headline_changed', after: 'Council narrowly approves barrier' }),
+      expect.objectContaining({ kind: 'byline_changed', before: 'By Jordan Reyes' }),
+      expect.objectContaining({ kind: 'paragraph_removed', index: 1, before: paragraphs[1] }),
+      expect.objectContaining({
+        kind: 'paragraph_added',
+        index: 5,
+        after: 'Correction: the vote was 5 to 4.',
+      }),
+    ]);
+  });
+});
+
+describe('anomalies', () => {
+  it('names an empty shell, a block page and an HTTP error instead of calling them edits', () => {
+    expect(anomalyOf(article({ blocks: ['Loading…'] }))).toBe('empty_article');
+    expect(anomalyOf(article({ title: 'Access denied', blocks: ['Access denied. Are you a robot?'] }))).toBe(
+      'blocked_or_paywalled',
+    );
+    expect(anomalyOf(article(), 503)).toBe('http_status_503');
+    expect(anomalyOf(article())).toBeUndefined();
+    const result = compareArticles(article(), article({ blocks: [] }));
+    expect(result).toMatchObject({ verdict: 'anomaly', changed: false, anomaly: 'empty_article', edits: [] });
+  });
+});
