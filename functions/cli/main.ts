@@ -15,6 +15,7 @@ import { localConfig } from '../local/config.js';
 import { type LocalRuntime, openLocal } from '../local/runtime.js';
 import {
   formatCapture,
+  formatCaptureLine,
   formatComparison,
   formatEdits,
   formatVersion,
