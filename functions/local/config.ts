@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/user-agent.js';
 
 const LocalEnvSchema = z.object({
   REDLINE_HOME: z.string().min(1).optional(),
@@ -11,12 +12,6 @@ export interface LocalConfig {
   dataDir: string;
   allowPrivateNetwork: boolean;
   userAgent: string;
-}
-
-export const DEFAULT_CONTACT_URL = 'https://github.com/redline-archive/redline';
-
-export function userAgentFor(contactUrl: string): string {
-  return `Mozilla/5.0 (compatible; Redline/0.1; +${contactUrl})`;
 }
 
 /** Local-mode configuration from flags and the environment, validated. */

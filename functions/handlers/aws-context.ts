@@ -1,0 +1,43 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { z } from 'zod';
+import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
+import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
+import { jsonLogger } from '../adapters/json-logger.js';
+import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
+import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
+import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
+import type { CaptureDeps } from '../core/capture.js';
+import { systemClock } from '../core/clock.js';
+import { userAgentFor } from '../core/user-agent.js';
+import type { CaptureEnvSchema } from './env.js';
+
+/** SDK clients may be pointed at emulators in tests; in Lambda they use the function's role and region. */
+export interface AwsClients {
+  dynamo: DynamoDBClient;
+  s3: S3Client;
+  sns: SNSClient;
+}
+
+export function defaultClients(): AwsClients {
+  return { dynamo: new DynamoDBClient({}), s3: new S3Client({}), sns: new SNSClient({}) };
+}
+
+/** The capture use case's ports, built from AWS adapters. */
+export function awsCaptureDeps(env: z.infer<typeof CaptureEnvSchema>, clients: AwsClients): CaptureDeps {
+  const catalog = new DynamoCatalog(clients.dynamo, env.TABLE_NAME);
+  const policy = { allowPrivateNetwork: env.REDLINE_ALLOW_PRIVATE_NETWORK === '1' };
+  const userAgent = userAgentFor(env.REDLINE_CONTACT_URL);
+  return {
+    blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
+    watches: catalog,
+    captures: catalog,
+    versions: catalog,
+    notifier: new SnsNotifier(clients.sns, env.TOPIC_ARN),
+    fetcher: new UndiciFetcher({ policy, userAgent }),
+    renderer: new ChromiumRenderer({ policy, userAgent }),
+    clock: systemClock,
+    logger: jsonLogger({ service: 'redline-capture' }),
+  };
+}

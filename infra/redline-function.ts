@@ -1,0 +1,59 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface RedlineFunctionProps<Env extends Record<string, string | number | undefined>> {
+  /** Path of the handler module, relative to the repository root. */
+  entry: string;
+  description: string;
+  /** Typed from the handler's own env schema, so handler and construct cannot drift apart. */
+  environment: Env;
+  memorySize?: number;
+  timeout?: Duration;
+  ephemeralStorageMiB?: number;
+  /** Packages installed into the bundle instead of bundled (native or asset-carrying modules). */
+  nodeModules?: string[];
+  logRetention?: RetentionDays;
+}
+
+/** One construct for every Redline function: Node 22, ESM bundle with source maps, JSON logs, tracing, log retention. */
+export class RedlineFunction<Env extends Record<string, string | number | undefined>> extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: RedlineFunctionProps<Env>) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
+    for (const [key, value] of Object.entries(props.environment)) {
+      if (value !== undefined) environment[key] = String(value);
+    }
+    super(scope, id, {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.X86_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.ephemeralStorageMiB
+        ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) }
+        : {}),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*', ...(props.nodeModules ?? [])],
+        ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
+      },
+    });
+  }
+}
