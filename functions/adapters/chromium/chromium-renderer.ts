@@ -12,6 +12,9 @@ export interface RendererOptions {
   resolver?: Resolver;
   userAgent: string;
   navigateTimeoutMs?: number;
+  /** After load, how long the network must stay quiet before the page counts as settled. */
+  quietMs?: number;
+  /** The most time to wait for quiet: busy pages (ads, polling) are normal, not a failure. */
   settleTimeoutMs?: number;
   pdfTimeoutMs?: number;
   screenshotTimeoutMs?: number;
@@ -51,6 +54,31 @@ export function hardenedArgs(defaults: string[], proxyUrl: string): string[] {
   ];
 }
 
+/**
+ * Counts the page's requests in flight. Playwright's 'networkidle' always waits 500 ms; this waits only
+ * `quietMs` after the last request ended, so a page that is done after load costs almost nothing.
+ */
+function trackNetwork(page: Page) {
+  let inflight = 0;
+  let lastActivity = performance.now();
+  const touch = (delta: number) => () => {
+    inflight += delta;
+    lastActivity = performance.now();
+  };
+  page.on('request', touch(1));
+  page.on('requestfinished', touch(-1));
+  page.on('requestfailed', touch(-1));
+  return {
+    async quiet(quietMs: number, budgetMs: number): Promise<void> {
+      const deadline = performance.now() + budgetMs;
+      while (performance.now() < deadline) {
+        if (inflight <= 0 && performance.now() - lastActivity >= quietMs) return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+  };
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -71,6 +99,7 @@ export class ChromiumRenderer implements PageRenderer {
   constructor(options: RendererOptions) {
     this.options = {
       navigateTimeoutMs: 30_000,
+      quietMs: 150,
       settleTimeoutMs: 3_000,
       pdfTimeoutMs: 20_000,
       screenshotTimeoutMs: 20_000,
@@ -113,6 +142,7 @@ export class ChromiumRenderer implements PageRenderer {
       const page = await context.newPage();
       page.on('popup', (popup) => void popup.close().catch(() => undefined));
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+      const network = trackNetwork(page);
       if (document) {
         // Render the bytes that were fetched and archived, not a second response from the origin.
         await page.route(
@@ -129,7 +159,7 @@ export class ChromiumRenderer implements PageRenderer {
       await this.step(steps, 'navigate', this.options.navigateTimeoutMs, async () => {
         await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
       });
-      await this.settle(page);
+      await network.quiet(this.options.quietMs, this.options.settleTimeoutMs);
       result.finalUrl = page.url();
       result.html = await this.step(steps, 'html', 5_000, () => page.content());
       result.pdf = await this.step(steps, 'pdf', this.options.pdfTimeoutMs, () =>
