@@ -174,12 +174,6 @@ export class ChromiumRenderer implements PageRenderer {
     }
   }
 
-  /** Waits for the network to go quiet, briefly; busy pages (ads, polling) are normal, not a failure. */
-  private async settle(page: Page): Promise<void> {
-    await page
-      .waitForLoadState('networkidle', { timeout: this.options.settleTimeoutMs })
-      .catch(() => undefined);
-  }
 
   private async screenshot(page: Page): Promise<Uint8Array> {
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
