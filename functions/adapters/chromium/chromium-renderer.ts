@@ -174,7 +174,6 @@ export class ChromiumRenderer implements PageRenderer {
     }
   }
 
-
   private async screenshot(page: Page): Promise<Uint8Array> {
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     const { width } = this.options.viewport;
