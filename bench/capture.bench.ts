@@ -8,7 +8,7 @@
  * The full pipeline does more than the bare baseline: HTTP fetch, a screenshot, extraction, hashing,
  * six blob writes and three DynamoDB writes. The ratio is the price of all of that.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sparticuz from '@sparticuz/chromium';
@@ -60,6 +60,7 @@ for (let i = 0; i < rounds; i++) {
 await browser.close();
 await runtime.close();
 await site.close();
+await rm(dataDir, { recursive: true, force: true });
 
 const row = (name: string, xs: number[]) =>
   `${name.padEnd(34)} ${median(xs).toFixed(1).padStart(8)} ${p90(xs).toFixed(1).padStart(8)}`;

@@ -1,14 +1,24 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureEnvSchema } from '../../functions/handlers/env.js';
 import { RedlineStack } from '../../infra/redline-stack.js';
 
 /** Synthesizes without bundling (no esbuild or npm run in unit tests), with cdk-nag's AwsSolutions pack. */
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function synth(extend?: (stack: RedlineStack) => void) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const outdir = mkdtempSync(join(tmpdir(), 'redline-cdk-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RedlineStack(app, 'Redline', { contactUrl: 'https://example.org/redline' });
   extend?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +32,10 @@ beforeAll(async () => {
   site = await startNewsSite();
   home = await mkdtemp(join(tmpdir(), 'redline-cli-'));
 });
-afterAll(() => site.close());
+afterAll(async () => {
+  await site.close();
+  await rm(home, { recursive: true, force: true });
+});
 
 describe('redline CLI, local mode, end to end', () => {
   it('watches, ignores noise, versions an edit, notifies, and returns verified bytes', async () => {
@@ -103,7 +106,8 @@ describe('redline CLI, local mode, end to end', () => {
   });
 
   it('compares two files with the same engine', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'redline-compare-'));
+    const dir = join(home, 'compare');
+    await mkdir(dir);
     const { articlePage } = await import('../../demo/news-site.js');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(dir, 'a.html'), articlePage(ORIGINAL, 1));

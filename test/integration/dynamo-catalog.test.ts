@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +108,8 @@ describe('DynamoCatalog on dynalite', () => {
   });
 
   it('persists across restarts when given a path', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'redline-dynalite-')), 'db');
+    const dir = await mkdtemp(join(tmpdir(), 'redline-dynalite-'));
+    const path = join(dir, 'db');
     const first = await startDynalite(path);
     const a = new DynamoCatalog(first.client, 'redline');
     await a.ensureTable();
@@ -120,5 +121,6 @@ describe('DynamoCatalog on dynalite', () => {
     await b.ensureTable();
     expect(await b.getWatch(watch.id)).toEqual(watch);
     await second.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 });
