@@ -60,7 +60,13 @@ export function formatVersion(version: VersionRecord): string {
   const artifacts = Object.entries(version.artifacts)
     .map(([kind, ref]) => `    ${kind.padEnd(10)} ${ref.digest}  ${ref.size} bytes  ${ref.contentType}`)
     .join('\n');
-  const edits = version.edits.length ? ` — ${version.edits.map((e) => e.kind).join(', ')}` : '';
+  const notes = [
+    version.revertOf ? `revert to v${version.revertOf}` : '',
+    version.silent ? 'silent' : '',
+    version.alert === 'rate_limited' ? 'alert held back (rate limit)' : '',
+  ].filter(Boolean);
+  const kinds = version.edits.map((e) => e.kind).join(', ');
+  const edits = kinds || notes.length ? ` — ${[kinds, ...notes].filter(Boolean).join('; ')}` : '';
   return `v${version.number}  ${version.capturedAt}  ${version.title}\n  text ${version.textHash}${edits}\n${artifacts}`;
 }
 

@@ -3,7 +3,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { z } from 'zod';
 import { jsonLogger } from '../adapters/json-logger.js';
 import { captureUrl } from '../core/capture.js';
-import { compareHtml } from '../core/detect.js';
+import { compareDocuments } from '../core/compare.js';
+import { renderDiffPage } from '../core/diff-html.js';
 import { InvalidInputError, RedlineError } from '../core/errors.js';
 import { diffVersions, getSnapshot, SnapshotFormats } from '../core/history.js';
 import { CaptureModeSchema } from '../core/model.js';
@@ -243,40 +244,63 @@ export function buildProgram(io: CliIo): Command {
     .option('--from <n>', 'older version (default: the one before --to)', positiveInt)
     .option('--to <n>', 'newer version (default: the latest)', positiveInt)
     .option('--json', 'JSON output')
+    .option('--html', 'a standalone HTML page (inline ins/del)')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
     .description('word diff of the article between two versions')
-    .action(async (url: string, options: { from?: number; to?: number; json?: boolean }) => {
-      normalizeUrl(url);
-      await withRuntime(async (rt) => {
-        const diff = await diffVersions(rt, await findWatch(rt, url), options);
-        if (options.json) {
-          json({
-            url: diff.to.url,
-            from: diff.from.number,
-            to: diff.to.number,
-            fromTextHash: diff.from.textHash,
-            toTextHash: diff.to.textHash,
-            edits: diff.edits,
-          });
-        } else {
-          out(
-            `${diff.to.url}: v${diff.from.number} (${diff.from.capturedAt}) → v${diff.to.number} (${diff.to.capturedAt})`,
-          );
-          out(formatEdits(diff.edits, styleFor(io.stdout)));
-        }
-      });
-    });
+    .action(
+      async (
+        url: string,
+        options: { from?: number; to?: number; json?: boolean; html?: boolean; output?: string },
+      ) => {
+        normalizeUrl(url);
+        if (options.json && options.html) throw new UsageError('use --json or --html, not both');
+        await withRuntime(async (rt) => {
+          const diff = await diffVersions(rt, await findWatch(rt, url), options);
+          if (options.html || options.output) {
+            const page = renderDiffPage({
+              url: diff.to.url,
+              title: diff.to.title,
+              from: diff.from,
+              to: diff.to,
+              edits: diff.edits,
+              ...(diff.to.silent !== undefined && diff.from.number === diff.to.number - 1
+                ? { silent: diff.to.silent }
+                : {}),
+            });
+            if (options.output) {
+              await writeFile(options.output, page);
+              io.stderr.write(`v${diff.from.number} → v${diff.to.number} diff → ${options.output}\n`);
+            } else io.stdout.write(page);
+          } else if (options.json) {
+            json({
+              url: diff.to.url,
+              from: diff.from.number,
+              to: diff.to.number,
+              fromTextHash: diff.from.textHash,
+              toTextHash: diff.to.textHash,
+              edits: diff.edits,
+            });
+          } else {
+            out(
+              `${diff.to.url}: v${diff.from.number} (${diff.from.capturedAt}) → v${diff.to.number} (${diff.to.capturedAt})`,
+            );
+            out(formatEdits(diff.edits, styleFor(io.stdout)));
+          }
+        });
+      },
+    );
 
   program
     .command('compare')
-    .argument('<old>', 'older HTML file')
-    .argument('<new>', 'newer HTML file')
+    .argument('<old>', 'older HTML or PDF file')
+    .argument('<new>', 'newer HTML or PDF file')
     .option('--url <url>', 'the page URL the files came from')
     .option('--json', 'JSON output')
-    .description('run edit detection on two saved HTML files')
+    .description('run edit detection on two saved HTML or PDF files')
     .action(async (oldPath: string, newPath: string, options: { url?: string; json?: boolean }) => {
       if (options.url) normalizeUrl(options.url);
-      const [oldHtml, newHtml] = await Promise.all([readFile(oldPath, 'utf8'), readFile(newPath, 'utf8')]);
-      const comparison = compareHtml(oldHtml, newHtml);
+      const [oldBytes, newBytes] = await Promise.all([readFile(oldPath), readFile(newPath)]);
+      const comparison = await compareDocuments(oldBytes, newBytes, options.url);
       if (options.json) json({ ...(options.url ? { url: options.url } : {}), ...comparison });
       else out(formatComparison(comparison, styleFor(io.stdout)));
     });

@@ -1,11 +1,12 @@
-import { type Article, articleHash, articleText, extractArticle } from './article.js';
-import { decodeBody, documentKind } from './charset.js';
+import { type AlertLimit, admitAlert, DEFAULT_ALERT_LIMIT } from './alerts.js';
+import { type Article, articleText } from './article.js';
+import { documentKind } from './charset.js';
 import type { Clock } from './clock.js';
-import { anomalyOf, editsBetween, summarizeEdits } from './detect.js';
-import type { Digest } from './digest.js';
+import { type Content, readContent } from './content.js';
+import { blockShape, editsBetween, summarizeEdits } from './detect.js';
+import { renderDiffPage } from './diff-html.js';
 import { ConflictError } from './errors.js';
 import type {
-  ArtifactRef,
   Artifacts,
   CaptureRecord,
   Edit,
@@ -29,6 +30,20 @@ import type {
 import { normalizeUrl, watchIdFor } from './url.js';
 import { buildWatch } from './watches.js';
 
+export interface CaptureSettings {
+  /** Re-capture once to confirm a suspected edit; blocks that differ between the two are volatile. */
+  confirmEdits: boolean;
+  alertLimit: AlertLimit;
+  /** At most this many volatile block shapes are remembered per watch. */
+  maxVolatile: number;
+}
+
+export const DEFAULT_CAPTURE_SETTINGS: CaptureSettings = {
+  confirmEdits: true,
+  alertLimit: DEFAULT_ALERT_LIMIT,
+  maxVolatile: 200,
+};
+
 export interface CaptureDeps {
   blobs: BlobStore;
   watches: WatchStore;
@@ -39,6 +54,7 @@ export interface CaptureDeps {
   renderer: PageRenderer;
   clock: Clock;
   logger: Logger;
+  settings?: Partial<CaptureSettings>;
 }
 
 export interface CaptureResult {
@@ -67,23 +83,8 @@ function captureIdFor(startedAt: Date): string {
   return `${stamp}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Compared content of a capture: an article for HTML, the document bytes for anything else. */
-interface Content {
-  article?: Article;
-  textHash: Digest;
-  anomaly?: string;
-}
-
-function contentOf(fetched: FetchedResponse, raw: ArtifactRef, renderedHtml: string | undefined): Content {
-  const kind = documentKind(fetched.body, fetched.http.contentType);
-  if (kind !== 'html') {
-    const anomaly = fetched.http.status >= 400 ? `http_status_${fetched.http.status}` : undefined;
-    return { textHash: raw.digest, ...(anomaly ? { anomaly } : {}) };
-  }
-  const article = extractArticle(renderedHtml ?? decodeBody(fetched.body, fetched.http.contentType));
-  const anomaly = anomalyOf(article, fetched.http.status);
-  return { article, textHash: articleHash(article), ...(anomaly ? { anomaly } : {}) };
-}
+const shouldRender = (watch: Watch, content: Pick<Content, 'kind'>) =>
+  watch.mode === 'browser' || (watch.mode === 'auto' && content.kind === 'html');
 
 async function storeRendering(deps: CaptureDeps, steps: Step[], url: string, fetched: FetchedResponse) {
   const artifacts: Artifacts = {};
@@ -98,8 +99,11 @@ async function storeRendering(deps: CaptureDeps, steps: Step[], url: string, fet
   return { artifacts, html: rendered.html };
 }
 
-async function baselineArticle(deps: CaptureDeps, baseline: VersionRecord): Promise<Article | undefined> {
-  const ref = baseline.artifacts.article;
+async function loadArticle(
+  deps: CaptureDeps,
+  version: VersionRecord | undefined,
+): Promise<Article | undefined> {
+  const ref = version?.artifacts.article;
   if (!ref) return undefined;
   return JSON.parse(Buffer.from(await deps.blobs.get(ref.digest)).toString('utf8')) as Article;
 }
@@ -117,11 +121,75 @@ async function writeVersion(deps: CaptureDeps, version: VersionRecord): Promise<
   }
 }
 
+/** Captures the page again, without storing anything, to see which blocks change on every load. */
+async function recapture(deps: CaptureDeps, watch: Watch, baseline: Article): Promise<Article | undefined> {
+  const fetched = await deps.fetcher.fetch(watch.url);
+  const rendered = shouldRender(watch, { kind: 'html' })
+    ? await deps.renderer.render(fetched.http.finalUrl, fetched)
+    : undefined;
+  const content = await readContent(fetched, rendered?.html, baseline);
+  return content.anomaly ? undefined : content.article;
+}
+
+/** Shapes of the blocks that one of two same-moment captures has and the other has not. */
+function volatileShapes(a: Article, b: Article): string[] {
+  const inB = new Set(b.blocks);
+  const inA = new Set(a.blocks);
+  const differing = [...a.blocks.filter((x) => !inB.has(x)), ...b.blocks.filter((x) => !inA.has(x))];
+  return [...new Set(differing.map(blockShape))];
+}
+
+interface Detection {
+  verdict: Verdict;
+  edits: Edit[];
+  silent?: boolean;
+  volatile: string[];
+}
+
+/** Decides first / unchanged / edited / anomaly, confirming a suspected edit by one re-capture. */
+async function detect(
+  deps: CaptureDeps,
+  settings: CaptureSettings,
+  watch: Watch,
+  steps: Step[],
+  content: Content,
+  baseline: VersionRecord | undefined,
+  before: Article | undefined,
+): Promise<Detection> {
+  const volatile = [...(watch.volatile ?? [])];
+  if (content.anomaly) return { verdict: 'anomaly', edits: [], volatile };
+  if (!baseline) return { verdict: 'first', edits: [], volatile };
+  if (baseline.textHash === content.textHash) return { verdict: 'unchanged', edits: [], volatile };
+  if (!before || !content.article) {
+    return {
+      verdict: 'edited',
+      edits: [{ kind: 'document_changed', field: 'document', significance: 'major' }],
+      volatile,
+    };
+  }
+  const after = content.article;
+  let edits = editsBetween(before, after, new Set(volatile));
+  if (edits.length > 0 && settings.confirmEdits && content.kind === 'html') {
+    const again = await timed(steps, 'confirm', () => recapture(deps, watch, before));
+    if (again.ok && again.value) {
+      const learned = volatileShapes(after, again.value).filter((shape) => !volatile.includes(shape));
+      if (learned.length > 0) {
+        volatile.push(...learned);
+        volatile.splice(0, Math.max(0, volatile.length - settings.maxVolatile));
+        edits = editsBetween(before, after, new Set(volatile));
+      }
+    }
+  }
+  if (edits.length === 0) return { verdict: 'unchanged', edits, volatile };
+  return { verdict: 'edited', edits, silent: before.modified === after.modified, volatile };
+}
+
 /**
  * Captures one watch: fetch, render, store every artifact by hash, extract, compare with the latest
  * version, and record. Blobs are written before the records that point at them.
  */
 export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<CaptureResult> {
+  const settings = { ...DEFAULT_CAPTURE_SETTINGS, ...deps.settings };
   const startedAt = deps.clock.now();
   const captureId = captureIdFor(startedAt);
   const log = { watchId: watch.id, url: watch.url, captureId };
@@ -131,37 +199,38 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
 
   const fetchOutcome = await timed(steps, 'fetch', () => deps.fetcher.fetch(watch.url));
   if (!fetchOutcome.ok) {
-    const reason = fetchOutcome.error;
     const capture: CaptureRecord = {
       ...base,
       capturedAt: deps.clock.now().toISOString(),
       status: 'failed',
-      reason,
+      reason: fetchOutcome.error,
       artifacts: {},
       steps,
     };
     await deps.captures.putCapture(capture);
-    await deps.watches.markCaptured(watch.id, {
-      capturedAt: capture.capturedAt,
+    await deps.watches.updateWatch(watch.id, {
+      lastCapturedAt: capture.capturedAt,
       nextDueAt,
-      status: 'failed',
+      lastStatus: 'failed',
       latestVersion: watch.latestVersion,
     });
-    deps.logger.warn('capture failed', { ...log, reason });
+    deps.logger.warn('capture failed', { ...log, reason: fetchOutcome.error });
     return { capture };
   }
 
   const fetched = fetchOutcome.value;
   const artifacts: Artifacts = { raw: await deps.blobs.put(fetched.body, fetched.http.contentType) };
-  const isHtml = documentKind(fetched.body, fetched.http.contentType) === 'html';
+  const probe = { kind: documentKind(fetched.body, fetched.http.contentType) };
   let renderedHtml: string | undefined;
-  if (watch.mode === 'browser' || (watch.mode === 'auto' && isHtml)) {
+  if (shouldRender(watch, probe)) {
     const rendering = await storeRendering(deps, steps, fetched.http.finalUrl, fetched);
     Object.assign(artifacts, rendering.artifacts);
     renderedHtml = rendering.html;
   }
 
-  const content = contentOf(fetched, artifacts.raw!, isHtml ? renderedHtml : undefined);
+  const baseline = await deps.versions.latestVersion(watch.id);
+  const before = await loadArticle(deps, baseline);
+  const content = await readContent(fetched, probe.kind === 'html' ? renderedHtml : undefined, before);
   if (content.article) {
     artifacts.article = await deps.blobs.put(
       Buffer.from(JSON.stringify(content.article)),
@@ -173,39 +242,80 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     );
   }
 
-  const baseline = await deps.versions.latestVersion(watch.id);
-  let verdict: Verdict;
-  let edits: Edit[] = [];
-  if (content.anomaly) verdict = 'anomaly';
-  else if (!baseline) verdict = 'first';
-  else if (baseline.textHash === content.textHash) verdict = 'unchanged';
-  else {
-    verdict = 'edited';
-    const before = await baselineArticle(deps, baseline);
-    edits =
-      before && content.article
-        ? editsBetween(before, content.article)
-        : [{ kind: 'document_changed', significance: 'major' }];
-  }
-
+  const detection = await detect(deps, settings, watch, steps, content, baseline, before);
+  const { verdict, edits } = detection;
   const capturedAt = deps.clock.now().toISOString();
   let version: VersionRecord | undefined;
+  let notification: EditNotification | undefined;
+  let alertState: Pick<Watch, 'alertWindowStart' | 'alertsInWindow'> = watch;
   if (verdict === 'first' || verdict === 'edited') {
+    const number = (baseline?.number ?? 0) + 1;
+    const title =
+      content.article?.title || new URL(fetched.http.finalUrl).pathname.split('/').pop() || watch.url;
+    const revertOf =
+      verdict === 'edited'
+        ? (await deps.versions.listVersions(watch.id)).find((v) => v.textHash === content.textHash)?.number
+        : undefined;
+    const admitted = verdict === 'edited' ? admitAlert(watch, startedAt, settings.alertLimit) : undefined;
+    const diff =
+      verdict === 'edited' && baseline
+        ? await deps.blobs.put(
+            Buffer.from(
+              renderDiffPage({
+                url: watch.url,
+                title,
+                from: baseline,
+                to: { number, capturedAt, textHash: content.textHash },
+                edits,
+                ...(detection.silent !== undefined ? { silent: detection.silent } : {}),
+              }),
+            ),
+            'text/html; charset=utf-8',
+          )
+        : undefined;
     version = {
       watchId: watch.id,
-      number: (baseline?.number ?? 0) + 1,
+      number,
       captureId,
       url: watch.url,
       capturedAt,
-      title: content.article?.title ?? new URL(fetched.http.finalUrl).pathname.split('/').pop() ?? watch.url,
+      title,
       textHash: content.textHash,
       artifacts,
       edits,
+      ...(detection.silent !== undefined ? { silent: detection.silent } : {}),
+      ...(revertOf ? { revertOf } : {}),
+      ...(diff ? { diff } : {}),
+      ...(admitted ? { alert: admitted.allowed ? 'sent' : 'rate_limited' } : {}),
     };
     await writeVersion(deps, version);
+    if (admitted && baseline) {
+      alertState = admitted;
+      if (admitted.allowed) {
+        notification = {
+          type: 'redline.edit',
+          watchId: watch.id,
+          url: watch.url,
+          title,
+          capturedAt,
+          oldVersion: baseline.number,
+          newVersion: number,
+          oldTextHash: baseline.textHash,
+          newTextHash: content.textHash,
+          edits,
+          significance: edits.some((e) => e.significance === 'major') ? 'major' : 'minor',
+          silent: detection.silent ?? false,
+          ...(revertOf ? { revertOf } : {}),
+          diff: summarizeEdits(edits),
+          ...(diff ? { diffHtml: diff.digest } : {}),
+          tags: watch.tags,
+        };
+      }
+    }
   }
 
-  const failedStep = steps.find((step) => step.status === 'failed');
+  const failedStep = steps.find((step) => step.status === 'failed' && step.name !== 'confirm');
+  const current = version?.number ?? baseline?.number;
   const capture: CaptureRecord = {
     ...base,
     capturedAt,
@@ -217,34 +327,19 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     textHash: content.textHash,
     verdict,
     ...(content.anomaly ? { anomaly: content.anomaly } : {}),
-    ...((version?.number ?? baseline?.number) ? { version: version?.number ?? baseline?.number } : {}),
+    ...(current ? { version: current } : {}),
   };
   await deps.captures.putCapture(capture);
+  if (notification) await deps.notifier.publishEdit(notification);
 
-  let notification: EditNotification | undefined;
-  if (verdict === 'edited' && baseline && version) {
-    notification = {
-      type: 'redline.edit',
-      watchId: watch.id,
-      url: watch.url,
-      title: version.title,
-      capturedAt,
-      oldVersion: baseline.number,
-      newVersion: version.number,
-      oldTextHash: baseline.textHash,
-      newTextHash: version.textHash,
-      edits,
-      diff: summarizeEdits(edits),
-      tags: watch.tags,
-    };
-    await deps.notifier.publishEdit(notification);
-  }
-
-  await deps.watches.markCaptured(watch.id, {
-    capturedAt,
+  await deps.watches.updateWatch(watch.id, {
+    lastCapturedAt: capturedAt,
     nextDueAt,
-    status: capture.status,
-    latestVersion: version?.number ?? baseline?.number ?? 0,
+    lastStatus: capture.status,
+    latestVersion: current ?? 0,
+    volatile: detection.volatile,
+    ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
+    alertsInWindow: alertState.alertsInWindow,
   });
   deps.logger.info('captured', { ...log, status: capture.status, verdict, version: capture.version });
   return { capture, ...(version ? { version } : {}), ...(notification ? { notification } : {}) };

@@ -1,9 +1,12 @@
 import { diffArrays } from 'diff';
+import { anomalyOf } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
 import { inlineDiff, wordDiff } from './diff.js';
 import type { Digest } from './digest.js';
 import type { Edit } from './model.js';
 import { wordCount } from './text.js';
+
+export { anomalyOf, MIN_ARTICLE_WORDS } from './anomaly.js';
 
 export interface Comparison {
   changed: boolean;
@@ -12,30 +15,28 @@ export interface Comparison {
   edits: Edit[];
   oldHash: Digest;
   newHash: Digest;
+  /** Edited while the publisher's dateModified stayed the same (or was never given). */
+  silent?: boolean;
 }
 
-/** Below this many words of body text a capture is an empty shell, not an article. */
-export const MIN_ARTICLE_WORDS = 40;
-
-const BLOCK_PAGE =
-  /\b(access denied|are you a robot|verify you are human|captcha|subscribe to (continue|keep) reading|log in to continue|this content is for subscribers)\b/i;
-
-/** Why a capture cannot stand for the article, or undefined when it can. */
-export function anomalyOf(article: Article, httpStatus?: number): string | undefined {
-  if (httpStatus !== undefined && httpStatus >= 400) return `http_status_${httpStatus}`;
-  const words = article.blocks.reduce((sum, block) => sum + wordCount(block), 0);
-  if (words < MIN_ARTICLE_WORDS) {
-    const text = `${article.title} ${article.blocks.join(' ')}`;
-    return BLOCK_PAGE.test(text) ? 'blocked_or_paywalled' : 'empty_article';
-  }
-  return undefined;
+export interface CompareOptions {
+  httpStatus?: number;
+  /** Shapes of blocks known to change on every load of this page (see blockShape). */
+  volatile?: ReadonlySet<string>;
 }
 
-const NEGATION_OR_NUMBER = /\b(not|no|never|n't)\b|\d/i;
+/** A block with its digits folded: the identity of a block that varies only in its numbers. */
+export function blockShape(block: string): string {
+  return block.replace(/\d[\d,.:]*/g, '#');
+}
+
+const NEGATION_OR_NUMBER = /\b(not|no|never|n't|none|nor)\b|n['’]t\b|\d/i;
 
 /**
- * `major` when the change touches a number or a negation, or rewrites more than a fifth of the paragraph
- * (at least 4 words); `minor` otherwise (a typo, a word swapped for a synonym).
+ * Significance (documented in docs/adr/0005-edit-detection.md): headline, byline, corrections, and
+ * paragraphs added or removed are `major`; a changed paragraph is `major` when the change touches a
+ * number or a negation, or rewrites more than a fifth of the paragraph (at least 4 words), else
+ * `minor`; a dates change is `minor`.
  */
 function paragraphSignificance(before: string, after: string): Edit['significance'] {
   const touched = wordDiff(before, after)
@@ -46,63 +47,66 @@ function paragraphSignificance(before: string, after: string): Edit['significanc
   return wordCount(touched) > Math.max(3, wordCount(before) * 0.2) ? 'major' : 'minor';
 }
 
-/** Typed edits that turn `before` into `after`. */
-export function editsBetween(before: Article, after: Article): Edit[] {
+interface Sequence {
+  texts: string[];
+  pages?: number[] | undefined;
+}
+
+function sequenceEdits(before: Sequence, after: Sequence, field: 'body' | 'corrections'): Edit[] {
   const edits: Edit[] = [];
-  if (before.title !== after.title) {
-    edits.push({ kind: 'headline_changed', before: before.title, after: after.title, significance: 'major' });
-  }
-  if (before.byline !== after.byline) {
-    edits.push({ kind: 'byline_changed', before: before.byline, after: after.byline, significance: 'major' });
-  }
+  const added = field === 'corrections' ? 'correction_added' : 'paragraph_added';
+  const page = (seq: Sequence, index: number) => (seq.pages?.[index] ? { page: seq.pages[index] } : {});
   let oldIndex = 0;
   let newIndex = 0;
-  const parts = diffArrays(before.blocks, after.blocks);
+  const parts = diffArrays(before.texts, after.texts);
+  const remove = (text: string, index: number) =>
+    edits.push({
+      kind: 'paragraph_removed',
+      field,
+      index,
+      before: text,
+      significance: 'major',
+      ...page(before, index),
+    });
+  const add = (text: string, index: number) =>
+    edits.push({ kind: added, field, index, after: text, significance: 'major', ...page(after, index) });
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     const next = parts[i + 1];
     if (part.removed && next?.added) {
-      // A run of removed blocks followed by added ones: pair them up as changes, the rest as removals/additions.
+      // Removed blocks followed by added ones: pair them up as changes, the rest as removals/additions.
       const pairs = Math.min(part.value.length, next.value.length);
       for (let k = 0; k < pairs; k++) {
         const b = part.value[k]!;
         const a = next.value[k]!;
         edits.push({
           kind: 'paragraph_changed',
+          field,
           index: oldIndex + k,
           before: b,
           after: a,
-          significance: paragraphSignificance(b, a),
+          significance: field === 'corrections' ? 'major' : paragraphSignificance(b, a),
+          ...page(after, newIndex + k),
         });
       }
-      for (const [k, text] of part.value.slice(pairs).entries()) {
-        edits.push({
-          kind: 'paragraph_removed',
-          index: oldIndex + pairs + k,
-          before: text,
-          significance: 'major',
-        });
-      }
-      for (const [k, text] of next.value.slice(pairs).entries()) {
-        edits.push({
-          kind: 'paragraph_added',
-          index: newIndex + pairs + k,
-          after: text,
-          significance: 'major',
-        });
-      }
+      part.value.slice(pairs).forEach((text, k) => {
+        remove(text, oldIndex + pairs + k);
+      });
+      next.value.slice(pairs).forEach((text, k) => {
+        add(text, newIndex + pairs + k);
+      });
       oldIndex += part.value.length;
       newIndex += next.value.length;
       i++;
     } else if (part.removed) {
-      for (const [k, text] of part.value.entries()) {
-        edits.push({ kind: 'paragraph_removed', index: oldIndex + k, before: text, significance: 'major' });
-      }
+      part.value.forEach((text, k) => {
+        remove(text, oldIndex + k);
+      });
       oldIndex += part.value.length;
     } else if (part.added) {
-      for (const [k, text] of part.value.entries()) {
-        edits.push({ kind: 'paragraph_added', index: newIndex + k, after: text, significance: 'major' });
-      }
+      part.value.forEach((text, k) => {
+        add(text, newIndex + k);
+      });
       newIndex += part.value.length;
     } else {
       oldIndex += part.value.length;
@@ -112,25 +116,81 @@ export function editsBetween(before: Article, after: Article): Edit[] {
   return edits;
 }
 
-/** Compares a new capture's article with the baseline. An anomaly is never an edit. */
-export function compareArticles(before: Article, after: Article, httpStatus?: number): Comparison {
-  const oldHash = articleHash(before);
-  const newHash = articleHash(after);
-  const anomaly = anomalyOf(after, httpStatus);
-  if (anomaly) return { changed: false, verdict: 'anomaly', anomaly, edits: [], oldHash, newHash };
-  if (oldHash === newHash) return { changed: false, verdict: 'unchanged', edits: [], oldHash, newHash };
-  const edits = editsBetween(before, after);
-  return { changed: true, verdict: 'edited', edits, oldHash, newHash };
+function withoutVolatile(article: Article, volatile: ReadonlySet<string> | undefined): Sequence {
+  if (!volatile?.size) return { texts: article.blocks, pages: article.pages };
+  const keep = article.blocks.map((block) => !volatile.has(blockShape(block)));
+  return {
+    texts: article.blocks.filter((_, i) => keep[i]),
+    pages: article.pages?.filter((_, i) => keep[i]),
+  };
 }
 
-export function compareHtml(oldHtml: string, newHtml: string): Comparison {
-  return compareArticles(extractArticle(oldHtml), extractArticle(newHtml));
+/** Typed edits that turn `before` into `after`, ignoring volatile blocks. */
+export function editsBetween(before: Article, after: Article, volatile?: ReadonlySet<string>): Edit[] {
+  const edits: Edit[] = [];
+  if (before.title !== after.title) {
+    edits.push({
+      kind: 'headline_changed',
+      field: 'headline',
+      before: before.title,
+      after: after.title,
+      significance: 'major',
+    });
+  }
+  if (before.byline !== after.byline) {
+    edits.push({
+      kind: 'byline_changed',
+      field: 'byline',
+      before: before.byline,
+      after: after.byline,
+      significance: 'major',
+    });
+  }
+  edits.push(...sequenceEdits(withoutVolatile(before, volatile), withoutVolatile(after, volatile), 'body'));
+  edits.push(
+    ...sequenceEdits({ texts: before.corrections ?? [] }, { texts: after.corrections ?? [] }, 'corrections'),
+  );
+  if (edits.length > 0 && (before.published !== after.published || before.modified !== after.modified)) {
+    const dates = (a: Article) => [a.published ?? '', a.modified ?? ''].join(' / ');
+    edits.push({
+      kind: 'dates_changed',
+      field: 'dates',
+      before: dates(before),
+      after: dates(after),
+      significance: 'minor',
+    });
+  }
+  return edits;
+}
+
+/** Compares a new capture's article with the baseline. An anomaly is never an edit. */
+export function compareArticles(before: Article, after: Article, options: CompareOptions = {}): Comparison {
+  const oldHash = articleHash(before);
+  const newHash = articleHash(after);
+  const anomaly = anomalyOf(after, { ...options, baseline: before });
+  if (anomaly) return { changed: false, verdict: 'anomaly', anomaly, edits: [], oldHash, newHash };
+  if (oldHash === newHash) return { changed: false, verdict: 'unchanged', edits: [], oldHash, newHash };
+  const edits = editsBetween(before, after, options.volatile);
+  if (edits.length === 0) return { changed: false, verdict: 'unchanged', edits, oldHash, newHash };
+  return {
+    changed: true,
+    verdict: 'edited',
+    edits,
+    oldHash,
+    newHash,
+    silent: before.modified === after.modified,
+  };
+}
+
+export function compareHtml(oldHtml: string, newHtml: string, options: CompareOptions = {}): Comparison {
+  return compareArticles(extractArticle(oldHtml), extractArticle(newHtml), options);
 }
 
 /** A short, readable summary of edits for notifications: one line per edit. */
 export function summarizeEdits(edits: Edit[], maxChars = 1500): string {
   const lines = edits.map((edit) => {
-    const label = edit.index === undefined ? edit.kind : `${edit.kind} #${edit.index + 1}`;
+    const where = edit.page ? ` (p. ${edit.page})` : '';
+    const label = `${edit.kind}${edit.index === undefined ? '' : ` #${edit.index + 1}`}${where}`;
     if (edit.before !== undefined && edit.after !== undefined) {
       return `${label}: ${inlineDiff(edit.before, edit.after)}`;
     }

@@ -104,6 +104,6 @@ export async function diffVersions(
       ? editsBetween(before, after)
       : from.textHash === to.textHash
         ? []
-        : [{ kind: 'document_changed', significance: 'major' }];
+        : [{ kind: 'document_changed', field: 'document', significance: 'major' }];
   return { from, to, edits, summary: summarizeEdits(edits, Number.POSITIVE_INFINITY) };
 }

@@ -18,8 +18,17 @@ export const WatchSchema = z.object({
   lastStatus: z.enum(['complete', 'partial', 'failed']).optional(),
   /** Number of the newest version, 0 before the first. */
   latestVersion: z.number().int().min(0),
+  /** Shapes of blocks learned to change on every load of this page (never compared). */
+  volatile: z.array(z.string()).default([]),
+  /** Alert rate limiting: when the current window began and how many alerts it has had. */
+  alertWindowStart: IsoTime.optional(),
+  alertsInWindow: z.number().int().min(0).default(0),
 });
 export type Watch = z.infer<typeof WatchSchema>;
+
+/** What a capture changes on its watch. */
+export type WatchUpdate = Pick<Watch, 'nextDueAt' | 'latestVersion'> &
+  Partial<Pick<Watch, 'lastCapturedAt' | 'lastStatus' | 'volatile' | 'alertWindowStart' | 'alertsInWindow'>>;
 
 export const ArtifactKindSchema = z.enum(['raw', 'rendered', 'pdf', 'screenshot', 'article', 'text']);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
@@ -55,8 +64,13 @@ export const EditKindSchema = z.enum([
 ]);
 export type EditKind = z.infer<typeof EditKindSchema>;
 
+export const EditFieldSchema = z.enum(['headline', 'byline', 'dates', 'body', 'corrections', 'document']);
+
 export const EditSchema = z.object({
   kind: EditKindSchema,
+  field: EditFieldSchema.optional(),
+  /** For documents with pages (PDF): the page the block is on. */
+  page: z.number().int().min(1).optional(),
   /** Position of the block in the older (removed/changed) or newer (added) version. */
   index: z.number().int().min(0).optional(),
   before: z.string().optional(),
@@ -106,6 +120,14 @@ export const VersionRecordSchema = z.object({
   artifacts: ArtifactsSchema,
   /** Edits against the previous version (empty for the first). */
   edits: z.array(EditSchema),
+  /** Text changed while the publisher's dateModified did not. */
+  silent: z.boolean().optional(),
+  /** This version says exactly what an earlier version said (a flip-flop or an undone edit). */
+  revertOf: z.number().int().min(1).optional(),
+  /** The standalone HTML diff against the previous version. */
+  diff: ArtifactRefSchema.optional(),
+  /** Whether the edit was announced, or held back by the per-watch alert limit. */
+  alert: z.enum(['sent', 'rate_limited']).optional(),
 });
 export type VersionRecord = z.infer<typeof VersionRecordSchema>;
 
@@ -121,7 +143,14 @@ export const EditNotificationSchema = z.object({
   oldTextHash: DigestSchema,
   newTextHash: DigestSchema,
   edits: z.array(EditSchema),
+  /** `major` if any edit is major. */
+  significance: z.enum(['minor', 'major']),
+  silent: z.boolean(),
+  revertOf: z.number().int().optional(),
+  /** Short word diff, one line per edit. */
   diff: z.string(),
+  /** Digest of the standalone HTML diff page (a blob). */
+  diffHtml: DigestSchema.optional(),
   tags: z.array(z.string()),
 });
 export type EditNotification = z.infer<typeof EditNotificationSchema>;

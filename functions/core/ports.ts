@@ -8,6 +8,7 @@ import type {
   Step,
   VersionRecord,
   Watch,
+  WatchUpdate,
 } from './model.js';
 
 /** Content-addressed, write-once storage of artifact bytes. */
@@ -26,11 +27,8 @@ export interface WatchStore {
   listWatches(): Promise<Watch[]>;
   /** Watches whose nextDueAt is at or before `now`, oldest due first. */
   dueWatches(now: Date, limit: number): Promise<Watch[]>;
-  /** Records a capture's effect on the watch: next due time, last status, latest version. */
-  markCaptured(
-    id: string,
-    update: { capturedAt: string; nextDueAt: string; status: Watch['lastStatus']; latestVersion: number },
-  ): Promise<void>;
+  /** Applies a capture's effect to the watch (schedule, status, latest version, learned state); a removed watch stays removed. */
+  updateWatch(id: string, update: WatchUpdate): Promise<void>;
   removeWatch(id: string): Promise<boolean>;
 }
 

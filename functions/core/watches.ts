@@ -29,7 +29,13 @@ export async function addWatch(
 export function buildWatch(settings: WatchSettings, existing: Watch | undefined, now: Date): Watch {
   const url = normalizeUrl(settings.url);
   return {
-    ...(existing ?? { createdAt: now.toISOString(), nextDueAt: now.toISOString(), latestVersion: 0 }),
+    ...(existing ?? {
+      createdAt: now.toISOString(),
+      nextDueAt: now.toISOString(),
+      latestVersion: 0,
+      volatile: [],
+      alertsInWindow: 0,
+    }),
     id: watchIdFor(url),
     url,
     cadenceSeconds: settings.cadenceSeconds,

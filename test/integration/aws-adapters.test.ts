@@ -61,6 +61,8 @@ describe('SnsNotifier on fauxqs', () => {
       edits: [
         { kind: 'paragraph_changed', index: 0, before: '7 to 2', after: '5 to 4', significance: 'major' },
       ],
+      significance: 'major',
+      silent: true,
       diff: 'paragraph_changed #1: [-7-]{+5+} to [-2-]{+4+}',
       tags: ['city'],
     };
@@ -72,6 +74,7 @@ describe('SnsNotifier on fauxqs', () => {
     const message = received.Messages![0]!;
     expect(JSON.parse(message.Body!)).toEqual(notification);
     expect(message.MessageAttributes?.significance?.StringValue).toBe('major');
+    expect(message.MessageAttributes?.silent?.StringValue).toBe('true');
     expect(JSON.parse(message.MessageAttributes?.editKinds?.StringValue ?? '[]')).toEqual([
       'paragraph_changed',
     ]);

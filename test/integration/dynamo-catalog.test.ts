@@ -44,10 +44,10 @@ describe('DynamoCatalog on dynalite', () => {
     expect(await catalog.upsertWatch({ ...watch, tags: ['b'] })).toEqual({ created: false });
     expect(await catalog.getWatch(watch.id)).toEqual({ ...watch, tags: ['b'] });
     expect((await catalog.listWatches()).map((w) => w.url)).toContain('https://news.example/one');
-    await catalog.markCaptured(watch.id, {
-      capturedAt: '2026-11-26T10:00:05.000Z',
+    await catalog.updateWatch(watch.id, {
+      lastCapturedAt: '2026-11-26T10:00:05.000Z',
       nextDueAt: '2026-11-26T10:15:00.000Z',
-      status: 'complete',
+      lastStatus: 'complete',
       latestVersion: 3,
     });
     expect(await catalog.getWatch(watch.id)).toMatchObject({ latestVersion: 3, lastStatus: 'complete' });
@@ -55,10 +55,10 @@ describe('DynamoCatalog on dynalite', () => {
     expect(await catalog.removeWatch(watch.id)).toBe(false);
     expect(await catalog.getWatch(watch.id)).toBeUndefined();
     // Marking a removed watch is a no-op, not an error, and does not resurrect it.
-    await catalog.markCaptured(watch.id, {
-      capturedAt: '2026-11-26T10:00:05.000Z',
+    await catalog.updateWatch(watch.id, {
+      lastCapturedAt: '2026-11-26T10:00:05.000Z',
       nextDueAt: '2026-11-26T10:15:00.000Z',
-      status: 'complete',
+      lastStatus: 'complete',
       latestVersion: 3,
     });
     expect(await catalog.getWatch(watch.id)).toBeUndefined();

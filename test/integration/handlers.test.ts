@@ -74,10 +74,10 @@ describe('Lambda handlers on emulators (dynalite, fauxqs S3/SNS/SQS) with real C
     expect((await handleTick({ kind: 'tick' }, deps, options)).due).toBe(0);
 
     const watch = added.ok ? added.watch! : undefined;
-    await catalog.markCaptured(watch!.id, {
-      capturedAt: new Date().toISOString(),
+    await catalog.updateWatch(watch!.id, {
+      lastCapturedAt: new Date().toISOString(),
       nextDueAt: new Date(Date.now() - 1000).toISOString(),
-      status: 'complete',
+      lastStatus: 'complete',
       latestVersion: 1,
     });
     site.setRound(2, EDITED);

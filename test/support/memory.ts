@@ -5,7 +5,13 @@
  */
 import { sha256 } from '../../functions/core/digest.js';
 import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/errors.js';
-import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../../functions/core/model.js';
+import type {
+  CaptureRecord,
+  EditNotification,
+  VersionRecord,
+  Watch,
+  WatchUpdate,
+} from '../../functions/core/model.js';
 import type {
   BlobStore,
   CaptureLog,
@@ -68,18 +74,9 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog {
       .sort((a, b) => a.nextDueAt.localeCompare(b.nextDueAt))
       .slice(0, limit);
   }
-  async markCaptured(
-    id: string,
-    update: { capturedAt: string; nextDueAt: string; status: Watch['lastStatus']; latestVersion: number },
-  ) {
+  async updateWatch(id: string, update: WatchUpdate) {
     const watch = this.watches.get(id);
-    if (!watch) return;
-    Object.assign(watch, {
-      lastCapturedAt: update.capturedAt,
-      nextDueAt: update.nextDueAt,
-      lastStatus: update.status,
-      latestVersion: update.latestVersion,
-    });
+    if (watch) Object.assign(watch, structuredClone(update));
   }
   async removeWatch(id: string) {
     return this.watches.delete(id);

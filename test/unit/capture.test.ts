@@ -12,6 +12,7 @@ import {
   StaticFetcher,
   type WriteEvent,
 } from '../support/memory.js';
+import { simplePdf } from '../support/simple-pdf.js';
 
 const URL_A = 'https://news.example/2026/11/24/flood-barrier';
 
@@ -109,7 +110,7 @@ describe('captureWatch', () => {
       body: '<html><head><title>Access denied</title></head><body><h1>Access denied</h1></body></html>',
     });
     const blocked = await captureUrl(deps, URL_A);
-    expect(blocked.capture).toMatchObject({ verdict: 'anomaly', anomaly: 'http_status_403', version: 1 });
+    expect(blocked.capture).toMatchObject({ verdict: 'anomaly', anomaly: 'blocked', version: 1 });
     deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 3) });
     const back = await captureUrl(deps, URL_A);
     expect(back.capture).toMatchObject({
@@ -121,24 +122,45 @@ describe('captureWatch', () => {
     expect(catalog.versions.size).toBe(1);
   });
 
-  it('stores a PDF as fetched, without the browser, and versions it when its bytes change', async () => {
+  it('stores a PDF as fetched, without the browser, and versions a change of its text with pages', async () => {
     const { deps } = setup();
     const pdfUrl = 'https://think.example/report.pdf';
+    const page1 = [
+      'Summary. The programme cost 12 million euros in its first year.',
+      'Method. We surveyed 400 households.',
+    ];
     deps.fetcher.pages.set(pdfUrl, {
       contentType: 'application/pdf',
-      body: Buffer.from('%PDF-1.7\nreport v1'),
+      body: simplePdf([page1, ['Findings follow.']]),
     });
     const first = await captureUrl(deps, pdfUrl);
+    expect(first.capture).toMatchObject({ verdict: 'first', status: 'complete' });
     expect(first.capture.artifacts.raw?.contentType).toBe('application/pdf');
     expect(first.capture.artifacts.rendered).toBeUndefined();
     expect(deps.renderer.renders).toBe(0);
+    // The same text in a new file (new producer metadata, new bytes) is not an edit.
     deps.fetcher.pages.set(pdfUrl, {
       contentType: 'application/pdf',
-      body: Buffer.from('%PDF-1.7\nreport v2'),
+      body: simplePdf([page1, ['Findings follow.']], 'Report'),
+    });
+    expect((await captureUrl(deps, pdfUrl)).capture.verdict).toBe('unchanged');
+    deps.fetcher.pages.set(pdfUrl, {
+      contentType: 'application/pdf',
+      body: simplePdf([page1, ['Findings follow, revised.']]),
     });
     const second = await captureUrl(deps, pdfUrl);
     expect(second.capture).toMatchObject({ verdict: 'edited', version: 2 });
-    expect(second.version?.edits).toEqual([{ kind: 'document_changed', significance: 'major' }]);
+    expect(second.version?.edits).toEqual([
+      expect.objectContaining({ kind: 'paragraph_changed', page: 2, after: 'Findings follow, revised.' }),
+    ]);
+    deps.fetcher.pages.set(pdfUrl, {
+      contentType: 'application/pdf',
+      body: Buffer.from('%PDF-1.7 truncated garbage'),
+    });
+    expect((await captureUrl(deps, pdfUrl)).capture).toMatchObject({
+      verdict: 'anomaly',
+      anomaly: 'unreadable_pdf',
+    });
   });
 
   it('never launches the browser in http mode', async () => {
@@ -149,6 +171,125 @@ describe('captureWatch', () => {
     expect(deps.renderer.renders).toBe(0);
     expect(result.capture).toMatchObject({ status: 'complete', verdict: 'first' });
     expect(result.capture.artifacts.pdf).toBeUndefined();
+  });
+});
+
+describe('edit detection in the pipeline', () => {
+  it('learns a block that changes on every load from a confirming re-capture, and never alerts on it', async () => {
+    const { deps, catalog } = setup();
+    let load = 0;
+    // Each load shows a different "trending" line inside the article body.
+    deps.fetcher.fetch = async (url: string) => {
+      load++;
+      const body = articlePage(
+        {
+          ...ORIGINAL,
+          paragraphs: [
+            ...ORIGINAL.paragraphs,
+            `Trending now: story number ${load} of the day is about the weather in the valley`,
+          ],
+        },
+        1,
+      );
+      return {
+        http: { status: 200, finalUrl: url, contentType: 'text/html', headers: {} },
+        body: Buffer.from(body),
+      };
+    };
+    const first = await captureUrl(deps, URL_A);
+    expect(first.capture.verdict).toBe('first');
+    const second = await captureUrl(deps, URL_A);
+    expect(second.capture.verdict).toBe('unchanged');
+    expect(second.capture.steps.map((s) => s.name)).toContain('confirm');
+    const watch = await catalog.getWatch(first.capture.watchId);
+    expect(watch?.volatile).toEqual([
+      'Trending now: story number # of the day is about the weather in the valley',
+    ]);
+    // Learned: the next load's new value is ignored without a re-capture, and a real edit still counts.
+    expect((await captureUrl(deps, URL_A)).capture.verdict).toBe('unchanged');
+    expect(deps.notifier.sent).toHaveLength(0);
+  });
+
+  it('confirms a real edit with a re-capture and marks it silent when dateModified did not change', async () => {
+    const { deps } = setup();
+    deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 1) });
+    await captureUrl(deps, URL_A);
+    deps.fetcher.pages.set(URL_A, { body: articlePage(EDITED, 2) });
+    const edit = await captureUrl(deps, URL_A);
+    expect(edit.capture.verdict).toBe('edited');
+    expect(edit.capture.steps.find((s) => s.name === 'confirm')?.status).toBe('ok');
+    expect(edit.version).toMatchObject({ silent: true, alert: 'sent' });
+    expect(edit.notification).toMatchObject({
+      silent: true,
+      significance: 'major',
+      diffHtml: edit.version?.diff?.digest,
+    });
+    const page = Buffer.from(await deps.blobs.get(edit.version!.diff!.digest)).toString();
+    expect(page).toContain('Content-Security-Policy');
+    expect(page).toContain('<del>7</del><ins>5</ins>');
+  });
+
+  it('records a flip-flop as a revert and rate-limits alerts per watch', async () => {
+    const { deps, catalog, advance } = setup();
+    const a = articlePage(ORIGINAL, 1);
+    const b = articlePage({ ...ORIGINAL, headline: 'Flood barrier approved' }, 1);
+    deps.fetcher.pages.set(URL_A, { body: a });
+    await captureUrl(deps, URL_A);
+    const states = [b, a, b, a, b];
+    const results = [];
+    for (const body of states) {
+      advance(10);
+      deps.fetcher.pages.set(URL_A, { body });
+      results.push(await captureUrl(deps, URL_A));
+    }
+    expect(results.map((r) => r.version?.number)).toEqual([2, 3, 4, 5, 6]);
+    expect(results.map((r) => r.version?.revertOf)).toEqual([undefined, 1, 2, 1, 2]);
+    expect(results.map((r) => r.version?.alert)).toEqual([
+      'sent',
+      'sent',
+      'sent',
+      'rate_limited',
+      'rate_limited',
+    ]);
+    expect(deps.notifier.sent).toHaveLength(3);
+    expect(deps.notifier.sent[1]).toMatchObject({ revertOf: 1 });
+    // A new window allows alerts again.
+    advance(6 * 60);
+    deps.fetcher.pages.set(URL_A, { body: a });
+    expect((await captureUrl(deps, URL_A)).version?.alert).toBe('sent');
+    expect((await catalog.getWatch(results[0]!.capture.watchId))?.alertsInWindow).toBe(1);
+  });
+
+  it('never takes a paywall, a soft 404 or a truncated capture as an edit or a baseline', async () => {
+    const { deps, catalog } = setup();
+    deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 1) });
+    await captureUrl(deps, URL_A);
+    const paywalled = articlePage(
+      {
+        ...ORIGINAL,
+        paragraphs: [ORIGINAL.paragraphs[0]!, 'Subscribe to continue reading. Already a subscriber? Log in.'],
+      },
+      2,
+    );
+    const notFound =
+      '<html><head><title>Page not found</title></head><body><h1>Page not found</h1><p>The page you are looking for does not exist.</p></body></html>';
+    const truncated = articlePage(
+      { ...ORIGINAL, paragraphs: [...ORIGINAL.paragraphs.slice(0, 3), ORIGINAL.paragraphs[3]!.slice(0, 40)] },
+      3,
+    );
+    const verdicts = [];
+    for (const body of [paywalled, notFound, truncated]) {
+      deps.fetcher.pages.set(URL_A, { body });
+      const result = await captureUrl(deps, URL_A);
+      verdicts.push([result.capture.verdict, result.capture.anomaly]);
+    }
+    expect(verdicts).toEqual([
+      ['anomaly', 'paywall'],
+      ['anomaly', 'soft_404'],
+      ['anomaly', 'truncated'],
+    ]);
+    expect(catalog.versions.size).toBe(1);
+    expect(deps.notifier.sent).toHaveLength(0);
   });
 });
 

@@ -10,6 +10,7 @@ const article = (overrides: Partial<Article> = {}): Article => ({
   byline: 'By Jordan Reyes',
   lang: 'en',
   blocks: [...paragraphs],
+  corrections: [],
   ...overrides,
 });
 
@@ -18,7 +19,7 @@ describe('extractArticle', () => {
     const extracted = extractArticle(articlePage(ORIGINAL, 1));
     expect(extracted.title).toBe(ORIGINAL.headline);
     expect(extracted.blocks).toEqual(ORIGINAL.paragraphs);
-    expect(extracted.published).toBe('2026-11-24T18:00:00Z');
+    expect(extracted.published).toBe('2026-11-24T18:00:00.000Z');
     expect(extracted.blocks.join(' ')).not.toMatch(/Advertisement|views|cookies/);
   });
 
@@ -56,8 +57,9 @@ describe('compareHtml', () => {
       'headline_changed',
       'paragraph_changed',
       'paragraph_changed',
-      'paragraph_added',
+      'correction_added',
     ]);
+    expect(result.silent).toBe(true);
   });
 });
 
@@ -85,31 +87,29 @@ describe('editsBetween', () => {
     const after = article({
       title: 'Council narrowly approves barrier',
       byline: 'By Jordan Reyes and Sam Lee',
-      blocks: [paragraphs[0]!, ...paragraphs.slice(2), 'Correction: the vote was 5 to 4.'],
+      blocks: [paragraphs[0]!, ...paragraphs.slice(2), 'The mayor declined to comment.'],
+      corrections: ['Correction: the vote was 5 to 4.'],
     });
     const edits = editsBetween(article(), after);
     expect(edits).toEqual([
       expect.objectContaining({ kind: 'headline_changed', after: 'Council narrowly approves barrier' }),
       expect.objectContaining({ kind: 'byline_changed', before: 'By Jordan Reyes' }),
       expect.objectContaining({ kind: 'paragraph_removed', index: 1, before: paragraphs[1] }),
-      expect.objectContaining({
-        kind: 'paragraph_added',
-        index: 5,
-        after: 'Correction: the vote was 5 to 4.',
-      }),
+      expect.objectContaining({ kind: 'paragraph_added', index: 5, after: 'The mayor declined to comment.' }),
+      expect.objectContaining({ kind: 'correction_added', field: 'corrections', significance: 'major' }),
     ]);
   });
 });
 
 describe('anomalies', () => {
   it('names an empty shell, a block page and an HTTP error instead of calling them edits', () => {
-    expect(anomalyOf(article({ blocks: ['Loading…'] }))).toBe('empty_article');
+    expect(anomalyOf(article({ blocks: ['Loading…'] }))).toBe('empty_shell');
     expect(anomalyOf(article({ title: 'Access denied', blocks: ['Access denied. Are you a robot?'] }))).toBe(
-      'blocked_or_paywalled',
+      'blocked',
     );
-    expect(anomalyOf(article(), 503)).toBe('http_status_503');
+    expect(anomalyOf(article(), { httpStatus: 503 })).toBe('http_status_503');
     expect(anomalyOf(article())).toBeUndefined();
     const result = compareArticles(article(), article({ blocks: [] }));
-    expect(result).toMatchObject({ verdict: 'anomaly', changed: false, anomaly: 'empty_article', edits: [] });
+    expect(result).toMatchObject({ verdict: 'anomaly', changed: false, anomaly: 'empty_shell', edits: [] });
   });
 });

@@ -22,6 +22,7 @@ import {
   VersionRecordSchema,
   type Watch,
   WatchSchema,
+  type WatchUpdate,
 } from '../../core/model.js';
 import type { CaptureLog, VersionLog, WatchStore } from '../../core/ports.js';
 import { TABLE_SCHEMA as T } from './table-schema.js';
@@ -137,25 +138,20 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog {
     return items.slice(0, limit).map((item) => toRecord(WatchSchema, item));
   }
 
-  async markCaptured(
-    id: string,
-    update: { capturedAt: string; nextDueAt: string; status: Watch['lastStatus']; latestVersion: number },
-  ): Promise<void> {
+  async updateWatch(id: string, update: WatchUpdate): Promise<void> {
+    const values: Record<string, unknown> = { ...update, dueSk: dueSk(update.nextDueAt, id) };
+    const names = Object.keys(values).filter((key) => values[key] !== undefined);
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(watchKey(id)),
           ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression:
-            'SET lastCapturedAt = :at, nextDueAt = :due, dueSk = :dueSk, lastStatus = :status, latestVersion = :v',
-          ExpressionAttributeValues: marshall({
-            ':at': update.capturedAt,
-            ':due': update.nextDueAt,
-            ':dueSk': dueSk(update.nextDueAt, id),
-            ':status': update.status,
-            ':v': update.latestVersion,
-          }),
+          UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+          ExpressionAttributeValues: marshall(
+            Object.fromEntries(names.map((name) => [`:${name}`, values[name]])),
+          ),
         }),
       );
     } catch (error) {

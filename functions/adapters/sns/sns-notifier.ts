@@ -16,10 +16,9 @@ export class SnsNotifier implements Notifier {
         DataType: 'String.Array',
         StringValue: JSON.stringify([...new Set(notification.edits.map((e) => e.kind))]),
       },
-      significance: {
-        DataType: 'String',
-        StringValue: notification.edits.some((e) => e.significance === 'major') ? 'major' : 'minor',
-      },
+      significance: { DataType: 'String', StringValue: notification.significance },
+      silent: { DataType: 'String', StringValue: String(notification.silent) },
+      revert: { DataType: 'String', StringValue: String(notification.revertOf !== undefined) },
     };
     if (notification.tags.length > 0) {
       attributes.tags = { DataType: 'String.Array', StringValue: JSON.stringify(notification.tags) };

@@ -1,0 +1,23 @@
+import type { Watch } from './model.js';
+
+export interface AlertLimit {
+  /** At most this many edit alerts per watch per window; the rest are recorded, not sent. */
+  max: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_ALERT_LIMIT: AlertLimit = { max: 3, windowSeconds: 6 * 3600 };
+
+/** Whether one more alert may go out for this watch now, and the window state after it. */
+export function admitAlert(
+  watch: Pick<Watch, 'alertWindowStart' | 'alertsInWindow'>,
+  now: Date,
+  limit: AlertLimit,
+): { allowed: boolean; alertWindowStart: string; alertsInWindow: number } {
+  const start = watch.alertWindowStart ? Date.parse(watch.alertWindowStart) : Number.NEGATIVE_INFINITY;
+  const fresh = now.getTime() - start >= limit.windowSeconds * 1000;
+  const windowStart = fresh ? now.toISOString() : watch.alertWindowStart!;
+  const count = fresh ? 0 : watch.alertsInWindow;
+  if (count >= limit.max) return { allowed: false, alertWindowStart: windowStart, alertsInWindow: count };
+  return { allowed: true, alertWindowStart: windowStart, alertsInWindow: count + 1 };
+}

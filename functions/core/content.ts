@@ -1,0 +1,50 @@
+import { type Article, articleHash, extractArticle } from './article.js';
+import { type DocumentKind, decodeBody, documentKind } from './charset.js';
+import { anomalyOf } from './detect.js';
+import { type Digest, sha256 } from './digest.js';
+import { extractPdf } from './pdf.js';
+import type { FetchedResponse } from './ports.js';
+
+/** What a capture says, as compared: an article (HTML, PDF with text), or the bytes of any other document. */
+export interface Content {
+  kind: DocumentKind;
+  article?: Article;
+  textHash: Digest;
+  anomaly?: string;
+}
+
+function httpAnomaly(status: number): string | undefined {
+  if (status === 404 || status === 410) return 'not_found';
+  return status >= 400 ? `http_status_${status}` : undefined;
+}
+
+/**
+ * Reads a capture's content. HTML: the article from the rendered page when there is one, else from
+ * the fetched body. PDF: its text per page (a PDF with no text layer is compared by its bytes; one that
+ * cannot be read is an anomaly). Anything else: its bytes.
+ */
+export async function readContent(
+  fetched: FetchedResponse,
+  renderedHtml: string | undefined,
+  baseline: Article | undefined,
+): Promise<Content> {
+  const kind = documentKind(fetched.body, fetched.http.contentType);
+  const status = fetched.http.status;
+  if (kind === 'html') {
+    const article = extractArticle(renderedHtml ?? decodeBody(fetched.body, fetched.http.contentType));
+    const anomaly = anomalyOf(article, { httpStatus: status, ...(baseline ? { baseline } : {}) });
+    return { kind, article, textHash: articleHash(article), ...(anomaly ? { anomaly } : {}) };
+  }
+  const bytesHash = sha256(fetched.body);
+  const failed = httpAnomaly(status);
+  if (failed) return { kind, textHash: bytesHash, anomaly: failed };
+  if (kind === 'pdf') {
+    try {
+      const article = await extractPdf(fetched.body);
+      if (article.blocks.length > 0) return { kind, article, textHash: articleHash(article) };
+    } catch {
+      return { kind, textHash: bytesHash, anomaly: 'unreadable_pdf' };
+    }
+  }
+  return { kind, textHash: bytesHash };
+}

@@ -1,0 +1,85 @@
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { Article } from './article.js';
+import { canonicalText } from './text.js';
+
+interface TextItem {
+  str: string;
+  hasEOL: boolean;
+  transform: number[];
+  height: number;
+}
+
+/**
+ * The text of a PDF as an Article: paragraphs in reading order with their page numbers, so edits
+ * can say on which page they are. Throws on a malformed or encrypted PDF.
+ */
+export async function extractPdf(bytes: Uint8Array): Promise<Article> {
+  const task = getDocument({
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    stopAtErrors: false,
+    verbosity: 0,
+  });
+  try {
+    const document = await task.promise;
+    const info = ((await document.getMetadata().catch(() => undefined))?.info ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const blocks: string[] = [];
+    const pages: number[] = [];
+    for (let number = 1; number <= document.numPages; number++) {
+      const page = await document.getPage(number);
+      const content = await page.getTextContent();
+      for (const paragraph of paragraphsOf(content.items as TextItem[])) {
+        blocks.push(paragraph);
+        pages.push(number);
+      }
+      page.cleanup();
+    }
+    const title = canonicalText(typeof info.Title === 'string' ? info.Title : '') || blocks[0] || '';
+    const author = canonicalText(typeof info.Author === 'string' ? info.Author : '');
+    return { title, byline: author, lang: '', blocks, corrections: [], pages };
+  } finally {
+    await task.destroy();
+  }
+}
+
+/** Groups text items into paragraphs: a blank line or a vertical gap of over 1.5 lines starts a new one. */
+function paragraphsOf(items: TextItem[]): string[] {
+  const paragraphs: string[] = [];
+  let current = '';
+  let line = '';
+  let lastY: number | undefined;
+  let lastHeight = 0;
+  const flushParagraph = () => {
+    const text = canonicalText(current);
+    if (text) paragraphs.push(text);
+    current = '';
+  };
+  for (const item of items) {
+    if (typeof item.str !== 'string') continue;
+    const y = item.transform[5] ?? 0;
+    if (item.str.trim() && lastY !== undefined && lastY - y > Math.max(lastHeight, item.height, 1) * 1.5) {
+      current += ` ${line}`;
+      line = '';
+      flushParagraph();
+    }
+    line += item.str;
+    if (item.str.trim()) {
+      lastY = y;
+      lastHeight = item.height;
+    }
+    if (item.hasEOL) {
+      if (!line.trim()) flushParagraph();
+      // A hyphen at the end of a line joins the word across the break.
+      current += line.endsWith('-') ? line.slice(0, -1) : `${line} `;
+      line = '';
+    }
+  }
+  current += line;
+  flushParagraph();
+  return paragraphs;
+}
