@@ -92,8 +92,17 @@ function removeFurniture(document: Document): void {
       element.getAttribute('role') === 'complementary';
     if (!structural && !named) continue;
     if (['html', 'body', 'main', 'article'].includes(tag)) continue;
-    if ((element.textContent ?? '').length / total < FURNITURE_MAX_SHARE) element.remove();
+    if ((element.textContent ?? '').length / total >= FURNITURE_MAX_SHARE) continue;
+    // Story text hides in containers with furniture-like names ("read-more" expanders): keep prose.
+    if (named && !structural && longParagraphs(element) > 2) continue;
+    element.remove();
   }
+}
+
+function longParagraphs(element: Element): number {
+  let count = 0;
+  for (const p of element.querySelectorAll('p')) if ((p.textContent ?? '').length > 120) count++;
+  return count;
 }
 
 function metaContent(document: Document, selectors: string[]): string | undefined {

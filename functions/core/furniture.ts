@@ -101,6 +101,12 @@ const FURNITURE_PATTERNS: RegExp[] = [
   /\b(?:reading time:?\s*)?\d+(?:\s*-\s*|\s+)(?:min(?:ute)?s?)(?:\s+read)?\b/gi,
   /\b(?:advertisement|sponsored content|story continues below(?: advertisement)?|continue reading below|scroll to continue(?: with content)?)\b/gi,
   /\b(?:share|tweet|email|print|comments?)\b/gi,
+  // A date line on its own: "1:39 PM ET", "April 30, 2019", "Updated: 30/04/2019 17:40", "Tuesday"
+  /\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*(?:[A-Z]{2,4}|GMT[+-]?\d*|UTC[+-]?\d*))?\b/gi,
+  /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?\b/gi,
+  /\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?(?:\s+\d{4})?\b/gi,
+  /\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?\b|\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g,
+  /\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:updated|published|posted|last modified|modified|at|on|by)\b/gi,
 ];
 const LEFTOVER = /^[\s·•|,.;:()[\]\-–—/]*$/;
 
