@@ -2,8 +2,8 @@
  * Captures the same local page through Redline's full pipeline and through bare Playwright
  * (goto + content + pdf), and prints the medians side by side with their ratio.
  *
- *   npm run bench            # 15 rounds each
- *   npm run bench -- 40      # more rounds
+ *   npm run bench:capture          # 15 rounds each
+ *   npm run bench:capture -- 40    # more rounds
  *
  * The full pipeline does more than the bare baseline: HTTP fetch, a screenshot, extraction, hashing,
  * six blob writes and three DynamoDB writes. The ratio is the price of all of that.

@@ -8,7 +8,7 @@ const SHORT_PAGE_WORDS = 150;
 
 const BLOCK_PAGE =
   /\b(access denied|access to this page has been denied|are you a robot|verify (that )?you are (a )?human|captcha|unusual traffic|request (was )?blocked|attention required|checking your browser|enable javascript and cookies to continue|pardon our interruption|too many requests)\b/i;
-const PAYWALL =
+export const PAYWALL =
   /\b(subscribe (now )?to (continue|keep) reading|subscribers? only|for subscribers|to continue reading|(log|sign) ?in to (continue|keep reading|read)|already a subscriber|create a free account to (continue|read)|you['’]?ve reached your (free )?(article )?limit|you have reached your (free )?(article )?limit|this (article|story|content) is (only )?(available|exclusive) (to|for) (subscribers|members)|become a (member|subscriber) to (read|continue))\b/i;
 const NOT_FOUND =
   /\b(page (was )?not found|(article|story|page|content) (is )?no longer available|(page|article|story) (you['’]?re|you are) looking for (doesn['’]?t|does not|cannot|can['’]?t) (exist|be found)|404|error 404|we can['’]?t find (that|this|the) page)\b/i;
@@ -25,9 +25,11 @@ function bodyWords(article: Article): number {
 
 /**
  * Why a capture cannot stand for the article, or undefined when it can. Rules, in order:
- * HTTP errors; block/captcha pages, paywalls and login walls, soft 404s (short pages with their
- * phrases, or a paywall phrase on a page under 60% of the baseline's words); a capture cut off
- * mid-paragraph against the baseline; and an empty shell (under 40 words of body).
+ * HTTP errors; block/captcha pages and soft 404s (short pages with their phrases); paywalls and login
+ * walls (a paywall phrase or marker anywhere on the page, and the article short or under 60% of the
+ * baseline's words, or newly there and the article shorter); a capture cut off (its last block stops
+ * mid-sentence inside a baseline block, or its HTML stops before </html> unlike the baseline's and the
+ * article is shorter); and an empty shell (under 40 words of body).
  */
 export function anomalyOf(article: Article, context: AnomalyContext = {}): string | undefined {
   const status = context.httpStatus;
@@ -41,21 +43,33 @@ export function anomalyOf(article: Article, context: AnomalyContext = {}): strin
   const baselineWords = context.baseline ? bodyWords(context.baseline) : undefined;
   const short = words < SHORT_PAGE_WORDS;
   if (short && BLOCK_PAGE.test(text)) return 'blocked';
-  if (PAYWALL.test(text) && (short || (baselineWords !== undefined && words < baselineWords * 0.6)))
-    return 'paywall';
+  const signals = article.signals ?? [];
+  const fresh = (signal: string) =>
+    signals.includes(signal) && !(context.baseline?.signals ?? []).includes(signal);
+  const shrank = (share: number) => baselineWords !== undefined && words < baselineWords * share;
+  const paywallish = signals.some((s) => s.startsWith('paywall') || s === 'not_free') || PAYWALL.test(text);
+  const freshPaywall = fresh('paywall_text') || fresh('paywall_marker') || fresh('not_free');
+  if (paywallish && (short || shrank(0.6) || (freshPaywall && shrank(1)))) return 'paywall';
   if (short && NOT_FOUND.test(`${article.title}\n${article.blocks.slice(0, 3).join('\n')}`))
     return 'soft_404';
   if (context.baseline && isTruncated(context.baseline.blocks, article.blocks)) return 'truncated';
+  if (fresh('unterminated') && shrank(1)) return 'truncated';
   if (words < MIN_ARTICLE_WORDS) return 'empty_shell';
   return undefined;
 }
 
-/** The new blocks are the old ones cut off: an equal prefix ending in a block cut mid-way. */
+/**
+ * The capture was cut off: its last block stops mid-sentence (no closing punctuation) at a strict
+ * beginning of one of the baseline's blocks, and what comes before is the baseline's text (extraction
+ * of a cut page may pick up a stray heading or two, never more than a fifth of the blocks).
+ */
 function isTruncated(before: string[], after: string[]): boolean {
-  if (after.length === 0 || after.length > before.length) return false;
-  const last = after.length - 1;
-  for (let i = 0; i < last; i++) if (after[i] !== before[i]) return false;
-  const tail = after[last]!;
-  const original = before[last]!;
-  return tail !== original && original.startsWith(tail.replace(/[.…]+$/, '').trimEnd());
+  const tail = after.at(-1);
+  if (!tail || tail.length < 10 || /[.!?:;"”’')\]]$/.test(tail)) return false;
+  const stem = tail.replace(/…+$/, '').trimEnd();
+  const cut = before.findIndex((block) => block.length > stem.length && block.startsWith(stem));
+  if (cut < 0) return false;
+  const known = new Set(before);
+  const strays = after.slice(0, -1).filter((block) => !known.has(block)).length;
+  return strays <= Math.max(2, Math.floor(after.length / 5));
 }

@@ -1,7 +1,8 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
+import { PAYWALL } from './anomaly.js';
 import { type Digest, sha256 } from './digest.js';
-import { isFurniture, isFurnitureName } from './furniture.js';
+import { isFurniture, isFurnitureName, stripFurniturePhrases } from './furniture.js';
 import { canonicalText } from './text.js';
 
 /** The words of an article, as Redline compares them. */
@@ -18,6 +19,11 @@ export interface Article {
   corrections: string[];
   /** For documents with pages (PDF): the page of each block, 1-based. */
   pages?: number[];
+  /**
+   * Page-level hints, not hashed: `paywall_text`, `paywall_marker`, `not_free` (seen before furniture
+   * was removed), `unterminated` (the HTML stops before </html>: a cut-off response).
+   */
+  signals?: string[];
 }
 
 const BLOCK_SELECTOR = 'h1,h2,h3,h4,h5,h6,p,li,blockquote,pre,figcaption,dt,dd,td,th';
@@ -105,6 +111,38 @@ function longParagraphs(element: Element): number {
   return count;
 }
 
+const PAYWALL_MARKER =
+  '[class*="paywall" i],[id*="paywall" i],[class*="regwall" i],[data-paywall],[class*="subscriber-only" i],[class*="login-gate" i]';
+
+/** Paywall and login-wall hints from the whole page: phrases, marker elements, JSON-LD access flags. */
+function paywallSignals(document: Document, ld: JsonLd[]): string[] {
+  const signals: string[] = [];
+  if (PAYWALL.test(canonicalText(document.body?.textContent ?? ''))) signals.push('paywall_text');
+  if (document.querySelector(PAYWALL_MARKER)) signals.push('paywall_marker');
+  if (ld.some((o) => o.isAccessibleForFree === false || o.isAccessibleForFree === 'False'))
+    signals.push('not_free');
+  return signals;
+}
+
+const BYLINE_SELECTOR =
+  '[rel="author"],[itemprop="author"],[class*="byline" i],[class*="author-name" i],[class*="authorName" i],[data-testid*="byline" i]';
+const DATE_LIKE = /^[\W\d]*$|^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,|\b\d{4}\b/i;
+
+/** The byline a reader sees on the page, with dates, times and counters taken out. */
+function visibleByline(document: Document): string {
+  for (const element of document.querySelectorAll(BYLINE_SELECTOR)) {
+    let text = stripFurniturePhrases(canonicalText(element.textContent ?? ''));
+    // A long byline block ("By A, a deputy editor and author of …"): the names come first.
+    if (text.length > 120)
+      text = text
+        .slice(0, 120)
+        .split(/,|\s[|·•–—-]\s/)[0]!
+        .trim();
+    if (text.length >= 3 && text.length <= 120 && /\p{L}{2}/u.test(text)) return text;
+  }
+  return '';
+}
+
 function metaContent(document: Document, selectors: string[]): string | undefined {
   for (const selector of selectors) {
     const value = document.querySelector(selector)?.getAttribute('content');
@@ -146,11 +184,16 @@ export function extractArticle(html: string): Article {
   const metaAuthor = metaContent(document, ['meta[name="author"]', 'meta[property="article:author"]']);
   const lang = (document.documentElement?.getAttribute('lang') ?? '').trim();
 
+  const signals = paywallSignals(document, ld);
+  if (!/<\/html\s*>/i.test(html.slice(-4096))) signals.push('unterminated');
+  const seen = visibleByline(document);
   removeFurniture(document);
   const result = new Readability(document, { charThreshold: 100 }).parse();
   const ldAuthors = [...new Set(ld.flatMap((o) => authorNames(o.author)))];
+  const readabilityByline = stripFurniturePhrases(canonicalText(result?.byline ?? ''));
   const byline = canonicalText(
-    result?.byline ||
+    seen ||
+      (DATE_LIKE.test(readabilityByline) ? '' : readabilityByline) ||
       (ldAuthors.length ? ldAuthors.join(', ') : '') ||
       (metaAuthor?.startsWith('http') ? '' : (metaAuthor ?? '')),
   );
@@ -165,6 +208,7 @@ export function extractArticle(html: string): Article {
     ...(modified ? { modified } : {}),
     blocks: blocks.filter((block) => block !== byline),
     corrections,
+    ...(signals.length ? { signals } : {}),
   };
 }
 

@@ -31,7 +31,12 @@ export async function readContent(
   const kind = documentKind(fetched.body, fetched.http.contentType);
   const status = fetched.http.status;
   if (kind === 'html') {
-    const article = extractArticle(renderedHtml ?? decodeBody(fetched.body, fetched.http.contentType));
+    const raw = decodeBody(fetched.body, fetched.http.contentType);
+    const article = extractArticle(renderedHtml ?? raw);
+    // The browser always closes the document; whether the response was cut off shows in the raw body.
+    if (renderedHtml !== undefined && !/<\/html\s*>/i.test(raw.slice(-4096))) {
+      article.signals = [...(article.signals ?? []), 'unterminated'];
+    }
     const anomaly = anomalyOf(article, { httpStatus: status, ...(baseline ? { baseline } : {}) });
     return { kind, article, textHash: articleHash(article), ...(anomaly ? { anomaly } : {}) };
   }
