@@ -558,7 +558,11 @@ function fixtureSource(name: string, html: string): Source {
 }
 
 /** Every pair: the news corpus, the report page, the demo article, and PDFs made from corpus text. */
-export function buildCorpus(corpusDir: string, fixturesDir: string, only?: (page: string) => boolean): Pair[] {
+export function buildCorpus(
+  corpusDir: string,
+  fixturesDir: string,
+  only?: (page: string) => boolean,
+): Pair[] {
   const sources = corpusSources(corpusDir).filter((s) => !only || only(s.name));
   const pairs = sources.flatMap(htmlPairs);
   pairs.push(

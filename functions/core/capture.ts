@@ -33,6 +33,8 @@ import { buildWatch } from './watches.js';
 export interface CaptureSettings {
   /** Re-capture once to confirm a suspected edit; blocks that differ between the two are volatile. */
   confirmEdits: boolean;
+  /** Watches captured more often than this are not re-captured: their next capture comes soon enough. */
+  confirmMinCadenceSeconds: number;
   alertLimit: AlertLimit;
   /** At most this many volatile block shapes are remembered per watch. */
   maxVolatile: number;
@@ -40,6 +42,7 @@ export interface CaptureSettings {
 
 export const DEFAULT_CAPTURE_SETTINGS: CaptureSettings = {
   confirmEdits: true,
+  confirmMinCadenceSeconds: 300,
   alertLimit: DEFAULT_ALERT_LIMIT,
   maxVolatile: 200,
 };
@@ -169,7 +172,8 @@ async function detect(
   }
   const after = content.article;
   let edits = editsBetween(before, after, new Set(volatile));
-  if (edits.length > 0 && settings.confirmEdits && content.kind === 'html') {
+  const confirm = settings.confirmEdits && watch.cadenceSeconds >= settings.confirmMinCadenceSeconds;
+  if (edits.length > 0 && confirm && content.kind === 'html') {
     const again = await timed(steps, 'confirm', () => recapture(deps, watch, before));
     if (again.ok && again.value) {
       const learned = volatileShapes(after, again.value).filter((shape) => !volatile.includes(shape));
@@ -331,6 +335,18 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   };
   await deps.captures.putCapture(capture);
   if (notification) await deps.notifier.publishEdit(notification);
+  if (content.anomaly && content.anomaly !== watch.lastAnomaly) {
+    await deps.notifier.publishAnomaly({
+      type: 'redline.anomaly',
+      watchId: watch.id,
+      url: watch.url,
+      capturedAt,
+      anomaly: content.anomaly,
+      baselineVersion: current ?? 0,
+      httpStatus: fetched.http.status,
+      tags: watch.tags,
+    });
+  }
 
   await deps.watches.updateWatch(watch.id, {
     lastCapturedAt: capturedAt,
@@ -338,6 +354,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     lastStatus: capture.status,
     latestVersion: current ?? 0,
     volatile: detection.volatile,
+    lastAnomaly: content.anomaly ?? '',
     ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
     alertsInWindow: alertState.alertsInWindow,
   });

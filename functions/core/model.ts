@@ -23,12 +23,19 @@ export const WatchSchema = z.object({
   /** Alert rate limiting: when the current window began and how many alerts it has had. */
   alertWindowStart: IsoTime.optional(),
   alertsInWindow: z.number().int().min(0).default(0),
+  /** The anomaly of the latest capture, if it was one: a new anomaly is reported once, not every capture. */
+  lastAnomaly: z.string().optional(),
 });
 export type Watch = z.infer<typeof WatchSchema>;
 
 /** What a capture changes on its watch. */
 export type WatchUpdate = Pick<Watch, 'nextDueAt' | 'latestVersion'> &
-  Partial<Pick<Watch, 'lastCapturedAt' | 'lastStatus' | 'volatile' | 'alertWindowStart' | 'alertsInWindow'>>;
+  Partial<
+    Pick<
+      Watch,
+      'lastCapturedAt' | 'lastStatus' | 'volatile' | 'alertWindowStart' | 'alertsInWindow' | 'lastAnomaly'
+    >
+  >;
 
 export const ArtifactKindSchema = z.enum(['raw', 'rendered', 'pdf', 'screenshot', 'article', 'text']);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
@@ -154,3 +161,17 @@ export const EditNotificationSchema = z.object({
   tags: z.array(z.string()),
 });
 export type EditNotification = z.infer<typeof EditNotificationSchema>;
+
+/** A capture that could not stand for the article (paywall, block page, …), reported apart from edits. */
+export const AnomalyNotificationSchema = z.object({
+  type: z.literal('redline.anomaly'),
+  watchId: z.string(),
+  url: z.string(),
+  capturedAt: IsoTime,
+  anomaly: z.string(),
+  /** The version the watch keeps as its baseline. */
+  baselineVersion: z.number().int().min(0),
+  httpStatus: z.number().int().optional(),
+  tags: z.array(z.string()),
+});
+export type AnomalyNotification = z.infer<typeof AnomalyNotificationSchema>;

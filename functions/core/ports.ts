@@ -1,6 +1,7 @@
 /** Ports: what the core needs from the outside world. Adapters implement them for AWS and for local mode. */
 import type { Digest } from './digest.js';
 import type {
+  AnomalyNotification,
   ArtifactRef,
   CaptureRecord,
   EditNotification,
@@ -48,6 +49,8 @@ export interface VersionLog {
 
 export interface Notifier {
   publishEdit(notification: EditNotification): Promise<void>;
+  /** Anomalies go out apart from edits (their own file locally, their own message type in SNS). */
+  publishAnomaly(notification: AnomalyNotification): Promise<void>;
 }
 
 export interface FetchedResponse {

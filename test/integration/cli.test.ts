@@ -97,6 +97,10 @@ describe('redline CLI, local mode, end to end', () => {
     expect(JSON.parse(diff.stdout)).toMatchObject({ from: 1, to: 2 });
     const plain = await redline(['diff', url, '--from', '1', '--to', '2']);
     expect(plain.stdout).toContain('voted [-7-]{+5+} to [-2-]{+4+}');
+    const html = await redline(['diff', url, '--html']);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('voted <del>7</del><ins>5</ins> to <del>2</del><ins>4</ins>');
+    expect(JSON.parse(notifications[0]!).diffHtml).toBe(versions[1].diff.digest);
   });
 
   it('runs due watches once', async () => {

@@ -6,6 +6,7 @@
 import { sha256 } from '../../functions/core/digest.js';
 import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/errors.js';
 import type {
+  AnomalyNotification,
   CaptureRecord,
   EditNotification,
   VersionRecord,
@@ -106,8 +107,12 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog {
 
 export class MemoryNotifier implements Notifier {
   readonly sent: EditNotification[] = [];
+  readonly anomalies: AnomalyNotification[] = [];
   async publishEdit(notification: EditNotification) {
     this.sent.push(notification);
+  }
+  async publishAnomaly(notification: AnomalyNotification) {
+    this.anomalies.push(notification);
   }
 }
 

@@ -290,6 +290,40 @@ describe('edit detection in the pipeline', () => {
     ]);
     expect(catalog.versions.size).toBe(1);
     expect(deps.notifier.sent).toHaveLength(0);
+    // Each new anomaly is reported once, apart from edits.
+    expect(deps.notifier.anomalies.map((a) => a.anomaly)).toEqual(['paywall', 'soft_404', 'truncated']);
+    deps.fetcher.pages.set(URL_A, { body: truncated });
+    await captureUrl(deps, URL_A);
+    expect(deps.notifier.anomalies).toHaveLength(3);
+  });
+
+  it('calls a changed dateModified with the same words unchanged', async () => {
+    const { deps } = setup();
+    const dated = (modified: string) =>
+      articlePage(ORIGINAL, 1).replace(
+        '<meta property="article:published_time"',
+        `<meta property="article:modified_time" content="${modified}"><meta property="article:published_time"`,
+      );
+    deps.fetcher.pages.set(URL_A, { body: dated('2026-11-24T19:00:00Z') });
+    await captureUrl(deps, URL_A);
+    deps.fetcher.pages.set(URL_A, { body: dated('2026-11-25T08:00:00Z') });
+    expect((await captureUrl(deps, URL_A)).capture.verdict).toBe('unchanged');
+    // Words and date both changed: an edit, not silent, with the dates alongside.
+    deps.fetcher.pages.set(URL_A, { body: dated('2026-11-26T08:00:00Z').replace('7 to 2', '5 to 4') });
+    const edit = await captureUrl(deps, URL_A);
+    expect(edit.version).toMatchObject({ silent: false });
+    expect(edit.version?.edits.map((e) => e.kind)).toEqual(['paragraph_changed', 'dates_changed']);
+  });
+
+  it('does not re-capture to confirm when the cadence is shorter than five minutes', async () => {
+    const { deps } = setup();
+    const { watch } = await addWatch(deps, { url: URL_A, cadenceSeconds: 120, mode: 'auto', tags: [] });
+    deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 1) });
+    await captureWatch(deps, watch);
+    deps.fetcher.pages.set(URL_A, { body: articlePage(EDITED, 2) });
+    const edit = await captureWatch(deps, (await deps.watches.getWatch(watch.id))!);
+    expect(edit.capture.verdict).toBe('edited');
+    expect(edit.capture.steps.map((s) => s.name)).not.toContain('confirm');
   });
 });
 

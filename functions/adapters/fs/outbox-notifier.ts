@@ -1,14 +1,28 @@
 import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { EditNotification } from '../../core/model.js';
+import { dirname, join } from 'node:path';
+import type { AnomalyNotification, EditNotification } from '../../core/model.js';
 import type { Notifier } from '../../core/ports.js';
 
-/** Local stand-in for SNS: one JSON line per notification, the same JSON as the SNS message body. */
+/**
+ * Local stand-in for SNS: one JSON line per notification, the same JSON as the SNS message body.
+ * Edits go to `notifications.jsonl`, anomalies to `anomalies.jsonl` beside it.
+ */
 export class OutboxNotifier implements Notifier {
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly anomalyPath = join(dirname(path), 'anomalies.jsonl'),
+  ) {}
 
   async publishEdit(notification: EditNotification): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, `${JSON.stringify(notification)}\n`);
+    await append(this.path, notification);
   }
+
+  async publishAnomaly(notification: AnomalyNotification): Promise<void> {
+    await append(this.anomalyPath, notification);
+  }
+}
+
+async function append(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await appendFile(path, `${JSON.stringify(value)}\n`);
 }

@@ -1,5 +1,5 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { EditNotification } from '../../core/model.js';
+import type { AnomalyNotification, EditNotification } from '../../core/model.js';
 import type { Notifier } from '../../core/ports.js';
 
 /** Publishes edit notifications to an SNS topic, with attributes subscribers can filter on. */
@@ -27,6 +27,25 @@ export class SnsNotifier implements Notifier {
       new PublishCommand({
         TopicArn: this.topicArn,
         Subject: `Edited: ${notification.title}`.slice(0, 99).replace(/[\r\n]/g, ' '),
+        Message: JSON.stringify(notification),
+        MessageAttributes: attributes,
+      }),
+    );
+  }
+
+  /** Anomalies carry `type = redline.anomaly`, so an edit subscription's filter policy never sees them. */
+  async publishAnomaly(notification: AnomalyNotification): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      type: { DataType: 'String', StringValue: notification.type },
+      anomaly: { DataType: 'String', StringValue: notification.anomaly },
+    };
+    if (notification.tags.length > 0) {
+      attributes.tags = { DataType: 'String.Array', StringValue: JSON.stringify(notification.tags) };
+    }
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: `Capture anomaly (${notification.anomaly}): ${notification.url}`.slice(0, 99),
         Message: JSON.stringify(notification),
         MessageAttributes: attributes,
       }),
