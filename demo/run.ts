@@ -55,6 +55,7 @@ try {
     `  "${last.title}" v${last.oldVersion} → v${last.newVersion}\n${last.diff.replace(/^/gm, '    ')}`,
   );
 
+  await redline('diff', url, '--html', '-o', join(dataDir, 'diff-v1-v2.html'));
   const png = join(dataDir, 'v1.png');
   await redline('get', url, '--version', '1', '--format', 'png', '-o', png);
   console.log(`\nSnapshots are content-addressed under ${join(dataDir, 'blobs')}.`);
