@@ -31,8 +31,9 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
 
 export function formatWatch(watch: Watch): string {
   const tags = watch.tags.length ? ` [${watch.tags.join(', ')}]` : '';
+  const robots = watch.ignoreRobots ? `; robots.txt ignored: ${watch.ignoreRobots}` : '';
   const status = watch.lastCapturedAt ? `last ${watch.lastStatus} ${watch.lastCapturedAt}` : 'never captured';
-  return `${watch.url}  every ${formatCadence(watch.cadenceSeconds)}, ${watch.mode}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}`;
+  return `${watch.url}  every ${formatCadence(watch.cadenceSeconds)}, ${watch.mode}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}${robots}`;
 }
 
 export function formatEdit(edit: Edit, style: Style): string {

@@ -89,19 +89,26 @@ export function buildProgram(io: CliIo): Command {
     .option('--every <cadence>', 'capture cadence: 15m, 1h, 1d, …', cadence, 3600)
     .addOption(new Option('--mode <mode>', 'capture mode').choices(CaptureModeSchema.options).default('auto'))
     .option('--tag <tag>', 'tag (repeatable)', collect, [])
+    .option('--ignore-robots <reason>', 'do not honour robots.txt for this URL; the reason is recorded')
     .description('watch a URL (updates the settings of a URL already watched)')
-    .action(async (url: string, options: { every: number; mode: 'auto'; tag: string[] }) => {
-      normalizeUrl(url);
-      await withRuntime(async (rt) => {
-        const { watch, created } = await addWatch(rt, {
-          url,
-          cadenceSeconds: options.every,
-          mode: options.mode,
-          tags: options.tag,
+    .action(
+      async (url: string, options: { every: number; mode: 'auto'; tag: string[]; ignoreRobots?: string }) => {
+        normalizeUrl(url);
+        if (options.ignoreRobots !== undefined && !options.ignoreRobots.trim()) {
+          throw new UsageError('--ignore-robots needs a reason');
+        }
+        await withRuntime(async (rt) => {
+          const { watch, created } = await addWatch(rt, {
+            url,
+            cadenceSeconds: options.every,
+            mode: options.mode,
+            tags: options.tag,
+            ...(options.ignoreRobots ? { ignoreRobots: options.ignoreRobots } : {}),
+          });
+          out(`${created ? 'watching' : 'updated'} ${formatWatch(watch)}`);
         });
-        out(`${created ? 'watching' : 'updated'} ${formatWatch(watch)}`);
-      });
-    });
+      },
+    );
   watch
     .command('list')
     .option('--json', 'JSON output')

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import { type Content, readContent } from './content.js';
 import { blockShape, editsBetween, summarizeEdits } from './detect.js';
 import { renderDiffPage } from './diff-html.js';
+import { sha256 } from './digest.js';
 import { ConflictError } from './errors.js';
 import type {
   Artifacts,
@@ -16,6 +17,7 @@ import type {
   VersionRecord,
   Watch,
 } from './model.js';
+import type { Politeness } from './politeness.js';
 import type {
   BlobStore,
   CaptureLog,
@@ -28,6 +30,7 @@ import type {
   WatchStore,
 } from './ports.js';
 import { normalizeUrl, watchIdFor } from './url.js';
+import { buildWarc } from './warc.js';
 import { buildWatch } from './watches.js';
 
 export interface CaptureSettings {
@@ -58,6 +61,8 @@ export interface CaptureDeps {
   clock: Clock;
   logger: Logger;
   settings?: Partial<CaptureSettings>;
+  /** robots.txt and per-host pacing; without it every fetch goes straight out (unit tests). */
+  politeness?: Politeness;
 }
 
 export interface CaptureResult {
@@ -99,7 +104,7 @@ async function storeRendering(deps: CaptureDeps, steps: Step[], url: string, fet
     artifacts.rendered = await deps.blobs.put(Buffer.from(rendered.html), 'text/html; charset=utf-8');
   if (rendered.pdf) artifacts.pdf = await deps.blobs.put(rendered.pdf, 'application/pdf');
   if (rendered.screenshot) artifacts.screenshot = await deps.blobs.put(rendered.screenshot, 'image/png');
-  return { artifacts, html: rendered.html };
+  return { artifacts, html: rendered.html, screenshot: rendered.screenshot };
 }
 
 async function loadArticle(
@@ -201,13 +206,12 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const nextDueAt = new Date(startedAt.getTime() + watch.cadenceSeconds * 1000).toISOString();
   const base = { watchId: watch.id, captureId, url: watch.url, startedAt: startedAt.toISOString() };
 
-  const fetchOutcome = await timed(steps, 'fetch', () => deps.fetcher.fetch(watch.url));
-  if (!fetchOutcome.ok) {
+  const fail = async (reason: string): Promise<CaptureResult> => {
     const capture: CaptureRecord = {
       ...base,
       capturedAt: deps.clock.now().toISOString(),
       status: 'failed',
-      reason: fetchOutcome.error,
+      reason,
       artifacts: {},
       steps,
     };
@@ -218,7 +222,44 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
       lastStatus: 'failed',
       latestVersion: watch.latestVersion,
     });
-    deps.logger.warn('capture failed', { ...log, reason: fetchOutcome.error });
+    deps.logger.warn('capture failed', { ...log, reason });
+    return { capture };
+  };
+
+  if (deps.politeness) {
+    const politeness = deps.politeness;
+    if (!watch.ignoreRobots) {
+      const robots = await timed(steps, 'robots', () => politeness.disallowed(watch.url));
+      const refusal = robots.ok ? robots.value : undefined;
+      if (refusal) return fail(refusal);
+    }
+    await politeness.waitTurn(watch.url);
+  }
+
+  // A conditional request only when the HTML itself is the content: a JavaScript page's shell says nothing.
+  const conditional = watch.mode !== 'browser' && watch.latestVersion > 0 ? watch.validators : undefined;
+  const fetchOutcome = await timed(steps, 'fetch', () => deps.fetcher.fetch(watch.url, conditional));
+  if (!fetchOutcome.ok) return fail(fetchOutcome.error);
+  if (fetchOutcome.value.http.status === 304) {
+    const capture: CaptureRecord = {
+      ...base,
+      capturedAt: deps.clock.now().toISOString(),
+      status: 'complete',
+      http: fetchOutcome.value.http,
+      artifacts: {},
+      steps,
+      verdict: 'unchanged',
+      notModified: true,
+      ...(watch.latestVersion > 0 ? { version: watch.latestVersion } : {}),
+    };
+    await deps.captures.putCapture(capture);
+    await deps.watches.updateWatch(watch.id, {
+      lastCapturedAt: capture.capturedAt,
+      nextDueAt,
+      lastStatus: 'complete',
+      latestVersion: watch.latestVersion,
+    });
+    deps.logger.info('not modified', log);
     return { capture };
   }
 
@@ -226,15 +267,19 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const artifacts: Artifacts = { raw: await deps.blobs.put(fetched.body, fetched.http.contentType) };
   const probe = { kind: documentKind(fetched.body, fetched.http.contentType) };
   let renderedHtml: string | undefined;
+  let screenshot: Uint8Array | undefined;
   if (shouldRender(watch, probe)) {
     const rendering = await storeRendering(deps, steps, fetched.http.finalUrl, fetched);
     Object.assign(artifacts, rendering.artifacts);
     renderedHtml = rendering.html;
+    screenshot = rendering.screenshot;
   }
 
   const baseline = await deps.versions.latestVersion(watch.id);
   const before = await loadArticle(deps, baseline);
   const content = await readContent(fetched, probe.kind === 'html' ? renderedHtml : undefined, before);
+  if (content.extractError)
+    steps.push({ name: 'extract', status: 'failed', ms: 0, detail: content.extractError });
   if (content.article) {
     artifacts.article = await deps.blobs.put(
       Buffer.from(JSON.stringify(content.article)),
@@ -249,6 +294,29 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const detection = await detect(deps, settings, watch, steps, content, baseline, before);
   const { verdict, edits } = detection;
   const capturedAt = deps.clock.now().toISOString();
+  const finalExchange = fetched.exchanges?.at(-1);
+  if (fetched.exchanges?.length) {
+    const warc = await buildWarc({
+      date: startedAt.toISOString(),
+      exchanges: fetched.exchanges,
+      ...(watch.lastPayload
+        ? { previousPayload: { ...watch.lastPayload, date: watch.lastPayload.capturedAt } }
+        : {}),
+      metadata: {
+        ...base,
+        capturedAt,
+        mode: watch.mode,
+        verdict,
+        anomaly: content.anomaly,
+        textHash: content.textHash,
+        steps,
+        artifacts,
+      },
+      ...(screenshot ? { screenshot } : {}),
+      software: 'Redline 0.1',
+    });
+    artifacts.warc = await deps.blobs.put(warc, 'application/warc');
+  }
   let version: VersionRecord | undefined;
   let notification: EditNotification | undefined;
   let alertState: Pick<Watch, 'alertWindowStart' | 'alertsInWindow'> = watch;
@@ -355,6 +423,24 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     latestVersion: current ?? 0,
     volatile: detection.volatile,
     lastAnomaly: content.anomaly ?? '',
+    ...(finalExchange
+      ? {
+          lastPayload: {
+            digest: sha256(finalExchange.wireBody),
+            url: finalExchange.url,
+            capturedAt: startedAt.toISOString(),
+          },
+        }
+      : {}),
+    // Validators only from a response that stands for the baseline: a 304 must mean "the article as kept".
+    validators: content.anomaly
+      ? {}
+      : {
+          ...(fetched.http.headers.etag ? { etag: fetched.http.headers.etag } : {}),
+          ...(fetched.http.headers['last-modified']
+            ? { lastModified: fetched.http.headers['last-modified'] }
+            : {}),
+        },
     ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
     alertsInWindow: alertState.alertsInWindow,
   });
@@ -378,15 +464,8 @@ export async function captureUrl(deps: CaptureDeps, url: string): Promise<Captur
     undefined,
     deps.clock.now(),
   );
+  await deps.watches.upsertWatch(draft);
   const result = await captureWatch(deps, draft);
-  if (result.capture.status !== 'failed') {
-    await deps.watches.upsertWatch({
-      ...draft,
-      lastCapturedAt: result.capture.capturedAt,
-      lastStatus: result.capture.status,
-      nextDueAt: new Date(Date.parse(result.capture.startedAt) + draft.cadenceSeconds * 1000).toISOString(),
-      latestVersion: result.version?.number ?? result.capture.version ?? 0,
-    });
-  }
+  if (result.capture.status === 'failed') await deps.watches.removeWatch(draft.id);
   return result;
 }

@@ -11,6 +11,8 @@ export interface Content {
   article?: Article;
   textHash: Digest;
   anomaly?: string;
+  /** Why the text could not be read (a malformed or encrypted PDF). */
+  extractError?: string;
 }
 
 function httpAnomaly(status: number): string | undefined {
@@ -47,8 +49,9 @@ export async function readContent(
     try {
       const article = await extractPdf(fetched.body);
       if (article.blocks.length > 0) return { kind, article, textHash: articleHash(article) };
-    } catch {
-      return { kind, textHash: bytesHash, anomaly: 'unreadable_pdf' };
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return { kind, textHash: bytesHash, anomaly: 'unreadable_pdf', extractError: reason };
     }
   }
   return { kind, textHash: bytesHash };

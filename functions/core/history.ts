@@ -5,7 +5,7 @@ import { IntegrityError, InvalidInputError, VersionNotFoundError } from './error
 import type { ArtifactKind, ArtifactRef, Edit, VersionRecord, Watch } from './model.js';
 import type { BlobStore, VersionLog } from './ports.js';
 
-export const SnapshotFormats = ['html', 'rendered', 'pdf', 'png', 'text', 'article'] as const;
+export const SnapshotFormats = ['html', 'rendered', 'pdf', 'png', 'text', 'article', 'warc'] as const;
 export type SnapshotFormat = (typeof SnapshotFormats)[number];
 
 const FORMAT_KIND: Record<SnapshotFormat, ArtifactKind> = {
@@ -15,6 +15,7 @@ const FORMAT_KIND: Record<SnapshotFormat, ArtifactKind> = {
   png: 'screenshot',
   text: 'text',
   article: 'article',
+  warc: 'warc',
 };
 
 export type VersionSelector = { version?: number; at?: Date };

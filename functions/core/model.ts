@@ -25,6 +25,12 @@ export const WatchSchema = z.object({
   alertsInWindow: z.number().int().min(0).default(0),
   /** The anomaly of the latest capture, if it was one: a new anomaly is reported once, not every capture. */
   lastAnomaly: z.string().optional(),
+  /** robots.txt is not honoured for this watch, and this is why (an override needs a reason). */
+  ignoreRobots: z.string().min(1).optional(),
+  /** ETag / Last-Modified of the response behind the baseline, for conditional requests. */
+  validators: z.object({ etag: z.string().optional(), lastModified: z.string().optional() }).optional(),
+  /** The last archived payload, so an identical one is written as a WARC revisit record. */
+  lastPayload: z.object({ digest: DigestSchema, url: z.string(), capturedAt: IsoTime }).optional(),
 });
 export type Watch = z.infer<typeof WatchSchema>;
 
@@ -33,11 +39,18 @@ export type WatchUpdate = Pick<Watch, 'nextDueAt' | 'latestVersion'> &
   Partial<
     Pick<
       Watch,
-      'lastCapturedAt' | 'lastStatus' | 'volatile' | 'alertWindowStart' | 'alertsInWindow' | 'lastAnomaly'
+      | 'lastCapturedAt'
+      | 'lastStatus'
+      | 'volatile'
+      | 'alertWindowStart'
+      | 'alertsInWindow'
+      | 'lastAnomaly'
+      | 'validators'
+      | 'lastPayload'
     >
   >;
 
-export const ArtifactKindSchema = z.enum(['raw', 'rendered', 'pdf', 'screenshot', 'article', 'text']);
+export const ArtifactKindSchema = z.enum(['raw', 'rendered', 'pdf', 'screenshot', 'article', 'text', 'warc']);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 
 export const ArtifactRefSchema = z.object({
@@ -113,6 +126,8 @@ export const CaptureRecordSchema = z.object({
   anomaly: z.string().optional(),
   /** The version this capture created or confirmed. */
   version: z.number().int().min(1).optional(),
+  /** The server answered 304 to a conditional request: nothing fetched, rendered or stored. */
+  notModified: z.boolean().optional(),
 });
 export type CaptureRecord = z.infer<typeof CaptureRecordSchema>;
 

@@ -53,14 +53,35 @@ export interface Notifier {
   publishAnomaly(notification: AnomalyNotification): Promise<void>;
 }
 
+/** One HTTP request and its response as they crossed the wire (for WARC records). */
+export interface HttpExchange {
+  url: string;
+  requestHeaders: Record<string, string>;
+  status: number;
+  headers: Record<string, string>;
+  /** The body as received: content encodings still applied. */
+  wireBody: Uint8Array;
+}
+
 export interface FetchedResponse {
   http: HttpSummary;
+  /** The body after content decoding. */
   body: Uint8Array;
+  /** Every hop, redirects first, the final response last. */
+  exchanges?: HttpExchange[];
+}
+
+export interface ConditionalRequest {
+  etag?: string;
+  lastModified?: string;
 }
 
 export interface HttpFetcher {
-  /** GET with redirects followed; every hop passes the network guard. Throws FetchError / ForbiddenAddressError. */
-  fetch(url: string): Promise<FetchedResponse>;
+  /**
+   * GET with redirects followed; every hop passes the network guard. With validators, a 304 comes back
+   * as a response with status 304 and an empty body. Throws FetchError / ForbiddenAddressError.
+   */
+  fetch(url: string, conditional?: ConditionalRequest): Promise<FetchedResponse>;
 }
 
 export interface RenderedPage {

@@ -9,6 +9,8 @@ export interface WatchSettings {
   cadenceSeconds: number;
   mode: CaptureMode;
   tags: string[];
+  /** Do not honour robots.txt for this watch, for this stated reason. */
+  ignoreRobots?: string;
 }
 
 /** Adds a watch, due now; on an existing URL, updates its settings and keeps its history. */
@@ -41,6 +43,7 @@ export function buildWatch(settings: WatchSettings, existing: Watch | undefined,
     cadenceSeconds: settings.cadenceSeconds,
     mode: settings.mode,
     tags: [...new Set(settings.tags)].sort(),
+    ignoreRobots: settings.ignoreRobots?.trim() || undefined,
   };
 }
 

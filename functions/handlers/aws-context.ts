@@ -10,6 +10,7 @@ import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
 import type { CaptureDeps } from '../core/capture.js';
 import { systemClock } from '../core/clock.js';
+import { Politeness } from '../core/politeness.js';
 import { userAgentFor } from '../core/user-agent.js';
 import type { CaptureEnvSchema } from './env.js';
 
@@ -29,13 +30,15 @@ export function awsCaptureDeps(env: z.infer<typeof CaptureEnvSchema>, clients: A
   const catalog = new DynamoCatalog(clients.dynamo, env.TABLE_NAME);
   const policy = { allowPrivateNetwork: env.REDLINE_ALLOW_PRIVATE_NETWORK === '1' };
   const userAgent = userAgentFor(env.REDLINE_CONTACT_URL);
+  const fetcher = new UndiciFetcher({ policy, userAgent });
   return {
     blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
     watches: catalog,
     captures: catalog,
     versions: catalog,
     notifier: new SnsNotifier(clients.sns, env.TOPIC_ARN),
-    fetcher: new UndiciFetcher({ policy, userAgent }),
+    fetcher,
+    politeness: new Politeness(fetcher, systemClock),
     renderer: new ChromiumRenderer({ policy, userAgent }),
     clock: systemClock,
     logger: jsonLogger({ service: 'redline-capture' }),

@@ -11,6 +11,7 @@ import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import type { CaptureDeps } from '../core/capture.js';
 import { systemClock } from '../core/clock.js';
 import { RedlineError } from '../core/errors.js';
+import { Politeness } from '../core/politeness.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import type { LocalConfig } from './config.js';
 
@@ -72,6 +73,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     renderer,
     clock: systemClock,
     logger,
+    politeness: new Politeness(fetcher, systemClock),
     outboxPath,
     async close() {
       await renderer.close();

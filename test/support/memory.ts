@@ -16,6 +16,7 @@ import type {
 import type {
   BlobStore,
   CaptureLog,
+  ConditionalRequest,
   FetchedResponse,
   HttpFetcher,
   Notifier,
@@ -116,21 +117,41 @@ export class MemoryNotifier implements Notifier {
   }
 }
 
-/** Serves canned responses by URL; an unknown URL fails like an unreachable host. */
+/** Serves canned responses by URL, with ETag revalidation; an unknown URL fails like an unreachable host. */
 export class StaticFetcher implements HttpFetcher {
-  readonly pages = new Map<string, { status?: number; contentType?: string; body: string | Uint8Array }>();
-  async fetch(url: string): Promise<FetchedResponse> {
+  readonly pages = new Map<
+    string,
+    { status?: number; contentType?: string; etag?: string; body: string | Uint8Array }
+  >();
+  readonly requests: { url: string; conditional?: ConditionalRequest }[] = [];
+  async fetch(url: string, conditional?: ConditionalRequest): Promise<FetchedResponse> {
+    this.requests.push({ url, ...(conditional ? { conditional } : {}) });
     const page = this.pages.get(url);
     if (!page) throw new FetchError(`could not resolve ${new URL(url).hostname}`, 'dns');
     const contentType = page.contentType ?? 'text/html; charset=utf-8';
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      ...(page.etag ? { etag: page.etag } : {}),
+    };
+    const notModified = page.etag !== undefined && conditional?.etag === page.etag;
+    const body = notModified
+      ? new Uint8Array()
+      : typeof page.body === 'string'
+        ? Buffer.from(page.body)
+        : page.body;
+    const status = notModified ? 304 : (page.status ?? 200);
     return {
-      http: {
-        status: page.status ?? 200,
-        finalUrl: url,
-        contentType,
-        headers: { 'content-type': contentType },
-      },
-      body: typeof page.body === 'string' ? Buffer.from(page.body) : page.body,
+      http: { status, finalUrl: url, contentType, headers },
+      body,
+      exchanges: [
+        {
+          url,
+          requestHeaders: { host: new URL(url).host, 'user-agent': 'test' },
+          status,
+          headers,
+          wireBody: body,
+        },
+      ],
     };
   }
 }

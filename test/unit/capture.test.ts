@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { type CaptureDeps, captureUrl, captureWatch } from '../../functions/core/capture.js';
+import { DEFAULT_POLITENESS, Politeness } from '../../functions/core/politeness.js';
 import { silentLogger } from '../../functions/core/ports.js';
 import { captureDueWatches } from '../../functions/core/run-due.js';
 import { addWatch } from '../../functions/core/watches.js';
@@ -46,7 +47,7 @@ describe('captureWatch', () => {
     const first = await captureWatch(deps, watch);
     expect(first.capture).toMatchObject({ status: 'complete', verdict: 'first', version: 1 });
     expect(Object.keys(first.capture.artifacts).sort()).toEqual(
-      ['article', 'pdf', 'raw', 'rendered', 'screenshot', 'text'].sort(),
+      ['article', 'pdf', 'raw', 'rendered', 'screenshot', 'text', 'warc'].sort(),
     );
 
     advance(15);
@@ -324,6 +325,60 @@ describe('edit detection in the pipeline', () => {
     const edit = await captureWatch(deps, (await deps.watches.getWatch(watch.id))!);
     expect(edit.capture.verdict).toBe('edited');
     expect(edit.capture.steps.map((s) => s.name)).not.toContain('confirm');
+  });
+});
+
+describe('capture fidelity', () => {
+  it('revalidates with the stored ETag: a 304 is recorded as not modified, with no render and no new blobs', async () => {
+    const { deps, catalog } = setup();
+    deps.fetcher.pages.set(URL_A, { etag: '"v1"', body: articlePage(ORIGINAL, 1) });
+    const first = await captureUrl(deps, URL_A);
+    expect(first.capture.artifacts.warc?.contentType).toBe('application/warc');
+    const blobsBefore = deps.blobs.blobs.size;
+    const renders = deps.renderer.renders;
+    const second = await captureUrl(deps, URL_A);
+    expect(deps.fetcher.requests.at(-1)?.conditional).toEqual({ etag: '"v1"' });
+    expect(second.capture).toMatchObject({
+      status: 'complete',
+      verdict: 'unchanged',
+      notModified: true,
+      version: 1,
+    });
+    expect(second.capture.artifacts).toEqual({});
+    expect(deps.blobs.blobs.size).toBe(blobsBefore);
+    expect(deps.renderer.renders).toBe(renders);
+    expect(catalog.captures.size).toBe(2);
+  });
+
+  it('never sends validators in browser mode, where the HTML shell says nothing about the article', async () => {
+    const { deps } = setup();
+    const { watch } = await addWatch(deps, { url: URL_A, cadenceSeconds: 3600, mode: 'browser', tags: [] });
+    deps.fetcher.pages.set(URL_A, { etag: '"v1"', body: articlePage(ORIGINAL, 1) });
+    await captureWatch(deps, watch);
+    await captureWatch(deps, (await deps.watches.getWatch(watch.id))!);
+    expect(deps.fetcher.requests.filter((r) => r.url === URL_A).every((r) => !r.conditional)).toBe(true);
+  });
+
+  it('refuses what robots.txt disallows, unless the watch overrides it with a reason', async () => {
+    const { deps } = setup();
+    const politeness = new Politeness(deps.fetcher, deps.clock, { ...DEFAULT_POLITENESS, minDelayMs: 0 });
+    const withRobots = { ...deps, politeness };
+    deps.fetcher.pages.set('https://news.example/robots.txt', {
+      contentType: 'text/plain',
+      body: 'User-agent: *\nDisallow: /2026/\n',
+    });
+    deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 1) });
+    const refused = await captureUrl(withRobots, URL_A);
+    expect(refused.capture).toMatchObject({ status: 'failed', reason: 'disallowed by robots.txt' });
+    expect(deps.fetcher.requests.map((r) => r.url)).toEqual(['https://news.example/robots.txt']);
+    const { watch } = await addWatch(deps, {
+      url: URL_A,
+      cadenceSeconds: 3600,
+      mode: 'auto',
+      tags: [],
+      ignoreRobots: 'publisher gave written permission (ticket 42)',
+    });
+    expect((await captureWatch(withRobots, watch)).capture.status).toBe('complete');
   });
 });
 

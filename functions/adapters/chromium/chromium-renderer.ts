@@ -16,6 +16,8 @@ export interface RendererOptions {
   quietMs?: number;
   /** The most time to wait for quiet: busy pages (ads, polling) are normal, not a failure. */
   settleTimeoutMs?: number;
+  /** Scrolling down the page once, so lazy-loaded content and images load. */
+  scrollTimeoutMs?: number;
   pdfTimeoutMs?: number;
   screenshotTimeoutMs?: number;
   maxScreenshotHeight?: number;
@@ -79,6 +81,21 @@ function trackNetwork(page: Page) {
   };
 }
 
+/** Scrolls a viewport at a time to the bottom (lazy content), at most ~budget, then back to the top. */
+async function scrollThrough(page: Page, budgetMs: number): Promise<void> {
+  await page.evaluate(async (budget) => {
+    const deadline = Date.now() + budget * 0.8;
+    const step = Math.max(window.innerHeight, 400);
+    let y = 0;
+    while (y + window.innerHeight < document.documentElement.scrollHeight && Date.now() < deadline) {
+      y += step;
+      window.scrollTo(0, y);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    window.scrollTo(0, 0);
+  }, budgetMs);
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -101,6 +118,7 @@ export class ChromiumRenderer implements PageRenderer {
       navigateTimeoutMs: 30_000,
       quietMs: 150,
       settleTimeoutMs: 3_000,
+      scrollTimeoutMs: 3_000,
       pdfTimeoutMs: 20_000,
       screenshotTimeoutMs: 20_000,
       maxScreenshotHeight: 16_000,
@@ -159,7 +177,28 @@ export class ChromiumRenderer implements PageRenderer {
       await this.step(steps, 'navigate', this.options.navigateTimeoutMs, async () => {
         await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
       });
+      // The document is what we archive: once it has loaded, the page may not navigate itself away.
+      const escapes: string[] = [];
+      await page.route('**/*', (route) => {
+        const request = route.request();
+        if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+          escapes.push(request.url());
+          return route.abort('blockedbyclient');
+        }
+        return route.fallback();
+      });
+      await this.step(steps, 'scroll', this.options.scrollTimeoutMs, () =>
+        scrollThrough(page, this.options.scrollTimeoutMs),
+      );
       await network.quiet(this.options.quietMs, this.options.settleTimeoutMs);
+      if (escapes.length > 0) {
+        steps.push({
+          name: 'hold',
+          status: 'failed',
+          ms: 0,
+          detail: `page tried to navigate to ${escapes[0]} (blocked)`,
+        });
+      }
       result.finalUrl = page.url();
       result.html = await this.step(steps, 'html', 5_000, () => page.content());
       result.pdf = await this.step(steps, 'pdf', this.options.pdfTimeoutMs, () =>

@@ -18,11 +18,33 @@ export class GuardProxy {
   private server?: Server;
   readonly denied: DeniedConnection[] = [];
   private readonly sockets = new Set<Duplex>();
+  /** Upstream connections open per host, and who waits for one: at most `perHost` at once. */
+  private readonly open = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly policy: NetworkPolicy,
     private readonly resolver: Resolver = systemResolver,
+    private readonly perHost = 2,
   ) {}
+
+  /** Waits for one of the host's connection slots; the returned function gives it back (once). */
+  private async slot(host: string): Promise<() => void> {
+    if ((this.open.get(host) ?? 0) >= this.perHost) {
+      await new Promise<void>((resolve) =>
+        this.waiting.set(host, [...(this.waiting.get(host) ?? []), resolve]),
+      );
+    }
+    this.open.set(host, (this.open.get(host) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open.set(host, (this.open.get(host) ?? 1) - 1);
+      const next = this.waiting.get(host)?.shift();
+      next?.();
+    };
+  }
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.onRequest(req, res));
@@ -74,6 +96,8 @@ export class GuardProxy {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('blocked by Redline network guard');
       return;
     }
+    const release = await this.slot(target.hostname);
+    res.on('close', release);
     const upstream = request(
       {
         host: address,
@@ -104,6 +128,8 @@ export class GuardProxy {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
+    const release = await this.slot(match[1]!);
+    socket.on('close', release);
     const upstream = connect(Number(match[2]), address, () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
@@ -129,6 +155,8 @@ export class GuardProxy {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
+    const release = await this.slot(target.hostname);
+    socket.on('close', release);
     const upstream = connect(Number(target.port || 80), address, () => {
       const lines = [`${req.method} ${target.pathname}${target.search} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {

@@ -3,7 +3,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { FetchError } from '../../core/errors.js';
 import type { NetworkPolicy } from '../../core/net-policy.js';
-import type { FetchedResponse, HttpFetcher } from '../../core/ports.js';
+import type { ConditionalRequest, FetchedResponse, HttpExchange, HttpFetcher } from '../../core/ports.js';
 import { normalizeUrl } from '../../core/url.js';
 import { forbiddenCause, isIpLiteral, type Resolver, resolveChecked, systemResolver } from './resolve.js';
 
@@ -68,52 +68,54 @@ export class UndiciFetcher implements HttpFetcher {
     });
   }
 
-  async fetch(url: string): Promise<FetchedResponse> {
+  async fetch(url: string, conditional: ConditionalRequest = {}): Promise<FetchedResponse> {
     let current = normalizeUrl(url);
+    const exchanges: HttpExchange[] = [];
     for (let hop = 0; hop <= this.options.maxRedirects; hop++) {
       const target = new URL(current);
       // IP literals never reach the lookup hook, so they are checked here; names are checked at connect.
       if (isIpLiteral(target.hostname))
         await resolveChecked(target.hostname, this.options.policy, this.options.resolver);
-      const response = await this.request(current);
-      if (REDIRECTS.has(response.statusCode)) {
-        await response.body.dump();
-        const location = response.headers.location;
-        if (typeof location !== 'string')
-          throw new FetchError(`redirect without Location from ${current}`, 'redirect');
-        current = normalizeUrl(new URL(location, current).toString());
-        continue;
-      }
-      const raw = await this.readCapped(response.body, current);
+      const requestHeaders: Record<string, string> = {
+        host: target.host,
+        'user-agent': this.options.userAgent,
+        accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8',
+        'accept-encoding': 'gzip, deflate, br',
+        ...(hop === 0 && conditional.etag ? { 'if-none-match': conditional.etag } : {}),
+        ...(hop === 0 && conditional.lastModified ? { 'if-modified-since': conditional.lastModified } : {}),
+      };
+      const response = await this.request(current, requestHeaders);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
-      const body = this.decode(raw, headers['content-encoding'] ?? '', current);
-      return {
-        http: {
-          status: response.statusCode,
-          finalUrl: current,
-          contentType: headers['content-type'] ?? '',
-          headers,
-        },
-        body,
+      const wireBody = await this.readCapped(response.body, current);
+      exchanges.push({ url: current, requestHeaders, status: response.statusCode, headers, wireBody });
+      if (REDIRECTS.has(response.statusCode)) {
+        const location = headers.location;
+        if (!location) throw new FetchError(`redirect without Location from ${current}`, 'redirect');
+        current = normalizeUrl(new URL(location, current).toString());
+        continue;
+      }
+      const body =
+        response.statusCode === 304
+          ? new Uint8Array()
+          : this.decode(wireBody, headers['content-encoding'] ?? '', current);
+      const http = {
+        status: response.statusCode,
+        finalUrl: current,
+        contentType: headers['content-type'] ?? '',
+        headers,
       };
+      return { http, body, exchanges };
     }
     throw new FetchError(`more than ${this.options.maxRedirects} redirects from ${url}`, 'redirect_limit');
   }
 
-  private async request(url: string) {
+  private async request(url: string, headers: Record<string, string>) {
     try {
-      return await request(url, {
-        dispatcher: this.agent,
-        method: 'GET',
-        headers: {
-          'user-agent': this.options.userAgent,
-          accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8',
-          'accept-encoding': 'gzip, deflate, br',
-        },
-      });
+      const { host: _host, ...sent } = headers;
+      return await request(url, { dispatcher: this.agent, method: 'GET', headers: sent });
     } catch (error) {
       const forbidden = forbiddenCause(error);
       if (forbidden) throw forbidden;

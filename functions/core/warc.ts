@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { WARCRecord, WARCSerializer } from 'warcio';
+import { sha256 } from './digest.js';
+import type { HttpExchange } from './ports.js';
+
+export interface WarcInput {
+  /** When the capture started (every record's WARC-Date). */
+  date: string;
+  exchanges: HttpExchange[];
+  /** The final response's payload was archived before: write a revisit record pointing at it. */
+  previousPayload?: { digest: string; url: string; date: string };
+  /** Capture details for the metadata record. */
+  metadata: Record<string, unknown>;
+  screenshot?: Uint8Array;
+  software: string;
+}
+
+const WARC_1_1 = 'WARC/1.1' as const;
+const recordId = () => `<urn:uuid:${randomUUID()}>`;
+
+async function serialize(record: WARCRecord): Promise<Uint8Array> {
+  return WARCSerializer.serialize(record, { gzip: true, digest: { algo: 'sha-256', prefix: 'sha256:' } });
+}
+
+async function* once(bytes: Uint8Array) {
+  yield bytes;
+}
+
+/** Response headers as archived: the body is stored de-chunked, so the framing headers describe it. */
+function archivedHeaders(exchange: HttpExchange): [string, string][] {
+  const headers = Object.entries(exchange.headers).filter(
+    ([name]) => name !== 'transfer-encoding' && name !== 'content-length',
+  );
+  headers.push(['content-length', String(exchange.wireBody.byteLength)]);
+  return headers;
+}
+
+/**
+ * A capture as WARC 1.1 (one gzip member per record): warcinfo; request and response for every hop,
+ * or a revisit for a final payload identical to the previous capture's; a metadata record with the
+ * capture details; the screenshot as a resource record. Block and payload digests are sha256.
+ */
+export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const info = await WARCRecord.createWARCInfo(
+    { filename: 'capture.warc.gz', warcVersion: WARC_1_1 },
+    {
+      software: input.software,
+      format: 'WARC File Format 1.1',
+      conformsTo: 'https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/',
+    },
+  );
+  parts.push(await serialize(info));
+  for (const [i, exchange] of input.exchanges.entries()) {
+    const target = new URL(exchange.url);
+    const responseId = recordId();
+    const final = i === input.exchanges.length - 1;
+    const payloadDigest = sha256(exchange.wireBody);
+    const statusline = `HTTP/1.1 ${exchange.status} ${STATUS_CODES[exchange.status] ?? ''}`.trimEnd();
+    const revisit =
+      final && input.previousPayload?.digest === payloadDigest ? input.previousPayload : undefined;
+    const response = revisit
+      ? WARCRecord.create(
+          {
+            url: exchange.url,
+            date: input.date,
+            type: 'revisit',
+            warcVersion: WARC_1_1,
+            statusline,
+            httpHeaders: archivedHeaders(exchange),
+            refersToUrl: revisit.url,
+            refersToDate: revisit.date,
+            warcHeaders: { 'WARC-Record-ID': responseId, 'WARC-Payload-Digest': payloadDigest },
+          },
+          once(new Uint8Array()),
+        )
+      : WARCRecord.create(
+          {
+            url: exchange.url,
+            date: input.date,
+            type: 'response',
+            warcVersion: WARC_1_1,
+            statusline,
+            httpHeaders: archivedHeaders(exchange),
+            warcHeaders: { 'WARC-Record-ID': responseId },
+          },
+          once(exchange.wireBody),
+        );
+    const request = WARCRecord.create(
+      {
+        url: exchange.url,
+        date: input.date,
+        type: 'request',
+        warcVersion: WARC_1_1,
+        statusline: `GET ${target.pathname}${target.search} HTTP/1.1`,
+        httpHeaders: Object.entries(exchange.requestHeaders),
+        warcHeaders: { 'WARC-Concurrent-To': responseId },
+      },
+      once(new Uint8Array()),
+    );
+    parts.push(await serialize(request), await serialize(response));
+  }
+  const finalUrl = input.exchanges.at(-1)?.url ?? 'urn:redline:unknown';
+  const metadata = WARCRecord.create(
+    {
+      url: finalUrl,
+      date: input.date,
+      type: 'metadata',
+      warcVersion: WARC_1_1,
+      warcHeaders: { 'Content-Type': 'application/json' },
+    },
+    once(Buffer.from(JSON.stringify(input.metadata, null, 2))),
+  );
+  parts.push(await serialize(metadata));
+  if (input.screenshot) {
+    const screenshot = WARCRecord.create(
+      {
+        url: `urn:redline:screenshot:${finalUrl}`,
+        date: input.date,
+        type: 'resource',
+        warcVersion: WARC_1_1,
+        warcHeaders: { 'Content-Type': 'image/png' },
+      },
+      once(input.screenshot),
+    );
+    parts.push(await serialize(screenshot));
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { WARCParser } from 'warcio';
+import { sha256 } from '../../functions/core/digest.js';
+import { buildWarc } from '../../functions/core/warc.js';
+
+const exchange = (url: string, status: number, body: string, headers: Record<string, string> = {}) => ({
+  url,
+  requestHeaders: { host: new URL(url).host, 'user-agent': 'Redline-test' },
+  status,
+  headers: { 'content-type': 'text/html', ...headers },
+  wireBody: Buffer.from(body),
+});
+
+async function records(bytes: Uint8Array) {
+  const parser = new WARCParser(new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>);
+  const out: {
+    type: string;
+    url?: string;
+    headers: { get(name: string): string | null };
+    payload: string;
+    status?: string;
+  }[] = [];
+  for await (const record of parser) {
+    const payload = Buffer.from(await record.readFully(true)).toString();
+    out.push({
+      type: record.warcType ?? '',
+      url: record.warcTargetURI ?? undefined,
+      headers: record.warcHeaders.headers,
+      payload,
+      status: record.httpHeaders?.statusline,
+    });
+  }
+  return out;
+}
+
+describe('buildWarc', () => {
+  it('writes WARC 1.1 request/response pairs for every hop, metadata and a screenshot, with sha256 digests', async () => {
+    const warc = await buildWarc({
+      date: '2026-11-26T10:00:00.000Z',
+      exchanges: [
+        exchange('http://news.example/a', 301, '', { location: 'https://news.example/a' }),
+        exchange('https://news.example/a', 200, '<p>story</p>', { 'transfer-encoding': 'chunked' }),
+      ],
+      metadata: { captureId: 'c1', verdict: 'first' },
+      screenshot: Buffer.from('PNG'),
+      software: 'Redline test',
+    });
+    expect(Buffer.from(warc).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip members
+    const parsed = await records(warc);
+    expect(parsed.map((r) => r.type)).toEqual([
+      'warcinfo',
+      'request',
+      'response',
+      'request',
+      'response',
+      'metadata',
+      'resource',
+    ]);
+    const final = parsed[4]!;
+    expect(final.status).toBe('HTTP/1.1 200 OK');
+    expect(final.payload).toBe('<p>story</p>');
+    expect(final.headers.get('WARC-Payload-Digest')).toBe(sha256('<p>story</p>'));
+    expect(final.headers.get('WARC-Block-Digest')).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(parsed[3]!.headers.get('WARC-Concurrent-To')).toBe(final.headers.get('WARC-Record-ID'));
+    expect(
+      parsed.every((r) => r.headers.get('WARC-Date') === '2026-11-26T10:00:00.000Z' || r.type === 'warcinfo'),
+    ).toBe(true);
+    expect(JSON.parse(parsed[5]!.payload)).toEqual({ captureId: 'c1', verdict: 'first' });
+  });
+
+  it('writes a revisit record, without the payload, when the payload is the one archived before', async () => {
+    const body = '<p>same story</p>';
+    const warc = await buildWarc({
+      date: '2026-11-26T11:00:00.000Z',
+      exchanges: [exchange('https://news.example/a', 200, body)],
+      previousPayload: {
+        digest: sha256(body),
+        url: 'https://news.example/a',
+        date: '2026-11-26T10:00:00.000Z',
+      },
+      metadata: {},
+      software: 'Redline test',
+    });
+    const revisit = (await records(warc)).find((r) => r.type === 'revisit')!;
+    expect(revisit.payload).toBe('');
+    expect(revisit.headers.get('WARC-Refers-To-Date')).toBe('2026-11-26T10:00:00.000Z');
+    expect(revisit.headers.get('WARC-Payload-Digest')).toBe(sha256(body));
+    expect(revisit.headers.get('WARC-Profile')).toContain('/warc/1.1/revisit/identical-payload-digest');
+  });
+});
