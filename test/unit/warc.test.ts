@@ -12,7 +12,9 @@ const exchange = (url: string, status: number, body: string, headers: Record<str
 });
 
 async function records(bytes: Uint8Array) {
-  const parser = new WARCParser(new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>);
+  const parser = new WARCParser(
+    new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>,
+  );
   const out: {
     type: string;
     url?: string;
