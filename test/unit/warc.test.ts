@@ -18,7 +18,7 @@ async function records(bytes: Uint8Array) {
   const out: {
     type: string;
     url?: string;
-    headers: { get(name: string): string | null };
+    headers: { get(name: string): string | null | undefined };
     payload: string;
     status?: string;
   }[] = [];
