@@ -2,7 +2,11 @@
  * Writes small, valid PDF 1.4 files with a text layer (Helvetica, one paragraph after another, blank
  * line between paragraphs), for tests and the detection bench. Each page is a list of paragraphs.
  */
-export function simplePdf(pages: string[][], title = 'Report'): Uint8Array {
+export function simplePdf(
+  pages: string[][],
+  title = 'Report',
+  options: { encrypted?: boolean } = {},
+): Uint8Array {
   const pdfString = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, '?');
   const wrap = (text: string) => {
     const lines: string[] = [];
@@ -37,6 +41,10 @@ export function simplePdf(pages: string[][], title = 'Report'): Uint8Array {
     );
     kids.push(pageId);
   }
+  // A standard security handler whose user password is not empty: readers must ask for a password.
+  const encrypt = options.encrypted
+    ? add(`<< /Filter /Standard /V 1 /R 2 /O <${'a1'.repeat(32)}> /U <${'b2'.repeat(32)}> /P -44 >>`)
+    : undefined;
   objects[1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`;
   let out = '%PDF-1.4\n';
   const offsets: number[] = [];
@@ -47,6 +55,7 @@ export function simplePdf(pages: string[][], title = 'Report'): Uint8Array {
   const xref = Buffer.byteLength(out);
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 4 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const security = encrypt ? ` /Encrypt ${encrypt} 0 R /ID [<${'0f'.repeat(16)}> <${'0f'.repeat(16)}>]` : '';
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 4 0 R${security} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }

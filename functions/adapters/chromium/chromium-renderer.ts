@@ -161,6 +161,12 @@ export class ChromiumRenderer implements PageRenderer {
       page.on('popup', (popup) => void popup.close().catch(() => undefined));
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       const network = trackNetwork(page);
+      // Navigations the page tries on its own: to file:// (Chromium refuses and says so) or, after load, anywhere.
+      const escapes: string[] = [];
+      page.on('console', (message) => {
+        const local = /Not allowed to load local resource: (\S+)/.exec(message.text());
+        if (local) escapes.push(local[1]!);
+      });
       if (document) {
         // Render the bytes that were fetched and archived, not a second response from the origin.
         await page.route(
@@ -178,7 +184,6 @@ export class ChromiumRenderer implements PageRenderer {
         await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
       });
       // The document is what we archive: once it has loaded, the page may not navigate itself away.
-      const escapes: string[] = [];
       await page.route('**/*', (route) => {
         const request = route.request();
         if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
