@@ -386,13 +386,15 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     }
   }
 
-  const failedStep = steps.find((step) => step.status === 'failed' && step.name !== 'confirm');
+  const failedSteps = steps.filter((step) => step.status === 'failed' && step.name !== 'confirm');
   const current = version?.number ?? baseline?.number;
   const capture: CaptureRecord = {
     ...base,
     capturedAt,
-    status: failedStep ? 'partial' : 'complete',
-    ...(failedStep ? { reason: `${failedStep.name}: ${failedStep.detail ?? 'failed'}` } : {}),
+    status: failedSteps.length ? 'partial' : 'complete',
+    ...(failedSteps.length
+      ? { reason: failedSteps.map((step) => `${step.name}: ${step.detail ?? 'failed'}`).join('; ') }
+      : {}),
     http: fetched.http,
     artifacts,
     steps,

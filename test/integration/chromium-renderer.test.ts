@@ -54,6 +54,7 @@ describe('ChromiumRenderer (real @sparticuz/chromium)', () => {
     expect(Buffer.from(rendered.screenshot!).subarray(1, 4).toString()).toBe('PNG');
     expect(rendered.steps.map((s) => [s.name, s.status])).toEqual([
       ['navigate', 'ok'],
+      ['scroll', 'ok'],
       ['html', 'ok'],
       ['pdf', 'ok'],
       ['screenshot', 'ok'],

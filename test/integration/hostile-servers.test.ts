@@ -108,7 +108,7 @@ beforeAll(async () => {
         .end(
           articlePage(ORIGINAL, 1).replace(
             '</body>',
-            "<script>setTimeout(() => { location.href = 'http://169.254.169.254/latest/meta-data/' }, 20)</script></body>",
+            "<script>addEventListener('load', () => { location.href = 'http://169.254.169.254/latest/meta-data/' })</script></body>",
           ),
         ),
   });

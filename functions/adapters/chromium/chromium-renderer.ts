@@ -1,5 +1,5 @@
 import sparticuz from '@sparticuz/chromium';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page, type Request } from 'playwright-core';
 import { RenderError } from '../../core/errors.js';
 import type { Step } from '../../core/model.js';
 import type { NetworkPolicy } from '../../core/net-policy.js';
@@ -12,7 +12,9 @@ export interface RendererOptions {
   resolver?: Resolver;
   userAgent: string;
   navigateTimeoutMs?: number;
-  /** After load, how long the network must stay quiet before the page counts as settled. */
+  /** After load, how long to watch for new requests before calling a page settled. */
+  graceMs?: number;
+  /** Once requests started after load, how long the network must then stay quiet. */
   quietMs?: number;
   /** The most time to wait for quiet: busy pages (ads, polling) are normal, not a failure. */
   settleTimeoutMs?: number;
@@ -21,6 +23,8 @@ export interface RendererOptions {
   pdfTimeoutMs?: number;
   screenshotTimeoutMs?: number;
   maxScreenshotHeight?: number;
+  /** Take the full-page PNG (on by default). */
+  screenshot?: boolean;
   viewport?: { width: number; height: number };
 }
 
@@ -35,6 +39,18 @@ export const UNSAFE_FLAGS = [
   '--disable-site-isolation-trials',
   '--disable-features',
   '--single-process',
+];
+
+/**
+ * GPU emulation flags from @sparticuz/chromium's defaults. Headless capture needs no GPU; with them,
+ * every new browser context costs ~30 ms more (measured: bench/fidelity.bench.ts).
+ */
+export const GPU_FLAGS = [
+  '--in-process-gpu',
+  '--use-gl',
+  '--use-angle',
+  '--ignore-gpu-blocklist',
+  '--enable-unsafe-swiftshader',
 ];
 
 export function hardenedArgs(defaults: string[], proxyUrl: string): string[] {
@@ -57,25 +73,32 @@ export function hardenedArgs(defaults: string[], proxyUrl: string): string[] {
 }
 
 /**
- * Counts the page's requests in flight. Playwright's 'networkidle' always waits 500 ms; this waits only
- * `quietMs` after the last request ended, so a page that is done after load costs almost nothing.
+ * Counts the page's requests in flight (the favicon aside). Playwright's 'networkidle' always waits
+ * 500 ms. Here, after load: if nothing starts within `graceMs`, the page is settled; if requests do
+ * start (late XHRs, lazy images after scrolling), wait until none is in flight for `quietMs`.
  */
 function trackNetwork(page: Page) {
   let inflight = 0;
   let lastActivity = performance.now();
-  const touch = (delta: number) => () => {
+  const counts = (request: { url(): string }) => !request.url().endsWith('/favicon.ico');
+  const touch = (delta: number) => (request: { url(): string }) => {
+    if (!counts(request)) return;
     inflight += delta;
     lastActivity = performance.now();
   };
   page.on('request', touch(1));
   page.on('requestfinished', touch(-1));
   page.on('requestfailed', touch(-1));
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   return {
-    async quiet(quietMs: number, budgetMs: number): Promise<void> {
+    async settle(since: number, graceMs: number, quietMs: number, budgetMs: number): Promise<void> {
       const deadline = performance.now() + budgetMs;
+      const wait = since + graceMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (inflight <= 0 && lastActivity < since) return;
       while (performance.now() < deadline) {
         if (inflight <= 0 && performance.now() - lastActivity >= quietMs) return;
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        await sleep(10);
       }
     },
   };
@@ -90,7 +113,7 @@ async function scrollThrough(page: Page, budgetMs: number): Promise<void> {
     while (y + window.innerHeight < document.documentElement.scrollHeight && Date.now() < deadline) {
       y += step;
       window.scrollTo(0, y);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await new Promise((resolve) => setTimeout(resolve, 16));
     }
     window.scrollTo(0, 0);
   }, budgetMs);
@@ -116,12 +139,14 @@ export class ChromiumRenderer implements PageRenderer {
   constructor(options: RendererOptions) {
     this.options = {
       navigateTimeoutMs: 30_000,
+      graceMs: 20,
       quietMs: 150,
       settleTimeoutMs: 3_000,
       scrollTimeoutMs: 3_000,
       pdfTimeoutMs: 20_000,
       screenshotTimeoutMs: 20_000,
       maxScreenshotHeight: 16_000,
+      screenshot: true,
       viewport: { width: 1280, height: 900 },
       ...options,
     };
@@ -167,35 +192,42 @@ export class ChromiumRenderer implements PageRenderer {
         const local = /Not allowed to load local resource: (\S+)/.exec(message.text());
         if (local) escapes.push(local[1]!);
       });
-      if (document) {
-        // Render the bytes that were fetched and archived, not a second response from the origin.
-        await page.route(
-          url,
-          (route) =>
-            route.fulfill({
-              status: document.http.status,
-              contentType: document.http.contentType || 'text/html',
-              body: Buffer.from(document.body),
-            }),
-          { times: 1 },
-        );
-      }
-      await this.step(steps, 'navigate', this.options.navigateTimeoutMs, async () => {
-        await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
-      });
-      // The document is what we archive: once it has loaded, the page may not navigate itself away.
+      // One route for the main frame: the first navigation (and its redirects) loads the page, served from
+      // the fetched bytes when we have them; any later navigation is the page trying to leave the document
+      // we archive, and is held. Sub-resources pass on to the network (through the guard proxy).
+      let first: Request | undefined;
       await page.route('**/*', (route) => {
         const request = route.request();
-        if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+        if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return route.fallback();
+        const redirectOfFirst = first !== undefined && request.redirectedFrom() === first;
+        if (first !== undefined && !redirectOfFirst) {
           escapes.push(request.url());
           return route.abort('blockedbyclient');
         }
+        first = request;
+        if (document && !redirectOfFirst) {
+          // Render the bytes that were fetched and archived, not a second response from the origin.
+          return route.fulfill({
+            status: document.http.status,
+            contentType: document.http.contentType || 'text/html',
+            body: Buffer.from(document.body),
+          });
+        }
         return route.fallback();
       });
+      await this.step(steps, 'navigate', this.options.navigateTimeoutMs, async () => {
+        await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
+      });
+      const loadedAt = performance.now();
       await this.step(steps, 'scroll', this.options.scrollTimeoutMs, () =>
         scrollThrough(page, this.options.scrollTimeoutMs),
       );
-      await network.quiet(this.options.quietMs, this.options.settleTimeoutMs);
+      await network.settle(
+        loadedAt,
+        this.options.graceMs,
+        this.options.quietMs,
+        this.options.settleTimeoutMs,
+      );
       if (escapes.length > 0) {
         steps.push({
           name: 'hold',
@@ -209,9 +241,11 @@ export class ChromiumRenderer implements PageRenderer {
       result.pdf = await this.step(steps, 'pdf', this.options.pdfTimeoutMs, () =>
         page.pdf({ format: 'A4', printBackground: true }),
       );
-      result.screenshot = await this.step(steps, 'screenshot', this.options.screenshotTimeoutMs, () =>
-        this.screenshot(page),
-      );
+      if (this.options.screenshot) {
+        result.screenshot = await this.step(steps, 'screenshot', this.options.screenshotTimeoutMs, () =>
+          this.screenshot(page),
+        );
+      }
       return result;
     } finally {
       await context.close().catch(() => undefined);
