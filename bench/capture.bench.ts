@@ -45,7 +45,9 @@ const bare = async () => {
 };
 
 const dataDir = await mkdtemp(join(tmpdir(), 'redline-bench-'));
-const runtime = await openLocal(localConfig({ REDLINE_ALLOW_PRIVATE_NETWORK: '1' }, { dataDir }));
+const runtime = await openLocal(
+  localConfig({ REDLINE_ALLOW_PRIVATE_NETWORK: '1', REDLINE_MIN_HOST_DELAY_MS: '0' }, { dataDir }),
+);
 const full = () => captureUrl(runtime, url);
 
 await bare();

@@ -93,7 +93,9 @@ for (let i = 0; i < rounds; i++) {
 
 // 3 and 4: the whole pipeline, then the 304 path.
 const dataDir = await mkdtemp(join(tmpdir(), 'redline-fidelity-'));
-const runtime = await openLocal(localConfig({ REDLINE_ALLOW_PRIVATE_NETWORK: '1' }, { dataDir }));
+const runtime = await openLocal(
+  localConfig({ REDLINE_ALLOW_PRIVATE_NETWORK: '1', REDLINE_MIN_HOST_DELAY_MS: '0' }, { dataDir }),
+);
 await captureUrl(runtime, url); // first version (renders, stores, records the ETag)
 const blobCount = async () => (await readdir(join(dataDir, 'blobs', 'sha256'), { recursive: true })).length;
 let launches = 0;

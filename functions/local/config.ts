@@ -1,17 +1,21 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_POLITENESS } from '../core/politeness.js';
 import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/user-agent.js';
 
 const LocalEnvSchema = z.object({
   REDLINE_HOME: z.string().min(1).optional(),
   REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).optional(),
   REDLINE_CONTACT_URL: z.url().optional(),
+  REDLINE_MIN_HOST_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
 });
 
 export interface LocalConfig {
   dataDir: string;
   allowPrivateNetwork: boolean;
   userAgent: string;
+  /** Least time between two requests to one host (robots.txt Crawl-delay can raise it). */
+  minHostDelayMs: number;
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -20,10 +24,12 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_HOME: env.REDLINE_HOME || undefined,
     REDLINE_ALLOW_PRIVATE_NETWORK: env.REDLINE_ALLOW_PRIVATE_NETWORK || undefined,
     REDLINE_CONTACT_URL: env.REDLINE_CONTACT_URL || undefined,
+    REDLINE_MIN_HOST_DELAY_MS: env.REDLINE_MIN_HOST_DELAY_MS || undefined,
   });
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
     allowPrivateNetwork: parsed.REDLINE_ALLOW_PRIVATE_NETWORK === '1',
     userAgent: userAgentFor(parsed.REDLINE_CONTACT_URL ?? DEFAULT_CONTACT_URL),
+    minHostDelayMs: parsed.REDLINE_MIN_HOST_DELAY_MS ?? DEFAULT_POLITENESS.minDelayMs,
   };
 }

@@ -11,7 +11,7 @@ import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import type { CaptureDeps } from '../core/capture.js';
 import { systemClock } from '../core/clock.js';
 import { RedlineError } from '../core/errors.js';
-import { Politeness } from '../core/politeness.js';
+import { DEFAULT_POLITENESS, Politeness } from '../core/politeness.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import type { LocalConfig } from './config.js';
 
@@ -73,7 +73,10 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     renderer,
     clock: systemClock,
     logger,
-    politeness: new Politeness(fetcher, systemClock),
+    politeness: new Politeness(fetcher, systemClock, {
+      ...DEFAULT_POLITENESS,
+      minDelayMs: config.minHostDelayMs,
+    }),
     outboxPath,
     async close() {
       await renderer.close();
