@@ -55,6 +55,7 @@ describe('ChromiumRenderer (real @sparticuz/chromium)', () => {
     expect(rendered.steps.map((s) => [s.name, s.status])).toEqual([
       ['navigate', 'ok'],
       ['scroll', 'ok'],
+      ['settle', 'ok'],
       ['html', 'ok'],
       ['pdf', 'ok'],
       ['screenshot', 'ok'],

@@ -91,15 +91,22 @@ function trackNetwork(page: Page) {
   page.on('requestfailed', touch(-1));
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   return {
-    async settle(since: number, graceMs: number, quietMs: number, budgetMs: number): Promise<void> {
+    /** Resolves with a note when the network was still busy at the end of the budget (normal for ads, polling). */
+    async settle(
+      since: number,
+      graceMs: number,
+      quietMs: number,
+      budgetMs: number,
+    ): Promise<string | undefined> {
       const deadline = performance.now() + budgetMs;
       const wait = since + graceMs - performance.now();
       if (wait > 0) await sleep(wait);
-      if (inflight <= 0 && lastActivity < since) return;
+      if (inflight <= 0 && lastActivity < since) return undefined;
       while (performance.now() < deadline) {
-        if (inflight <= 0 && performance.now() - lastActivity >= quietMs) return;
+        if (inflight <= 0 && performance.now() - lastActivity >= quietMs) return undefined;
         await sleep(10);
       }
+      return `network still busy after ${budgetMs} ms (${inflight} in flight); captured as is`;
     },
   };
 }
@@ -222,12 +229,19 @@ export class ChromiumRenderer implements PageRenderer {
       await this.step(steps, 'scroll', this.options.scrollTimeoutMs, () =>
         scrollThrough(page, this.options.scrollTimeoutMs),
       );
-      await network.settle(
+      const settleStart = performance.now();
+      const busy = await network.settle(
         loadedAt,
         this.options.graceMs,
         this.options.quietMs,
         this.options.settleTimeoutMs,
       );
+      steps.push({
+        name: 'settle',
+        status: 'ok',
+        ms: Math.round(performance.now() - settleStart),
+        ...(busy ? { detail: busy } : {}),
+      });
       if (escapes.length > 0) {
         steps.push({
           name: 'hold',
