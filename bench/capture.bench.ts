@@ -11,12 +11,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sparticuz from '@sparticuz/chromium';
-import { chromium } from 'playwright-core';
 import { ORIGINAL, startNewsSite } from '../demo/news-site.js';
 import { captureUrl } from '../functions/core/capture.js';
 import { localConfig } from '../functions/local/config.js';
 import { openLocal } from '../functions/local/runtime.js';
+import { barePlaywright } from './lib/bare-playwright.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const rounds = Number(process.argv[2] ?? 15);
@@ -33,16 +32,8 @@ const site = await startNewsSite();
 site.setRound(1, ORIGINAL);
 const url = site.articleUrl;
 
-// Bare Playwright: the same browser binary, one browser, a fresh context per page, goto + content + pdf.
-const browser = await chromium.launch({ executablePath: await sparticuz.executablePath(), headless: true });
-const bare = async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  await page.content();
-  await page.pdf({ format: 'A4', printBackground: true });
-  await context.close();
-};
+const playwright = await barePlaywright(url);
+const bare = () => playwright.capture();
 
 const dataDir = await mkdtemp(join(tmpdir(), 'redline-bench-'));
 const runtime = await openLocal(
@@ -59,7 +50,7 @@ for (let i = 0; i < rounds; i++) {
   bareMs.push(await time(bare));
   fullMs.push(await time(full));
 }
-await browser.close();
+await playwright.close();
 await runtime.close();
 await site.close();
 await rm(dataDir, { recursive: true, force: true });

@@ -13,8 +13,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sparticuz from '@sparticuz/chromium';
-import { chromium } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { articlePage, ORIGINAL } from '../demo/news-site.js';
 import { ChromiumRenderer } from '../functions/adapters/chromium/chromium-renderer.js';
@@ -23,6 +21,7 @@ import { captureUrl } from '../functions/core/capture.js';
 import { localConfig } from '../functions/local/config.js';
 import { openLocal } from '../functions/local/runtime.js';
 import { startFixtureServer } from '../test/support/fixture-server.js';
+import { barePlaywright } from './lib/bare-playwright.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const rounds = Number(process.argv[2] ?? 20);
@@ -56,15 +55,8 @@ const bareHttp = async () => {
 const redlineHttp = () => fetcher.fetch(url);
 
 // 2. Browser, same work
-const browser = await chromium.launch({ executablePath: await sparticuz.executablePath(), headless: true });
-const barePlaywright = async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  await page.content();
-  await page.pdf({ format: 'A4', printBackground: true });
-  await context.close();
-};
+const playwright = await barePlaywright(url);
+const bareBrowser = () => playwright.capture();
 const renderer = new ChromiumRenderer({ policy, userAgent: 'Redline-bench', screenshot: false });
 const document = await fetcher.fetch(url);
 const redlineRender = () => renderer.render(url, document);
@@ -78,7 +70,7 @@ const series: Record<string, number[]> = {
 for (const [name, work] of [
   ['bareHttp', bareHttp],
   ['redlineHttp', redlineHttp],
-  ['barePlaywright', barePlaywright],
+  ['barePlaywright', bareBrowser],
   ['redlineRender', redlineRender],
 ] as const) {
   await work(); // warm-up
@@ -87,7 +79,7 @@ for (const [name, work] of [
 for (let i = 0; i < rounds; i++) {
   series.bareHttp!.push(await time(bareHttp));
   series.redlineHttp!.push(await time(redlineHttp));
-  series.barePlaywright!.push(await time(barePlaywright));
+  series.barePlaywright!.push(await time(bareBrowser));
   series.redlineRender!.push(await time(redlineRender));
 }
 
@@ -113,7 +105,7 @@ const hits = etagHits;
 await runtime.close();
 await rm(dataDir, { recursive: true, force: true });
 await renderer.close();
-await browser.close();
+await playwright.close();
 await agent.close();
 await fetcher.close();
 await server.close();

@@ -206,25 +206,31 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const nextDueAt = new Date(startedAt.getTime() + watch.cadenceSeconds * 1000).toISOString();
   const base = { watchId: watch.id, captureId, url: watch.url, startedAt: startedAt.toISOString() };
 
-  const fail = async (reason: string): Promise<CaptureResult> => {
+  /** A capture that stored nothing (failed, or not modified): its record, and the watch rescheduled. */
+  const recordOnly = async (
+    fields: Pick<CaptureRecord, 'status'> & Partial<CaptureRecord>,
+  ): Promise<CaptureResult> => {
     const capture: CaptureRecord = {
       ...base,
       capturedAt: deps.clock.now().toISOString(),
-      status: 'failed',
-      reason,
       artifacts: {},
       steps,
+      ...fields,
     };
     await deps.captures.putCapture(capture);
     await deps.watches.updateWatch(watch.id, {
       lastCapturedAt: capture.capturedAt,
       nextDueAt,
-      lastStatus: 'failed',
+      lastStatus: capture.status,
       latestVersion: watch.latestVersion,
     });
-    deps.logger.warn('capture failed', { ...log, reason });
+    deps.logger.info(capture.status === 'failed' ? 'capture failed' : 'not modified', {
+      ...log,
+      reason: capture.reason,
+    });
     return { capture };
   };
+  const fail = (reason: string) => recordOnly({ status: 'failed', reason });
 
   if (deps.politeness) {
     const politeness = deps.politeness;
@@ -241,26 +247,13 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const fetchOutcome = await timed(steps, 'fetch', () => deps.fetcher.fetch(watch.url, conditional));
   if (!fetchOutcome.ok) return fail(fetchOutcome.error);
   if (fetchOutcome.value.http.status === 304) {
-    const capture: CaptureRecord = {
-      ...base,
-      capturedAt: deps.clock.now().toISOString(),
+    return recordOnly({
       status: 'complete',
       http: fetchOutcome.value.http,
-      artifacts: {},
-      steps,
       verdict: 'unchanged',
       notModified: true,
       ...(watch.latestVersion > 0 ? { version: watch.latestVersion } : {}),
-    };
-    await deps.captures.putCapture(capture);
-    await deps.watches.updateWatch(watch.id, {
-      lastCapturedAt: capture.capturedAt,
-      nextDueAt,
-      lastStatus: 'complete',
-      latestVersion: watch.latestVersion,
     });
-    deps.logger.info('not modified', log);
-    return { capture };
   }
 
   const fetched = fetchOutcome.value;

@@ -1,13 +1,12 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../../functions/adapters/sns/sns-notifier.js';
 import { sha256 } from '../../functions/core/digest.js';
 import { BlobNotFoundError } from '../../functions/core/errors.js';
 import type { EditNotification } from '../../functions/core/model.js';
-import { startAwsEmulator } from '../support/emulators.js';
+import { startAwsEmulator, topicWithQueue } from '../support/emulators.js';
 
 let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
 
@@ -35,19 +34,7 @@ describe('S3BlobStore on fauxqs', () => {
 
 describe('SnsNotifier on fauxqs', () => {
   it('publishes the notification JSON with filterable attributes', async () => {
-    const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'edits' }));
-    const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'edits-sub' }));
-    const { Attributes } = await aws.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await aws.sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: Attributes!.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
+    const { topicArn: TopicArn, queueUrl: QueueUrl } = await topicWithQueue(aws, 'edits');
     const notification: EditNotification = {
       type: 'redline.edit',
       watchId: 'w_00000000000000000000',

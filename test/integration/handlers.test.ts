@@ -1,6 +1,5 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
@@ -12,7 +11,7 @@ import { awsCaptureDeps } from '../../functions/handlers/aws-context.js';
 import { handleTick } from '../../functions/handlers/capture.js';
 import { CaptureEnvSchema } from '../../functions/handlers/env.js';
 import { handleWatchAdmin } from '../../functions/handlers/watch-admin.js';
-import { startAwsEmulator, startDynalite } from '../support/emulators.js';
+import { startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
@@ -26,19 +25,9 @@ beforeAll(async () => {
   catalog = new DynamoCatalog(db.client, 'redline');
   await catalog.ensureTable();
   await aws.s3.send(new CreateBucketCommand({ Bucket: 'artifacts' }));
-  const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'edits' }));
-  queueUrl = (await aws.sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
-  const { Attributes } = await aws.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await aws.sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes!.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  const subscribed = await topicWithQueue(aws, 'edits');
+  const TopicArn = subscribed.topicArn;
+  queueUrl = subscribed.queueUrl;
   const env = CaptureEnvSchema.parse({
     TABLE_NAME: 'redline',
     BUCKET_NAME: 'artifacts',

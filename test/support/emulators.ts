@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 
@@ -50,4 +50,22 @@ export async function startAwsEmulator() {
       await server.stop();
     },
   };
+}
+
+/** A topic with an SQS queue subscribed (raw delivery), to read what was published. */
+export async function topicWithQueue(aws: { sns: SNSClient; sqs: SQSClient }, name: string) {
+  const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: name }));
+  const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `${name}-inbox` }));
+  const { Attributes } = await aws.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await aws.sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes!.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return { topicArn: TopicArn!, queueUrl: QueueUrl! };
 }
