@@ -230,7 +230,20 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     });
     return { capture };
   };
-  const fail = (reason: string) => recordOnly({ status: 'failed', reason });
+  const fail = async (reason: string) => {
+    const result = await recordOnly({ status: 'failed', reason });
+    if (watch.lastStatus !== 'failed') {
+      await deps.notifier.publishFailure({
+        type: 'redline.failure',
+        watchId: watch.id,
+        url: watch.url,
+        capturedAt: result.capture.capturedAt,
+        reason,
+        tags: watch.tags,
+      });
+    }
+    return result;
+  };
 
   if (deps.politeness) {
     const politeness = deps.politeness;

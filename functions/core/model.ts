@@ -190,3 +190,21 @@ export const AnomalyNotificationSchema = z.object({
   tags: z.array(z.string()),
 });
 export type AnomalyNotification = z.infer<typeof AnomalyNotificationSchema>;
+
+/** A capture that failed (unreachable, refused, over a limit), reported once when a watch starts failing. */
+export const FailureNotificationSchema = z.object({
+  type: z.literal('redline.failure'),
+  watchId: z.string(),
+  url: z.string(),
+  capturedAt: IsoTime,
+  reason: z.string(),
+  tags: z.array(z.string()),
+});
+export type FailureNotification = z.infer<typeof FailureNotificationSchema>;
+
+/** One message on the capture queue: capture this watch, which was due at this time. */
+export const CaptureRequestSchema = z.object({
+  watchId: z.string().regex(/^w_[0-9a-f]{20}$/),
+  dueAt: IsoTime,
+});
+export type CaptureRequest = z.infer<typeof CaptureRequestSchema>;

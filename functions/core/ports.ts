@@ -4,7 +4,9 @@ import type {
   AnomalyNotification,
   ArtifactRef,
   CaptureRecord,
+  CaptureRequest,
   EditNotification,
+  FailureNotification,
   HttpSummary,
   Step,
   VersionRecord,
@@ -31,6 +33,16 @@ export interface WatchStore {
   /** Applies a capture's effect to the watch (schedule, status, latest version, learned state); a removed watch stays removed. */
   updateWatch(id: string, update: WatchUpdate): Promise<void>;
   removeWatch(id: string): Promise<boolean>;
+  /**
+   * Leases a due watch for capture: moves its nextDueAt to `leaseUntil` only if it is still
+   * `expectedDueAt` (no other planner took it). A capture that never completes is due again at the lease's end.
+   */
+  claimDue(id: string, expectedDueAt: string, leaseUntil: string): Promise<boolean>;
+}
+
+/** The queue between the planner and the capture workers. */
+export interface CaptureQueue {
+  enqueue(requests: CaptureRequest[]): Promise<void>;
 }
 
 export interface CaptureLog {
@@ -49,8 +61,9 @@ export interface VersionLog {
 
 export interface Notifier {
   publishEdit(notification: EditNotification): Promise<void>;
-  /** Anomalies go out apart from edits (their own file locally, their own message type in SNS). */
+  /** Anomalies and failures go out apart from edits (their own file locally, their own topic in AWS). */
   publishAnomaly(notification: AnomalyNotification): Promise<void>;
+  publishFailure(notification: FailureNotification): Promise<void>;
 }
 
 /** One HTTP request and its response as they crossed the wire (for WARC records). */

@@ -1,4 +1,5 @@
 import { type CaptureDeps, type CaptureResult, captureWatch } from './capture.js';
+import type { CaptureRequest } from './model.js';
 
 export interface RunSummary {
   due: number;
@@ -25,4 +26,18 @@ export async function captureDueWatches(
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
   return { due: due.length, results };
+}
+
+/**
+ * Captures one queued request. Idempotent under duplicate delivery: a watch removed since, or already
+ * captured at or after the time it was due, is skipped.
+ */
+export async function captureRequested(
+  deps: CaptureDeps,
+  request: CaptureRequest,
+): Promise<CaptureResult | 'skipped'> {
+  const watch = await deps.watches.getWatch(request.watchId);
+  if (!watch) return 'skipped';
+  if (watch.lastCapturedAt && watch.lastCapturedAt >= request.dueAt) return 'skipped';
+  return captureWatch(deps, watch);
 }

@@ -4,15 +4,15 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { z } from 'zod';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
-import { jsonLogger } from '../adapters/json-logger.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
+import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
 import type { CaptureDeps } from '../core/capture.js';
 import { systemClock } from '../core/clock.js';
 import { Politeness } from '../core/politeness.js';
 import { userAgentFor } from '../core/user-agent.js';
-import type { CaptureEnvSchema } from './env.js';
+import type { CaptureWorkerEnvSchema } from './env.js';
 
 /** SDK clients may be pointed at emulators in tests; in Lambda they use the function's role and region. */
 export interface AwsClients {
@@ -26,7 +26,10 @@ export function defaultClients(): AwsClients {
 }
 
 /** The capture use case's ports, built from AWS adapters. */
-export function awsCaptureDeps(env: z.infer<typeof CaptureEnvSchema>, clients: AwsClients): CaptureDeps {
+export function awsCaptureDeps(
+  env: z.infer<typeof CaptureWorkerEnvSchema>,
+  clients: AwsClients,
+): CaptureDeps {
   const catalog = new DynamoCatalog(clients.dynamo, env.TABLE_NAME);
   const policy = { allowPrivateNetwork: env.REDLINE_ALLOW_PRIVATE_NETWORK === '1' };
   const userAgent = userAgentFor(env.REDLINE_CONTACT_URL);
@@ -36,11 +39,11 @@ export function awsCaptureDeps(env: z.infer<typeof CaptureEnvSchema>, clients: A
     watches: catalog,
     captures: catalog,
     versions: catalog,
-    notifier: new SnsNotifier(clients.sns, env.TOPIC_ARN),
+    notifier: new SnsNotifier(clients.sns, env.TOPIC_ARN, env.ALERTS_TOPIC_ARN),
     fetcher,
     politeness: new Politeness(fetcher, systemClock),
     renderer: new ChromiumRenderer({ policy, userAgent }),
     clock: systemClock,
-    logger: jsonLogger({ service: 'redline-capture' }),
+    logger: powertoolsLogger('redline-capture'),
   };
 }

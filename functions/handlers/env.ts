@@ -1,21 +1,30 @@
 import { z } from 'zod';
 
 /**
- * Environment of the capture function. The CDK construct builds its `environment` from this same type,
- * so a missing variable fails at synth, not at 3 a.m.
+ * One env schema per function, shared by the handler (parsed at cold start) and its CDK construct
+ * (typed `environment`), so a missing variable fails at synth, not at 3 a.m.
  */
-export const CaptureEnvSchema = z.object({
+export const CaptureWorkerEnvSchema = z.object({
   TABLE_NAME: z.string().min(1),
   BUCKET_NAME: z.string().min(1),
   TOPIC_ARN: z.string().min(1),
+  /** Capture failures and anomalies, apart from edits. */
+  ALERTS_TOPIC_ARN: z.string().min(1),
   REDLINE_CONTACT_URL: z.url(),
-  CAPTURE_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
-  /** Watches read per tick; the rest wait for the next tick. */
-  CAPTURE_BATCH_LIMIT: z.coerce.number().int().min(1).max(1000).default(50),
   /** The only way past the network guard; '0' in every deployed stack, '1' only in local tests. */
   REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).default('0'),
 });
-export type CaptureEnv = EnvOf<typeof CaptureEnvSchema>;
+export type CaptureWorkerEnv = EnvOf<typeof CaptureWorkerEnvSchema>;
+
+export const PlannerEnvSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  QUEUE_URL: z.string().min(1),
+  /** Watches queued per tick at most; the rest stay due for the next tick. */
+  PLAN_LIMIT: z.coerce.number().int().min(1).max(100_000).default(5000),
+  /** How long a queued watch is leased before it is due again if its capture never completes. */
+  LEASE_SECONDS: z.coerce.number().int().min(60).default(3600),
+});
+export type PlannerEnv = EnvOf<typeof PlannerEnvSchema>;
 
 /** Environment of the watch-admin function. */
 export const WatchAdminEnvSchema = z.object({ TABLE_NAME: z.string().min(1) });

@@ -1,107 +1,201 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
+import { SqsCaptureQueue } from '../../functions/adapters/sqs/sqs-capture-queue.js';
 import type { CaptureDeps } from '../../functions/core/capture.js';
 import { sha256 } from '../../functions/core/digest.js';
 import { silentLogger } from '../../functions/core/ports.js';
 import { awsCaptureDeps } from '../../functions/handlers/aws-context.js';
-import { handleTick } from '../../functions/handlers/capture.js';
-import { CaptureEnvSchema } from '../../functions/handlers/env.js';
+import { handleCaptureBatch } from '../../functions/handlers/capture-worker.js';
+import { CaptureWorkerEnvSchema } from '../../functions/handlers/env.js';
+import { handlePlan } from '../../functions/handlers/planner.js';
 import { handleWatchAdmin } from '../../functions/handlers/watch-admin.js';
 import { startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
 
+/**
+ * The real handlers wired together on emulators: dynalite for the catalog, fauxqs for S3, SQS and SNS
+ * (an SQS subscription reads what was published), real Chromium against a news site on 127.0.0.1.
+ * The Lambda event source mapping is played by `deliver`: receive, invoke the worker with an SQS event,
+ * delete what succeeded; failures come back after the visibility timeout.
+ */
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
 let site: NewsSite;
 let deps: CaptureDeps;
 let catalog: DynamoCatalog;
-let queueUrl: string;
+let captureQueue: string;
+let deadLetters: string;
+let edits: string;
+let clockNow = new Date();
 
 beforeAll(async () => {
   [db, aws, site] = await Promise.all([startDynalite(), startAwsEmulator(), startNewsSite()]);
   catalog = new DynamoCatalog(db.client, 'redline');
   await catalog.ensureTable();
   await aws.s3.send(new CreateBucketCommand({ Bucket: 'artifacts' }));
-  const subscribed = await topicWithQueue(aws, 'edits');
-  const TopicArn = subscribed.topicArn;
-  queueUrl = subscribed.queueUrl;
-  const env = CaptureEnvSchema.parse({
+  const editsTopic = await topicWithQueue(aws, 'edits');
+  const alertsTopic = await topicWithQueue(aws, 'alerts');
+  edits = editsTopic.queueUrl;
+  deadLetters = (await aws.sqs.send(new CreateQueueCommand({ QueueName: 'capture-dlq' }))).QueueUrl!;
+  const dlqArn = (
+    await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetters, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  captureQueue = (
+    await aws.sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'capture',
+        Attributes: {
+          VisibilityTimeout: '1',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '2' }),
+        },
+      }),
+    )
+  ).QueueUrl!;
+  const env = CaptureWorkerEnvSchema.parse({
     TABLE_NAME: 'redline',
     BUCKET_NAME: 'artifacts',
-    TOPIC_ARN: TopicArn,
+    TOPIC_ARN: editsTopic.topicArn,
+    ALERTS_TOPIC_ARN: alertsTopic.topicArn,
     REDLINE_CONTACT_URL: 'https://example.org/redline',
     REDLINE_ALLOW_PRIVATE_NETWORK: '1', // the fixture site is on 127.0.0.1
   });
-  deps = { ...awsCaptureDeps(env, { dynamo: db.client, s3: aws.s3, sns: aws.sns }), logger: silentLogger };
+  deps = {
+    ...awsCaptureDeps(env, { dynamo: db.client, s3: aws.s3, sns: aws.sns }),
+    logger: silentLogger,
+    clock: { now: () => clockNow },
+  };
+  delete deps.politeness; // one host, many captures in a row: no pacing in this test
 });
 afterAll(async () => {
   await deps.renderer.close();
   await Promise.all([db.stop(), aws.stop(), site.close()]);
 });
 
-const options = { concurrency: 2, limit: 50 };
+const plan = () =>
+  handlePlan(
+    { kind: 'tick' },
+    { watches: catalog, queue: new SqsCaptureQueue(aws.sqs, captureQueue), clock: deps.clock },
+    { limit: 100, leaseSeconds: 600 },
+  );
 
-describe('Lambda handlers on emulators (dynalite, fauxqs S3/SNS/SQS) with real Chromium', () => {
-  it('adds a watch, captures it on a tick, and publishes an edit to SNS', async () => {
+/** One round of the event source mapping: returns the ids the worker reported as failed. */
+async function deliver(): Promise<{ received: number; failed: string[] }> {
+  const { Messages = [] } = await aws.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: captureQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  );
+  if (Messages.length === 0) return { received: 0, failed: [] };
+  const event = {
+    Records: Messages.map((m) => ({
+      messageId: m.MessageId!,
+      body: m.Body!,
+      receiptHandle: m.ReceiptHandle,
+    })),
+  };
+  const { batchItemFailures } = await handleCaptureBatch(event, deps);
+  const failed = batchItemFailures.map((f) => f.itemIdentifier);
+  for (const message of Messages) {
+    if (!failed.includes(message.MessageId!)) {
+      await aws.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: captureQueue, ReceiptHandle: message.ReceiptHandle! }),
+      );
+    }
+  }
+  return { received: Messages.length, failed };
+}
+
+async function published(queueUrl: string) {
+  const { Messages = [] } = await aws.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  );
+  for (const m of Messages)
+    await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+  return Messages.map((m) => JSON.parse(m.Body!));
+}
+
+describe('planner → SQS → capture worker → SNS, on emulators with real Chromium', () => {
+  it('captures a due watch, leases it so the next tick does not queue it again, and publishes an edit', async () => {
     const added = await handleWatchAdmin(
       { action: 'add', url: site.articleUrl, every: '15m', tags: ['city'] },
       catalog,
     );
-    expect(added).toMatchObject({ ok: true, watch: { url: site.articleUrl, cadenceSeconds: 900 } });
+    expect(added).toMatchObject({ ok: true });
+    const watchId = added.ok ? added.watch!.id : '';
 
-    expect(await handleTick({ kind: 'tick' }, deps, options)).toEqual({
-      due: 1,
-      captured: 1,
-      failed: 0,
-      edited: 0,
-      anomalies: 0,
-    });
-    // Not due again until its cadence has passed.
-    expect((await handleTick({ kind: 'tick' }, deps, options)).due).toBe(0);
+    clockNow = new Date(Date.now() + 1000);
+    expect(await plan()).toEqual({ due: 1, queued: 1 });
+    expect(await plan()).toEqual({ due: 0, queued: 0 }); // leased
+    expect(await deliver()).toEqual({ received: 1, failed: [] });
+    expect((await catalog.listVersions(watchId)).map((v) => v.number)).toEqual([1]);
 
-    const watch = added.ok ? added.watch! : undefined;
-    await catalog.updateWatch(watch!.id, {
-      lastCapturedAt: new Date().toISOString(),
-      nextDueAt: new Date(Date.now() - 1000).toISOString(),
-      lastStatus: 'complete',
-      latestVersion: 1,
-    });
+    clockNow = new Date(clockNow.getTime() + 16 * 60_000);
     site.setRound(2, EDITED);
-    expect(await handleTick({ kind: 'tick' }, deps, options)).toMatchObject({ due: 1, edited: 1 });
+    expect(await plan()).toEqual({ due: 1, queued: 1 });
+    expect(await deliver()).toEqual({ received: 1, failed: [] });
+    const sent = await published(edits);
+    expect(sent).toEqual([
+      expect.objectContaining({ url: site.articleUrl, oldVersion: 1, newVersion: 2, tags: ['city'] }),
+    ]);
 
-    const received = await aws.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2 }),
-    );
-    expect(received.Messages).toHaveLength(1);
-    expect(JSON.parse(received.Messages![0]!.Body!)).toMatchObject({
-      url: site.articleUrl,
-      oldVersion: 1,
-      newVersion: 2,
-    });
-
-    // Every artifact the versions name is in S3 and hashes to its name.
     const blobs = new S3BlobStore(aws.s3, 'artifacts');
-    for (const version of await catalog.listVersions(watch!.id)) {
+    for (const version of await catalog.listVersions(watchId)) {
       for (const ref of Object.values(version.artifacts))
         expect(sha256(await blobs.get(ref.digest))).toBe(ref.digest);
     }
-    site.setRound(1, ORIGINAL);
   });
 
-  it('rejects malformed events', async () => {
-    await expect(handleTick({ kind: 'nope' }, deps, options)).rejects.toThrow();
+  it('a poisoned message is retried and dead-lettered while the rest of its batch succeeds', async () => {
+    clockNow = new Date(clockNow.getTime() + 16 * 60_000);
+    site.setRound(3, ORIGINAL);
+    await aws.sqs.send(
+      new SendMessageCommand({ QueueUrl: captureQueue, MessageBody: '{"watchId": "not a watch"' }),
+    );
+    expect(await plan()).toEqual({ due: 1, queued: 1 });
+    const first = await deliver();
+    expect(first.received).toBe(2);
+    expect(first.failed).toHaveLength(1);
+    // After the visibility timeout the poisoned message comes back, fails again, and is dead-lettered.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect((await deliver()).failed).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await deliver();
+    const dead = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetters, WaitTimeSeconds: 1 }));
+    expect(dead.Messages?.map((m) => m.Body)).toEqual(['{"watchId": "not a watch"']);
+    expect(await published(edits)).toHaveLength(1); // the good message's edit (back to the original)
+  });
+
+  it('the same message delivered twice captures once: one version, one notification', async () => {
+    clockNow = new Date(clockNow.getTime() + 16 * 60_000);
+    site.setRound(4, EDITED);
+    const [watch] = await catalog.listWatches();
+    const before = (await catalog.listVersions(watch!.id)).length;
+    const request = JSON.stringify({ watchId: watch!.id, dueAt: watch!.nextDueAt });
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: captureQueue, MessageBody: request }));
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: captureQueue, MessageBody: request }));
+    let received = 0;
+    while (received < 2) received += (await deliver()).received;
+    expect((await catalog.listVersions(watch!.id)).length).toBe(before + 1);
+    expect(await published(edits)).toHaveLength(1);
+  });
+
+  it('rejects malformed events and admin commands', async () => {
+    const planDeps = {
+      watches: catalog,
+      queue: new SqsCaptureQueue(aws.sqs, captureQueue),
+      clock: deps.clock,
+    };
+    await expect(handlePlan({ kind: 'nope' }, planDeps, { limit: 1, leaseSeconds: 60 })).rejects.toThrow();
     expect(await handleWatchAdmin({ action: 'add', url: 'file:///etc/passwd' }, catalog)).toMatchObject({
       ok: false,
       error: expect.stringMatching(/unsupported URL scheme/),
-    });
-    expect(
-      await handleWatchAdmin({ action: 'remove', url: 'https://unwatched.example/' }, catalog),
-    ).toMatchObject({
-      ok: false,
-      error: 'no watch for https://unwatched.example/',
     });
   });
 });

@@ -9,6 +9,7 @@ import type {
   AnomalyNotification,
   CaptureRecord,
   EditNotification,
+  FailureNotification,
   VersionRecord,
   Watch,
   WatchUpdate,
@@ -80,6 +81,12 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog {
     const watch = this.watches.get(id);
     if (watch) Object.assign(watch, structuredClone(update));
   }
+  async claimDue(id: string, expectedDueAt: string, leaseUntil: string) {
+    const watch = this.watches.get(id);
+    if (!watch || watch.nextDueAt !== expectedDueAt) return false;
+    watch.nextDueAt = leaseUntil;
+    return true;
+  }
   async removeWatch(id: string) {
     return this.watches.delete(id);
   }
@@ -114,6 +121,10 @@ export class MemoryNotifier implements Notifier {
   }
   async publishAnomaly(notification: AnomalyNotification) {
     this.anomalies.push(notification);
+  }
+  readonly failures: FailureNotification[] = [];
+  async publishFailure(notification: FailureNotification) {
+    this.failures.push(notification);
   }
 }
 

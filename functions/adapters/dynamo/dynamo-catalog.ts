@@ -160,6 +160,28 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog {
     }
   }
 
+  async claimDue(id: string, expectedDueAt: string, leaseUntil: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(watchKey(id)),
+          ConditionExpression: 'nextDueAt = :expected',
+          UpdateExpression: 'SET nextDueAt = :lease, dueSk = :dueSk',
+          ExpressionAttributeValues: marshall({
+            ':expected': expectedDueAt,
+            ':lease': leaseUntil,
+            ':dueSk': dueSk(leaseUntil, id),
+          }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async removeWatch(id: string): Promise<boolean> {
     const result = await this.client.send(
       new DeleteItemCommand({

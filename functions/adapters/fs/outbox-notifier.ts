@@ -1,11 +1,11 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { AnomalyNotification, EditNotification } from '../../core/model.js';
+import type { AnomalyNotification, EditNotification, FailureNotification } from '../../core/model.js';
 import type { Notifier } from '../../core/ports.js';
 
 /**
  * Local stand-in for SNS: one JSON line per notification, the same JSON as the SNS message body.
- * Edits go to `notifications.jsonl`, anomalies to `anomalies.jsonl` beside it.
+ * Edits go to `notifications.jsonl`; capture anomalies and failures to `anomalies.jsonl` beside it.
  */
 export class OutboxNotifier implements Notifier {
   constructor(
@@ -18,6 +18,10 @@ export class OutboxNotifier implements Notifier {
   }
 
   async publishAnomaly(notification: AnomalyNotification): Promise<void> {
+    await append(this.anomalyPath, notification);
+  }
+
+  async publishFailure(notification: FailureNotification): Promise<void> {
     await append(this.anomalyPath, notification);
   }
 }

@@ -1,0 +1,31 @@
+import type { Clock } from './clock.js';
+import type { CaptureQueue, WatchStore } from './ports.js';
+
+export interface PlanResult {
+  /** Watches found due (read from the due index: the cost of a tick). */
+  due: number;
+  /** Leased and queued for capture. */
+  queued: number;
+}
+
+/**
+ * One scheduler tick: read the due watches (O(due), never all watches), lease each so the next tick
+ * does not queue it again, and queue it. Lease first, queue after: if queueing fails, the watch is due
+ * again when its lease ends, so nothing is lost.
+ */
+export async function planDueCaptures(
+  deps: { watches: WatchStore; queue: CaptureQueue; clock: Clock },
+  options: { limit: number; leaseSeconds: number },
+): Promise<PlanResult> {
+  const now = deps.clock.now();
+  const due = await deps.watches.dueWatches(now, options.limit);
+  const leaseUntil = new Date(now.getTime() + options.leaseSeconds * 1000).toISOString();
+  const requests = [];
+  for (const watch of due) {
+    if (await deps.watches.claimDue(watch.id, watch.nextDueAt, leaseUntil)) {
+      requests.push({ watchId: watch.id, dueAt: watch.nextDueAt });
+    }
+  }
+  if (requests.length > 0) await deps.queue.enqueue(requests);
+  return { due: due.length, queued: requests.length };
+}

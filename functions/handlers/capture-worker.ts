@@ -1,0 +1,65 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import type { CaptureDeps } from '../core/capture.js';
+import { type CaptureRecord, CaptureRequestSchema } from '../core/model.js';
+import { captureRequested } from '../core/run-due.js';
+import { awsCaptureDeps, defaultClients } from './aws-context.js';
+import { CaptureWorkerEnvSchema, parseEnv } from './env.js';
+
+export const SqsEventSchema = z.object({
+  Records: z.array(z.object({ messageId: z.string(), body: z.string() }).loose()),
+});
+
+export interface BatchResult {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/**
+ * The SQS consumer: each message is one capture request. A message that fails (malformed, or an error
+ * storing its capture) is reported as a partial batch failure, so only it is retried and, after the
+ * queue's maxReceiveCount, dead-lettered; the others are done.
+ */
+export async function handleCaptureBatch(
+  event: unknown,
+  deps: CaptureDeps,
+  metrics?: Metrics,
+): Promise<BatchResult> {
+  const { Records } = SqsEventSchema.parse(event);
+  const batchItemFailures: { itemIdentifier: string }[] = [];
+  for (const record of Records) {
+    try {
+      const request = CaptureRequestSchema.parse(JSON.parse(record.body));
+      const start = performance.now();
+      const result = await captureRequested(deps, request);
+      if (metrics && result !== 'skipped') countCapture(metrics, result.capture, performance.now() - start);
+    } catch (error) {
+      deps.logger.error('capture request failed', { messageId: record.messageId, error: String(error) });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}
+
+/** CloudWatch metrics (EMF via Powertools): captures by outcome, edits, anomalies, failures, duration. */
+function countCapture(metrics: Metrics, capture: CaptureRecord, ms: number): void {
+  metrics.addMetric('Captures', MetricUnit.Count, 1);
+  if (capture.status === 'complete') metrics.addMetric('CapturesComplete', MetricUnit.Count, 1);
+  if (capture.status === 'partial') metrics.addMetric('CapturesPartial', MetricUnit.Count, 1);
+  if (capture.status === 'failed') metrics.addMetric('CaptureFailures', MetricUnit.Count, 1);
+  if (capture.verdict === 'edited') metrics.addMetric('Edits', MetricUnit.Count, 1);
+  if (capture.verdict === 'anomaly') metrics.addMetric('Anomalies', MetricUnit.Count, 1);
+  metrics.addMetric('CaptureDuration', MetricUnit.Milliseconds, ms);
+}
+
+export const METRICS_NAMESPACE = 'Redline';
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'capture' });
+let deps: CaptureDeps | undefined;
+
+export async function handler(event: unknown): Promise<BatchResult> {
+  deps ??= awsCaptureDeps(parseEnv(CaptureWorkerEnvSchema), defaultClients());
+  try {
+    return await handleCaptureBatch(event, deps, metrics);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_CONTACT_URL } from '../functions/core/user-agent.js';
+
+/** One deployment stage's settings: `config/<stage>.json`, validated at synth. */
+export const StageConfigSchema = z.object({
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/),
+  contactUrl: z.url().default(DEFAULT_CONTACT_URL),
+  /** How often the planner looks for due watches. */
+  tickMinutes: z.number().int().min(1).max(1440).default(5),
+  planLimit: z.number().int().min(1).max(100_000).default(5000),
+  capture: z
+    .object({
+      memoryMiB: z.number().int().min(1024).max(10240).default(2048),
+      timeoutSeconds: z.number().int().min(60).max(900).default(300),
+      /** Messages per invocation (each is one capture) and how many workers at most. */
+      batchSize: z.number().int().min(1).max(10).default(1),
+      maxConcurrency: z.number().int().min(2).max(1000).default(10),
+      /** Deliveries before a message is dead-lettered. */
+      maxReceiveCount: z.number().int().min(1).max(20).default(3),
+    })
+    .default({ memoryMiB: 2048, timeoutSeconds: 300, batchSize: 1, maxConcurrency: 10, maxReceiveCount: 3 }),
+  storage: z
+    .object({
+      /** Move artifacts to S3 Glacier Instant Retrieval after this many days (0: never). */
+      infrequentAfterDays: z.number().int().min(0).default(90),
+      /** WORM: objects cannot be deleted or overwritten for `days` (COMPLIANCE: not even by root). */
+      objectLock: z
+        .object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: z.number().int().min(1) })
+        .optional(),
+    })
+    .default({ infrequentAfterDays: 90 }),
+  logRetentionDays: z.number().int().min(1).default(30),
+  /** Alarm notifications by email (optional). */
+  alarmEmail: z.email().optional(),
+  /** Edit notifications by email (optional; subscribers can also use SNS filter policies). */
+  editsEmail: z.email().optional(),
+  /** Alarm when no capture has completed for this many hours. */
+  noCaptureAlarmHours: z.number().int().min(1).default(6),
+});
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+
+export function loadStageConfig(stage: string, dir = join(import.meta.dirname, '..', 'config')): StageConfig {
+  const raw = JSON.parse(readFileSync(join(dir, `${stage}.json`), 'utf8'));
+  return StageConfigSchema.parse({ stage, ...raw });
+}
