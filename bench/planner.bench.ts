@@ -90,7 +90,11 @@ for (const [share, hours] of [
   const now = new Date(T + hours * 3600_000);
   const read = await itemsRead(now);
   let queued = 0;
-  const queue = { enqueue: async (requests: CaptureRequest[]) => void (queued += requests.length) };
+  const queue = {
+    enqueue: async (requests: CaptureRequest[]) => {
+      queued += requests.length;
+    },
+  };
   const start = performance.now();
   const result = await planDueCaptures(
     { watches: catalog, queue, clock: { now: () => now } },
