@@ -97,6 +97,7 @@ export class CaptureStack extends Stack {
         ALERTS_TOPIC_ARN: data.alertsTopic.topicArn,
         REDLINE_CONTACT_URL: config.contactUrl,
         REDLINE_ALLOW_PRIVATE_NETWORK: '0',
+        DIFF_LINK_EXPIRY_SECONDS: config.diffLinkExpiryHours * 3600,
       },
     });
     grantCatalog(this.worker, config.stage, [

@@ -32,6 +32,8 @@ export const StageConfigSchema = z.object({
     })
     .default({ infrequentAfterDays: 90 }),
   logRetentionDays: z.number().int().min(1).default(30),
+  /** Lifetime of the presigned HTML-diff link in edit notifications. */
+  diffLinkExpiryHours: z.number().int().min(1).max(168).default(24),
   /** Alarm notifications by email (optional). */
   alarmEmail: z.email().optional(),
   /** Edit notifications by email (optional; subscribers can also use SNS filter policies). */

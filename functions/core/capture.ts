@@ -19,6 +19,7 @@ import type {
 } from './model.js';
 import type { Politeness } from './politeness.js';
 import type {
+  BlobLinks,
   BlobStore,
   CaptureLog,
   FetchedResponse,
@@ -63,6 +64,8 @@ export interface CaptureDeps {
   settings?: Partial<CaptureSettings>;
   /** robots.txt and per-host pacing; without it every fetch goes straight out (unit tests). */
   politeness?: Politeness;
+  /** Makes the link to the HTML diff in notifications. */
+  links?: BlobLinks;
 }
 
 export interface CaptureResult {
@@ -386,6 +389,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
           ...(revertOf ? { revertOf } : {}),
           diff: summarizeEdits(edits),
           ...(diff ? { diffHtml: diff.digest } : {}),
+          ...(diff && deps.links ? { diffUrl: await deps.links.linkTo(diff) } : {}),
           tags: watch.tags,
         };
       }

@@ -173,6 +173,8 @@ export const EditNotificationSchema = z.object({
   diff: z.string(),
   /** Digest of the standalone HTML diff page (a blob). */
   diffHtml: DigestSchema.optional(),
+  /** A link to that page: a presigned S3 URL in AWS (it expires), a file URL locally. */
+  diffUrl: z.string().optional(),
   tags: z.array(z.string()),
 });
 export type EditNotification = z.infer<typeof EditNotificationSchema>;

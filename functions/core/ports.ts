@@ -59,6 +59,11 @@ export interface VersionLog {
   latestVersion(watchId: string): Promise<VersionRecord | undefined>;
 }
 
+/** Links a reader can open for a stored blob (the HTML diff page in a notification). */
+export interface BlobLinks {
+  linkTo(ref: ArtifactRef): Promise<string>;
+}
+
 export interface Notifier {
   publishEdit(notification: EditNotification): Promise<void>;
   /** Anomalies and failures go out apart from edits (their own file locally, their own topic in AWS). */

@@ -6,6 +6,7 @@ import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
+import { PresignedLinks } from '../adapters/s3/presigned-links.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
 import type { CaptureDeps } from '../core/capture.js';
@@ -34,8 +35,10 @@ export function awsCaptureDeps(
   const policy = { allowPrivateNetwork: env.REDLINE_ALLOW_PRIVATE_NETWORK === '1' };
   const userAgent = userAgentFor(env.REDLINE_CONTACT_URL);
   const fetcher = new UndiciFetcher({ policy, userAgent });
+  const blobs = new S3BlobStore(clients.s3, env.BUCKET_NAME);
   return {
-    blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
+    blobs,
+    links: new PresignedLinks(clients.s3, env.BUCKET_NAME, blobs, env.DIFF_LINK_EXPIRY_SECONDS),
     watches: catalog,
     captures: catalog,
     versions: catalog,

@@ -13,6 +13,8 @@ export const CaptureWorkerEnvSchema = z.object({
   REDLINE_CONTACT_URL: z.url(),
   /** The only way past the network guard; '0' in every deployed stack, '1' only in local tests. */
   REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).default('0'),
+  /** Lifetime of the presigned link to the HTML diff in notifications (SigV4: at most 7 days). */
+  DIFF_LINK_EXPIRY_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
 });
 export type CaptureWorkerEnv = EnvOf<typeof CaptureWorkerEnvSchema>;
 

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
+import { FileLinks } from '../adapters/fs/file-links.js';
 import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
@@ -62,9 +63,11 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
   const fetcher = new UndiciFetcher({ policy, userAgent: config.userAgent });
   const renderer = new ChromiumRenderer({ policy, userAgent: config.userAgent });
   const outboxPath = join(config.dataDir, 'notifications.jsonl');
+  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   return {
     config,
-    blobs: new FsBlobStore(join(config.dataDir, 'blobs')),
+    blobs,
+    links: new FileLinks(blobs),
     watches: catalog,
     captures: catalog,
     versions: catalog,

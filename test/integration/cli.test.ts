@@ -101,6 +101,7 @@ describe('redline CLI, local mode, end to end', () => {
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout).toContain('voted <del>7</del><ins>5</ins> to <del>2</del><ins>4</ins>');
     expect(JSON.parse(notifications[0]!).diffHtml).toBe(versions[1].diff.digest);
+    expect(JSON.parse(notifications[0]!).diffUrl).toMatch(/^file:\/\/.*\/blobs\/sha256\//);
   });
 
   it('runs due watches once', async () => {
