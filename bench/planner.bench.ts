@@ -98,7 +98,7 @@ for (const [share, hours] of [
   const start = performance.now();
   const result = await planDueCaptures(
     { watches: catalog, queue, clock: { now: () => now } },
-    { limit: total, leaseSeconds: 86_400 },
+    { limit: total, leaseSeconds: 86_400, claimConcurrency: Number(process.env.CLAIM_CONCURRENCY ?? 16) },
   );
   const seconds = (performance.now() - start) / 1000;
   console.log(

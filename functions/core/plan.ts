@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { CaptureRequest } from './model.js';
 import type { CaptureQueue, WatchStore } from './ports.js';
 
 export interface PlanResult {
@@ -15,17 +16,25 @@ export interface PlanResult {
  */
 export async function planDueCaptures(
   deps: { watches: WatchStore; queue: CaptureQueue; clock: Clock },
-  options: { limit: number; leaseSeconds: number },
+  options: { limit: number; leaseSeconds: number; claimConcurrency?: number },
 ): Promise<PlanResult> {
   const now = deps.clock.now();
   const due = await deps.watches.dueWatches(now, options.limit);
   const leaseUntil = new Date(now.getTime() + options.leaseSeconds * 1000).toISOString();
-  const requests = [];
-  for (const watch of due) {
-    if (await deps.watches.claimDue(watch.id, watch.nextDueAt, leaseUntil)) {
-      requests.push({ watchId: watch.id, dueAt: watch.nextDueAt });
+  const requests: CaptureRequest[] = [];
+  let next = 0;
+  // Leases are independent single-item writes: a few in flight at once, in due order.
+  const worker = async () => {
+    while (next < due.length) {
+      const watch = due[next++]!;
+      if (await deps.watches.claimDue(watch.id, watch.nextDueAt, leaseUntil)) {
+        requests.push({ watchId: watch.id, dueAt: watch.nextDueAt });
+      }
     }
-  }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(options.claimConcurrency ?? 16, Math.max(1, due.length)) }, worker),
+  );
   if (requests.length > 0) await deps.queue.enqueue(requests);
   return { due: due.length, queued: requests.length };
 }

@@ -17,6 +17,8 @@ export const WatchAdminEventSchema = z.discriminatedUnion('action', [
     every: z.string().default('1h'),
     mode: CaptureModeSchema.default('auto'),
     tags: z.array(z.string()).default([]),
+    /** Do not honour robots.txt for this URL; the reason is required and recorded. */
+    ignoreRobots: z.string().trim().min(1).optional(),
   }),
   z.object({ action: z.literal('remove'), url: z.string() }),
   z.object({ action: z.literal('list') }),
@@ -37,6 +39,7 @@ export async function handleWatchAdmin(event: unknown, store: WatchStore): Promi
           cadenceSeconds: parseCadence(command.every),
           mode: command.mode,
           tags: command.tags,
+          ...(command.ignoreRobots ? { ignoreRobots: command.ignoreRobots } : {}),
         };
         return { ok: true, watch: (await addWatch(deps, settings)).watch };
       }
