@@ -114,6 +114,12 @@ function trackNetwork(page: Page) {
 /** Scrolls a viewport at a time to the bottom (lazy content), at most ~budget, then back to the top. */
 async function scrollThrough(page: Page, budgetMs: number): Promise<void> {
   await page.evaluate(async (budget) => {
+    // Only pages that defer content need it: native lazy loading, the usual data-src conventions,
+    // or a page more than two screens long (infinite scroll, IntersectionObserver widgets).
+    const lazy = document.querySelector(
+      'img[loading="lazy"],iframe[loading="lazy"],[data-src],[data-srcset],[data-lazy],[data-lazy-src],.lazyload',
+    );
+    if (!lazy && document.documentElement.scrollHeight <= window.innerHeight * 2) return;
     const deadline = Date.now() + budget * 0.8;
     const step = Math.max(window.innerHeight, 400);
     let y = 0;
