@@ -33,7 +33,9 @@ export function formatWatch(watch: Watch): string {
   const tags = watch.tags.length ? ` [${watch.tags.join(', ')}]` : '';
   const robots = watch.ignoreRobots ? `; robots.txt ignored: ${watch.ignoreRobots}` : '';
   const status = watch.lastCapturedAt ? `last ${watch.lastStatus} ${watch.lastCapturedAt}` : 'never captured';
-  return `${watch.url}  every ${formatCadence(watch.cadenceSeconds)}, ${watch.mode}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}${robots}`;
+  const every = watch.firstSeenAt ? 'by age' : formatCadence(watch.cadenceSeconds);
+  const type = watch.type === 'feed' ? ', feed' : '';
+  return `${watch.url}  every ${every}, ${watch.mode}${type}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}${robots}`;
 }
 
 export function formatEdit(edit: Edit, style: Style): string {
@@ -85,6 +87,10 @@ export function formatCapture(result: CaptureResult, style: Style): string {
             : `unchanged since v${capture.version}`;
     lines.push(`  ${what}`);
   }
+  if (capture.discovered !== undefined)
+    lines.push(`  feed: ${capture.links} article links, ${capture.discovered} new watches`);
+  if (capture.duplicateOf)
+    lines.push(`  duplicate of the watched ${capture.duplicateOf} (rel=canonical): this watch was removed`);
   if (result.version?.edits.length) lines.push(formatEdits(result.version.edits, style).replace(/^/gm, '  '));
   return lines.join('\n');
 }

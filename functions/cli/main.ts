@@ -90,6 +90,8 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--mode <mode>', 'capture mode').choices(CaptureModeSchema.options).default('auto'))
     .option('--tag <tag>', 'tag (repeatable)', collect, [])
     .option('--ignore-robots <reason>', 'do not honour robots.txt for this URL; the reason is recorded')
+    .option('--feed', 'an RSS/Atom feed, a (news) sitemap or an index page: its links become article watches')
+    .option('--link-pattern <regex>', 'with --feed on an HTML index page: which links are articles')
     .description('watch a URL (updates the settings of a URL already watched)')
     .action(
       async (url: string, options: { every: number; mode: 'auto'; tag: string[]; ignoreRobots?: string }) => {

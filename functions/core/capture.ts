@@ -1,12 +1,14 @@
 import { type AlertLimit, admitAlert, DEFAULT_ALERT_LIMIT } from './alerts.js';
 import { type Article, articleText } from './article.js';
-import { documentKind } from './charset.js';
+import { decodeBody, documentKind } from './charset.js';
 import type { Clock } from './clock.js';
 import { type Content, readContent } from './content.js';
 import { blockShape, editsBetween, summarizeEdits } from './detect.js';
 import { renderDiffPage } from './diff-html.js';
 import { sha256 } from './digest.js';
+import { ageCadenceSeconds, declaredCanonical } from './discovery.js';
 import { ConflictError } from './errors.js';
+import { captureFeed } from './feed-capture.js';
 import type {
   Artifacts,
   CaptureRecord,
@@ -206,7 +208,8 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const captureId = captureIdFor(startedAt);
   const log = { watchId: watch.id, url: watch.url, captureId };
   const steps: Step[] = [];
-  const nextDueAt = new Date(startedAt.getTime() + watch.cadenceSeconds * 1000).toISOString();
+  const cadence = watch.firstSeenAt ? ageCadenceSeconds(watch.firstSeenAt, startedAt) : watch.cadenceSeconds;
+  const nextDueAt = new Date(startedAt.getTime() + cadence * 1000).toISOString();
   const base = { watchId: watch.id, captureId, url: watch.url, startedAt: startedAt.toISOString() };
 
   /** A capture that stored nothing (failed, or not modified): its record, and the watch rescheduled. */
@@ -273,6 +276,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   }
 
   const fetched = fetchOutcome.value;
+  if (watch.type === 'feed') return captureFeed(deps, watch, fetched, base, steps, nextDueAt);
   const artifacts: Artifacts = { raw: await deps.blobs.put(fetched.body, fetched.http.contentType) };
   const probe = { kind: documentKind(fetched.body, fetched.http.contentType) };
   let renderedHtml: string | undefined;
@@ -396,6 +400,17 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     }
   }
 
+  // One article, one watch: a new watch whose page names an already watched canonical URL is folded into it.
+  let duplicateOf: string | undefined;
+  if (verdict === 'first' && content.kind === 'html') {
+    const canonical = declaredCanonical(
+      renderedHtml ?? decodeBody(fetched.body, fetched.http.contentType),
+      fetched.http.finalUrl,
+    );
+    if (canonical && canonical !== watch.url && (await deps.watches.getWatch(watchIdFor(canonical))))
+      duplicateOf = canonical;
+  }
+
   const failedSteps = steps.filter((step) => step.status === 'failed' && step.name !== 'confirm');
   const current = version?.number ?? baseline?.number;
   const capture: CaptureRecord = {
@@ -412,6 +427,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     verdict,
     ...(content.anomaly ? { anomaly: content.anomaly } : {}),
     ...(current ? { version: current } : {}),
+    ...(duplicateOf ? { duplicateOf } : {}),
   };
   await deps.captures.putCapture(capture);
   if (notification) await deps.notifier.publishEdit(notification);
@@ -456,7 +472,14 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
     alertsInWindow: alertState.alertsInWindow,
   });
-  deps.logger.info('captured', { ...log, status: capture.status, verdict, version: capture.version });
+  if (duplicateOf) await deps.watches.removeWatch(watch.id);
+  deps.logger.info('captured', {
+    ...log,
+    status: capture.status,
+    verdict,
+    version: capture.version,
+    duplicateOf,
+  });
   return { capture, ...(version ? { version } : {}), ...(notification ? { notification } : {}) };
 }
 

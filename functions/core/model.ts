@@ -29,6 +29,14 @@ export const WatchSchema = z.object({
   ignoreRobots: z.string().min(1).optional(),
   /** ETag / Last-Modified of the response behind the baseline, for conditional requests. */
   validators: z.object({ etag: z.string().optional(), lastModified: z.string().optional() }).optional(),
+  /** `feed`: an RSS/Atom feed, a (news) sitemap or an index page whose links become article watches. */
+  type: z.enum(['article', 'feed']).default('article'),
+  /** Feeds that are HTML index pages: only same-site links matching this pattern are articles. */
+  linkPattern: z.string().optional(),
+  /** Set on discovered articles: the cadence then follows the article's age (ADR 0007). */
+  firstSeenAt: IsoTime.optional(),
+  /** The feed watch that discovered this article. */
+  discoveredFrom: z.string().optional(),
   /** The last archived payload, so an identical one is written as a WARC revisit record. */
   lastPayload: z.object({ digest: DigestSchema, url: z.string(), capturedAt: IsoTime }).optional(),
 });
@@ -128,6 +136,11 @@ export const CaptureRecordSchema = z.object({
   version: z.number().int().min(1).optional(),
   /** The server answered 304 to a conditional request: nothing fetched, rendered or stored. */
   notModified: z.boolean().optional(),
+  /** The page declares (rel=canonical) an already watched URL: this watch was removed as its duplicate. */
+  duplicateOf: z.string().optional(),
+  /** Feed captures: article links found, and how many were new watches. */
+  links: z.number().int().min(0).optional(),
+  discovered: z.number().int().min(0).optional(),
 });
 export type CaptureRecord = z.infer<typeof CaptureRecordSchema>;
 

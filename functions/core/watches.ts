@@ -11,6 +11,10 @@ export interface WatchSettings {
   tags: string[];
   /** Do not honour robots.txt for this watch, for this stated reason. */
   ignoreRobots?: string;
+  /** A feed (RSS/Atom, sitemap, index page) whose links become article watches. */
+  feed?: boolean;
+  /** For HTML index pages: the pattern article links match. */
+  linkPattern?: string;
 }
 
 /** Adds a watch, due now; on an existing URL, updates its settings and keeps its history. */
@@ -21,6 +25,13 @@ export async function addWatch(
   const url = normalizeUrl(settings.url);
   const mode = CaptureModeSchema.safeParse(settings.mode);
   if (!mode.success) throw new InvalidInputError(`invalid mode ${JSON.stringify(settings.mode)}`);
+  if (settings.linkPattern !== undefined) {
+    try {
+      new RegExp(settings.linkPattern);
+    } catch (cause) {
+      throw new InvalidInputError(`invalid link pattern ${JSON.stringify(settings.linkPattern)}`, { cause });
+    }
+  }
   const existing = await deps.watches.getWatch(watchIdFor(url));
   const watch = buildWatch({ ...settings, url, mode: mode.data }, existing, deps.clock.now());
   const { created } = await deps.watches.upsertWatch(watch);
@@ -44,6 +55,8 @@ export function buildWatch(settings: WatchSettings, existing: Watch | undefined,
     mode: settings.mode,
     tags: [...new Set(settings.tags)].sort(),
     ignoreRobots: settings.ignoreRobots?.trim() || undefined,
+    type: settings.feed ? 'feed' : (existing?.type ?? 'article'),
+    ...(settings.linkPattern ? { linkPattern: settings.linkPattern } : {}),
   };
 }
 

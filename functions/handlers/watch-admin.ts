@@ -19,6 +19,9 @@ export const WatchAdminEventSchema = z.discriminatedUnion('action', [
     tags: z.array(z.string()).default([]),
     /** Do not honour robots.txt for this URL; the reason is required and recorded. */
     ignoreRobots: z.string().trim().min(1).optional(),
+    /** A feed, sitemap or index page whose links become article watches. */
+    feed: z.boolean().default(false),
+    linkPattern: z.string().optional(),
   }),
   z.object({ action: z.literal('remove'), url: z.string() }),
   z.object({ action: z.literal('list') }),
@@ -40,6 +43,8 @@ export async function handleWatchAdmin(event: unknown, store: WatchStore): Promi
           mode: command.mode,
           tags: command.tags,
           ...(command.ignoreRobots ? { ignoreRobots: command.ignoreRobots } : {}),
+          feed: command.feed,
+          ...(command.linkPattern ? { linkPattern: command.linkPattern } : {}),
         };
         return { ok: true, watch: (await addWatch(deps, settings)).watch };
       }

@@ -116,11 +116,22 @@ describe('DynamoCatalog on dynalite', () => {
     const watch = watchAt('https://persist.example/', '2026-11-26T10:00:00.000Z');
     await a.upsertWatch(watch);
     await first.stop();
-    const second = await startDynalite(path);
-    const b = new DynamoCatalog(second.client, 'redline');
-    await b.ensureTable();
-    expect(await b.getWatch(watch.id)).toEqual(watch);
-    await second.stop();
+    // LevelDB releases its lock a moment after the server closes: reopen until it is free (at most 2 s).
+    let second: Awaited<ReturnType<typeof startDynalite>> | undefined;
+    let b: DynamoCatalog | undefined;
+    for (let attempt = 0; !b && attempt < 40; attempt++) {
+      second = await startDynalite(path);
+      const catalog = new DynamoCatalog(second.client, 'redline');
+      try {
+        await catalog.ensureTable();
+        b = catalog;
+      } catch {
+        await second.stop();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    expect(await b!.getWatch(watch.id)).toEqual(watch);
+    await second!.stop();
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,66 @@
+import type { CaptureDeps, CaptureResult } from './capture.js';
+import { decodeBody } from './charset.js';
+import { ageCadenceSeconds, discoverLinks } from './discovery.js';
+import type { CaptureRecord, Step, Watch } from './model.js';
+import type { FetchedResponse } from './ports.js';
+import { watchIdFor } from './url.js';
+import { buildWatch } from './watches.js';
+
+/** At most this many new article watches from one feed capture (a runaway sitemap cannot flood the table). */
+export const MAX_DISCOVERED_PER_CAPTURE = 500;
+
+/**
+ * A feed watch's capture: store the feed as fetched, turn each article link not yet watched into an
+ * article watch (same mode and tags, age-based cadence, due now), and record how many were found.
+ */
+export async function captureFeed(
+  deps: CaptureDeps,
+  watch: Watch,
+  fetched: FetchedResponse,
+  base: Pick<CaptureRecord, 'watchId' | 'captureId' | 'url' | 'startedAt'>,
+  steps: Step[],
+  nextDueAt: string,
+): Promise<CaptureResult> {
+  const raw = await deps.blobs.put(fetched.body, fetched.http.contentType);
+  const pattern = watch.linkPattern ? new RegExp(watch.linkPattern) : undefined;
+  const { urls } = discoverLinks(
+    decodeBody(fetched.body, fetched.http.contentType),
+    fetched.http.finalUrl,
+    pattern,
+  );
+  const now = deps.clock.now();
+  let discovered = 0;
+  for (const url of urls) {
+    if (discovered >= MAX_DISCOVERED_PER_CAPTURE) break;
+    if (await deps.watches.getWatch(watchIdFor(url))) continue;
+    const firstSeenAt = now.toISOString();
+    const article = buildWatch(
+      { url, cadenceSeconds: ageCadenceSeconds(firstSeenAt, now), mode: watch.mode, tags: watch.tags },
+      undefined,
+      now,
+    );
+    await deps.watches.upsertWatch({ ...article, firstSeenAt, discoveredFrom: watch.id });
+    discovered++;
+  }
+  const failed = fetched.http.status >= 400;
+  const capture: CaptureRecord = {
+    ...base,
+    capturedAt: deps.clock.now().toISOString(),
+    status: failed ? 'failed' : 'complete',
+    ...(failed ? { reason: `feed answered HTTP ${fetched.http.status}` } : {}),
+    http: fetched.http,
+    artifacts: { raw },
+    steps,
+    links: urls.length,
+    discovered,
+  };
+  await deps.captures.putCapture(capture);
+  await deps.watches.updateWatch(watch.id, {
+    lastCapturedAt: capture.capturedAt,
+    nextDueAt,
+    lastStatus: capture.status,
+    latestVersion: watch.latestVersion,
+  });
+  deps.logger.info('feed captured', { watchId: watch.id, url: watch.url, links: urls.length, discovered });
+  return { capture };
+}
