@@ -73,6 +73,15 @@ export function formatVersion(version: VersionRecord): string {
   return `v${version.number}  ${version.capturedAt}  ${version.title}\n  text ${version.textHash}${edits}\n${artifacts}`;
 }
 
+function editNotes(version: VersionRecord | undefined): string {
+  if (!version) return '';
+  return [
+    version.revertOf ? ` (same words as v${version.revertOf})` : '',
+    version.silent ? ' — silent: the page’s dateModified did not change' : '',
+    version.alert === 'rate_limited' ? ' — alert held back by the rate limit' : '',
+  ].join('');
+}
+
 export function formatCapture(result: CaptureResult, style: Style): string {
   const { capture, version } = result;
   const lines = [`${capture.url}: ${capture.status}${capture.reason ? ` (${capture.reason})` : ''}`];
@@ -81,7 +90,7 @@ export function formatCapture(result: CaptureResult, style: Style): string {
       capture.verdict === 'first'
         ? `first version v${version?.number}`
         : capture.verdict === 'edited'
-          ? `edited: new version v${version?.number}`
+          ? `edited: new version v${version?.number}${editNotes(version)}`
           : capture.verdict === 'anomaly'
             ? `capture anomaly: ${capture.anomaly} (not an edit; baseline kept)`
             : `unchanged since v${capture.version}`;

@@ -27,11 +27,9 @@ export interface LocalRuntime extends CaptureDeps {
 
 export class DataDirBusyError extends RedlineError {}
 
-/** Starts embedded DynamoDB (dynalite, persisted in the data dir) and wires the local adapters. */
-export async function openLocal(config: LocalConfig, logger: Logger = silentLogger): Promise<LocalRuntime> {
-  await mkdir(config.dataDir, { recursive: true });
+async function startDatabase(dataDir: string) {
   const server = dynalite({
-    path: join(config.dataDir, 'dynamodb'),
+    path: join(dataDir, 'dynamodb'),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
@@ -49,16 +47,37 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
   const catalog = new DynamoCatalog(client, LOCAL_TABLE);
   try {
     await catalog.ensureTable();
-  } catch (cause) {
-    server.close();
-    const locked = /lock/i.test(String((cause as Error)?.message));
-    throw new DataDirBusyError(
-      locked
-        ? `data dir ${config.dataDir} is in use by another redline process`
-        : `could not open the database in ${config.dataDir}`,
-      { cause },
-    );
+  } catch (error) {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
   }
+  return { server, client, catalog };
+}
+
+/** Starts embedded DynamoDB (dynalite, persisted in the data dir) and wires the local adapters. */
+export async function openLocal(config: LocalConfig, logger: Logger = silentLogger): Promise<LocalRuntime> {
+  await mkdir(config.dataDir, { recursive: true });
+  // A database this process just closed may hold its LevelDB lock a moment longer: retry briefly.
+  let opened: Awaited<ReturnType<typeof startDatabase>> | undefined;
+  for (let attempt = 0; !opened; attempt++) {
+    try {
+      opened = await startDatabase(config.dataDir);
+    } catch (cause) {
+      const locked = /lock/i.test(String((cause as Error)?.message));
+      if (locked && attempt < 20) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      throw new DataDirBusyError(
+        locked
+          ? `data dir ${config.dataDir} is in use by another redline process`
+          : `could not open the database in ${config.dataDir}`,
+        { cause },
+      );
+    }
+  }
+  const { server, client, catalog } = opened;
   const policy = { allowPrivateNetwork: config.allowPrivateNetwork };
   const fetcher = new UndiciFetcher({ policy, userAgent: config.userAgent });
   const renderer = new ChromiumRenderer({ policy, userAgent: config.userAgent });

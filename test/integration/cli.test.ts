@@ -57,7 +57,7 @@ describe('redline CLI, local mode, end to end', () => {
 
     site.setRound(3, EDITED);
     const edit = await redline(['capture', url]);
-    expect(edit.stdout).toContain('edited: new version v2');
+    expect(edit.stdout).toContain('edited: new version v2 — silent: the page’s dateModified did not change');
 
     const versions = JSON.parse((await redline(['versions', url, '--json'])).stdout);
     expect(versions.map((v: { number: number }) => v.number)).toEqual([1, 2]);
