@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -18,9 +19,11 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../functions/adapters/dynamo/table-schema.js';
 import type { CaptureWorkerEnv, PlannerEnv, WatchAdminEnv } from '../functions/handlers/env.js';
+import type { WatchSpec } from '../functions/handlers/watch-admin.js';
 import type { StageConfig } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
@@ -39,7 +42,13 @@ export class CaptureStack extends Stack {
   readonly queue: Queue;
   readonly deadLetters: Queue;
 
-  constructor(scope: Construct, id: string, data: DataStack, config: StageConfig, props?: StackProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    data: DataStack,
+    config: StageConfig,
+    props?: StackProps & { watches?: WatchSpec[] },
+  ) {
     super(scope, id, props);
     const logRetention = retention(config.logRetentionDays);
     const timeout = Duration.seconds(config.capture.timeoutSeconds);
@@ -150,11 +159,51 @@ export class CaptureStack extends Stack {
       }),
     });
 
+    if (props?.watches?.length) this.syncWatchList(props.watches);
     this.observe(config, data.key);
     this.acknowledgeFindings(config);
     new CfnOutput(this, 'CaptureQueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
     new CfnOutput(this, 'WatchFunctionName', { value: this.watchAdmin.functionName });
+  }
+
+  /** The stage's watch list, upserted through the watch-admin function on every deploy that changes it. */
+  private syncWatchList(watches: WatchSpec[]): void {
+    const payload = JSON.stringify({ action: 'sync', watches });
+    const call = {
+      service: 'Lambda',
+      action: 'invoke',
+      parameters: { FunctionName: this.watchAdmin.functionName, Payload: payload },
+      physicalResourceId: PhysicalResourceId.of(
+        `watch-list-${createHash('sha256').update(payload).digest('hex').slice(0, 16)}`,
+      ),
+    };
+    const sync = new AwsCustomResource(this, 'WatchListSync', {
+      onCreate: call,
+      onUpdate: call,
+      installLatestAwsSdk: false,
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.watchAdmin.functionArn] }),
+      ]),
+    });
+    sync.node.addDependency(this.watchAdmin);
+    for (const [id, reason] of [
+      [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK’s custom-resource provider uses the AWS managed basic execution role (its own logs only).',
+      ],
+      ['AwsSolutions-L1', 'CDK’s custom-resource provider picks its own runtime.'],
+      ['Serverless-LambdaDLQ', 'Runs inside a CloudFormation deploy, which reports its failure.'],
+      [
+        'Serverless-LambdaDefaultMemorySize',
+        'CDK’s custom-resource provider: one small API call per deploy.',
+      ],
+      ['Serverless-LambdaLatestVersion', 'CDK’s custom-resource provider picks its own runtime.'],
+      ['Serverless-LambdaTracing', 'CDK’s custom-resource provider: one API call per deploy.'],
+      ['Serverless-LambdaAsyncFailureDestination', 'Invoked synchronously by CloudFormation.'],
+    ] as const) {
+      Validations.of(this).acknowledge({ id, reason });
+    }
   }
 
   private observe(config: StageConfig, key: IKey): void {

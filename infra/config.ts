@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONTACT_URL } from '../functions/core/user-agent.js';
+import { type WatchSpec, WatchSpecSchema } from '../functions/handlers/watch-admin.js';
 
 /** One deployment stage's settings: `config/<stage>.json`, validated at synth. */
 export const StageConfigSchema = z.object({
@@ -46,4 +47,11 @@ export type StageConfig = z.infer<typeof StageConfigSchema>;
 export function loadStageConfig(stage: string, dir = join(import.meta.dirname, '..', 'config')): StageConfig {
   const raw = JSON.parse(readFileSync(join(dir, `${stage}.json`), 'utf8'));
   return StageConfigSchema.parse({ stage, ...raw });
+}
+
+/** The stage's watch list (`config/<stage>.watches.json`), synced on every deploy; none if the file is absent. */
+export function loadWatchList(stage: string, dir = join(import.meta.dirname, '..', 'config')): WatchSpec[] {
+  const path = join(dir, `${stage}.watches.json`);
+  if (!existsSync(path)) return [];
+  return z.array(WatchSpecSchema).parse(JSON.parse(readFileSync(path, 'utf8')));
 }

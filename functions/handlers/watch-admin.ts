@@ -9,20 +9,26 @@ import { parseCadence } from '../core/url.js';
 import { addWatch, removeWatch } from '../core/watches.js';
 import { parseEnv, WatchAdminEnvSchema } from './env.js';
 
+/** One watch as written in `aws lambda invoke` payloads and in the watch-list file (config/<stage>.watches.json). */
+export const WatchSpecSchema = z.object({
+  url: z.string(),
+  every: z.string().default('1h'),
+  mode: CaptureModeSchema.default('auto'),
+  tags: z.array(z.string()).default([]),
+  /** Do not honour robots.txt for this URL; the reason is required and recorded. */
+  ignoreRobots: z.string().trim().min(1).optional(),
+  /** A feed, sitemap or index page whose links become article watches. */
+  feed: z.boolean().default(false),
+  linkPattern: z.string().optional(),
+});
+
+export type WatchSpec = z.input<typeof WatchSpecSchema>;
+
 /** `aws lambda invoke` payloads for managing watches in a deployed stack. */
 export const WatchAdminEventSchema = z.discriminatedUnion('action', [
-  z.object({
-    action: z.literal('add'),
-    url: z.string(),
-    every: z.string().default('1h'),
-    mode: CaptureModeSchema.default('auto'),
-    tags: z.array(z.string()).default([]),
-    /** Do not honour robots.txt for this URL; the reason is required and recorded. */
-    ignoreRobots: z.string().trim().min(1).optional(),
-    /** A feed, sitemap or index page whose links become article watches. */
-    feed: z.boolean().default(false),
-    linkPattern: z.string().optional(),
-  }),
+  WatchSpecSchema.extend({ action: z.literal('add') }),
+  /** Upserts every watch in the list (the watch-list file synced on deploy); other watches stay. */
+  z.object({ action: z.literal('sync'), watches: z.array(WatchSpecSchema) }),
   z.object({ action: z.literal('remove'), url: z.string() }),
   z.object({ action: z.literal('list') }),
 ]);
@@ -36,17 +42,12 @@ export async function handleWatchAdmin(event: unknown, store: WatchStore): Promi
   const deps = { watches: store, clock: systemClock };
   try {
     switch (command.action) {
-      case 'add': {
-        const settings = {
-          url: command.url,
-          cadenceSeconds: parseCadence(command.every),
-          mode: command.mode,
-          tags: command.tags,
-          ...(command.ignoreRobots ? { ignoreRobots: command.ignoreRobots } : {}),
-          feed: command.feed,
-          ...(command.linkPattern ? { linkPattern: command.linkPattern } : {}),
-        };
-        return { ok: true, watch: (await addWatch(deps, settings)).watch };
+      case 'add':
+        return { ok: true, watch: (await addWatch(deps, settingsOf(command))).watch };
+      case 'sync': {
+        const watches: Watch[] = [];
+        for (const spec of command.watches) watches.push((await addWatch(deps, settingsOf(spec))).watch);
+        return { ok: true, watches };
       }
       case 'remove':
         return { ok: true, watch: await removeWatch(deps, command.url) };
@@ -57,6 +58,18 @@ export async function handleWatchAdmin(event: unknown, store: WatchStore): Promi
     if (error instanceof RedlineError) return { ok: false, error: error.message };
     throw error;
   }
+}
+
+function settingsOf(spec: z.output<typeof WatchSpecSchema>) {
+  return {
+    url: spec.url,
+    cadenceSeconds: parseCadence(spec.every),
+    mode: spec.mode,
+    tags: spec.tags,
+    feed: spec.feed,
+    ...(spec.ignoreRobots ? { ignoreRobots: spec.ignoreRobots } : {}),
+    ...(spec.linkPattern ? { linkPattern: spec.linkPattern } : {}),
+  };
 }
 
 let store: DynamoCatalog | undefined;

@@ -8,7 +8,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWorkerEnvSchema, PlannerEnvSchema } from '../../functions/handlers/env.js';
 import { CaptureStack } from '../../infra/capture-stack.js';
-import { loadStageConfig, type StageConfig } from '../../infra/config.js';
+import { loadStageConfig, loadWatchList, type StageConfig } from '../../infra/config.js';
 import { DataStack } from '../../infra/data-stack.js';
 
 const outdirs: string[] = [];
@@ -22,7 +22,7 @@ function synth(config: StageConfig, extend?: (data: DataStack) => void) {
   outdirs.push(outdir);
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const data = new DataStack(app, 'Data', config);
-  const capture = new CaptureStack(app, 'Capture', data, config);
+  const capture = new CaptureStack(app, 'Capture', data, config, { watches: loadWatchList(config.stage) });
   extend?.(data);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, data, capture };
@@ -115,6 +115,23 @@ describe('data stack', () => {
     data.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     data.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     data.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'desk@example.org' });
+  });
+});
+
+describe('watch list', () => {
+  it('syncs config/<stage>.watches.json through the watch-admin function on deploy', () => {
+    const built = synth(dev);
+    built.app.synth();
+    const template = Template.fromStack(built.capture);
+    const [resource] = Object.values(template.findResources('Custom::AWS')) as {
+      Properties: { Create: unknown };
+    }[];
+    const create = JSON.parse(JSON.stringify(resource!.Properties.Create)) as
+      | string
+      | { 'Fn::Join': unknown[] };
+    const text = typeof create === 'string' ? create : JSON.stringify(create);
+    expect(text).toMatch(/action[\\"]*:[\\"]*sync/);
+    expect(text).toContain('https://www.example.org/news/feed.xml');
   });
 });
 

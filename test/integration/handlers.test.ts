@@ -186,6 +186,30 @@ describe('planner → SQS → capture worker → SNS, on emulators with real Chr
     expect(await published(edits)).toHaveLength(1);
   });
 
+  it('syncs a watch list: upserts each entry, leaves other watches alone', async () => {
+    const before = (await catalog.listWatches()).length;
+    const synced = await handleWatchAdmin(
+      {
+        action: 'sync',
+        watches: [
+          { url: 'https://news.example/feed.xml', feed: true, every: '15m', tags: ['feeds'] },
+          { url: 'https://news.example/report.pdf', mode: 'http', every: '1d' },
+        ],
+      },
+      catalog,
+    );
+    expect(synced).toMatchObject({
+      ok: true,
+      watches: [{ type: 'feed' }, { mode: 'http', cadenceSeconds: 86400 }],
+    });
+    expect((await catalog.listWatches()).length).toBe(before + 2);
+    await handleWatchAdmin(
+      { action: 'sync', watches: [{ url: 'https://news.example/feed.xml', feed: true }] },
+      catalog,
+    );
+    expect((await catalog.listWatches()).length).toBe(before + 2);
+  });
+
   it('rejects malformed events and admin commands', async () => {
     const planDeps = {
       watches: catalog,
