@@ -8,7 +8,7 @@ import { renderDiffPage } from './diff-html.js';
 import { sha256 } from './digest.js';
 import { ageCadenceSeconds, declaredCanonical } from './discovery.js';
 import { ConflictError } from './errors.js';
-import { captureFeed } from './feed-capture.js';
+import { discoverFromFeed } from './feed-capture.js';
 import type {
   Artifacts,
   CaptureRecord,
@@ -276,7 +276,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   }
 
   const fetched = fetchOutcome.value;
-  if (watch.type === 'feed') return captureFeed(deps, watch, fetched, base, steps, nextDueAt);
+  if (watch.type === 'feed') return recordOnly(await discoverFromFeed(deps, watch, fetched));
   const artifacts: Artifacts = { raw: await deps.blobs.put(fetched.body, fetched.http.contentType) };
   const probe = { kind: documentKind(fetched.body, fetched.http.contentType) };
   let renderedHtml: string | undefined;

@@ -1,7 +1,7 @@
-import type { CaptureDeps, CaptureResult } from './capture.js';
+import type { CaptureDeps } from './capture.js';
 import { decodeBody } from './charset.js';
 import { ageCadenceSeconds, discoverLinks } from './discovery.js';
-import type { CaptureRecord, Step, Watch } from './model.js';
+import type { CaptureRecord, Watch } from './model.js';
 import type { FetchedResponse } from './ports.js';
 import { watchIdFor } from './url.js';
 import { buildWatch } from './watches.js';
@@ -10,17 +10,14 @@ import { buildWatch } from './watches.js';
 export const MAX_DISCOVERED_PER_CAPTURE = 500;
 
 /**
- * A feed watch's capture: store the feed as fetched, turn each article link not yet watched into an
- * article watch (same mode and tags, age-based cadence, due now), and record how many were found.
+ * A feed watch's capture: store the feed as fetched and turn each article link not yet watched into an
+ * article watch (same mode and tags, age-based cadence, due now). Returns what its capture record says.
  */
-export async function captureFeed(
+export async function discoverFromFeed(
   deps: CaptureDeps,
   watch: Watch,
   fetched: FetchedResponse,
-  base: Pick<CaptureRecord, 'watchId' | 'captureId' | 'url' | 'startedAt'>,
-  steps: Step[],
-  nextDueAt: string,
-): Promise<CaptureResult> {
+): Promise<Pick<CaptureRecord, 'status' | 'http' | 'artifacts' | 'links' | 'discovered' | 'reason'>> {
   const raw = await deps.blobs.put(fetched.body, fetched.http.contentType);
   const pattern = watch.linkPattern ? new RegExp(watch.linkPattern) : undefined;
   const { urls } = discoverLinks(
@@ -43,24 +40,12 @@ export async function captureFeed(
     discovered++;
   }
   const failed = fetched.http.status >= 400;
-  const capture: CaptureRecord = {
-    ...base,
-    capturedAt: deps.clock.now().toISOString(),
+  return {
     status: failed ? 'failed' : 'complete',
     ...(failed ? { reason: `feed answered HTTP ${fetched.http.status}` } : {}),
     http: fetched.http,
     artifacts: { raw },
-    steps,
     links: urls.length,
     discovered,
   };
-  await deps.captures.putCapture(capture);
-  await deps.watches.updateWatch(watch.id, {
-    lastCapturedAt: capture.capturedAt,
-    nextDueAt,
-    lastStatus: capture.status,
-    latestVersion: watch.latestVersion,
-  });
-  deps.logger.info('feed captured', { watchId: watch.id, url: watch.url, links: urls.length, discovered });
-  return { capture };
 }

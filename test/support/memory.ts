@@ -26,6 +26,7 @@ import type {
   VersionLog,
   WatchStore,
 } from '../../functions/core/ports.js';
+import { silentLogger } from '../../functions/core/ports.js';
 
 /** Every write, in order, across the fakes: lets tests check that blobs precede the records naming them. */
 export type WriteEvent =
@@ -182,4 +183,26 @@ export class EchoRenderer implements PageRenderer {
     };
   }
   async close() {}
+}
+
+/** The capture use case's ports, all in memory, with a clock the test moves by hand. */
+export function memoryCaptureDeps(start = new Date('2026-11-26T10:00:00Z')) {
+  const writes: WriteEvent[] = [];
+  let now = start;
+  const catalog = new MemoryCatalog(writes);
+  const deps = {
+    blobs: new MemoryBlobStore(writes),
+    watches: catalog,
+    captures: catalog,
+    versions: catalog,
+    notifier: new MemoryNotifier(),
+    fetcher: new StaticFetcher(),
+    renderer: new EchoRenderer(),
+    clock: { now: () => now },
+    logger: silentLogger,
+  };
+  const advance = (minutes: number) => {
+    now = new Date(now.getTime() + minutes * 60_000);
+  };
+  return { deps, catalog, writes, advance };
 }

@@ -1,42 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
-import { type CaptureDeps, captureUrl, captureWatch } from '../../functions/core/capture.js';
+import { captureUrl, captureWatch } from '../../functions/core/capture.js';
 import { DEFAULT_POLITENESS, Politeness } from '../../functions/core/politeness.js';
-import { silentLogger } from '../../functions/core/ports.js';
 import { captureDueWatches } from '../../functions/core/run-due.js';
 import { addWatch } from '../../functions/core/watches.js';
-import {
-  EchoRenderer,
-  MemoryBlobStore,
-  MemoryCatalog,
-  MemoryNotifier,
-  StaticFetcher,
-  type WriteEvent,
-} from '../support/memory.js';
+import { memoryCaptureDeps } from '../support/memory.js';
 import { simplePdf } from '../support/simple-pdf.js';
 
 const URL_A = 'https://news.example/2026/11/24/flood-barrier';
 
-function setup() {
-  const writes: WriteEvent[] = [];
-  let now = new Date('2026-11-26T10:00:00Z');
-  const catalog = new MemoryCatalog(writes);
-  const deps = {
-    blobs: new MemoryBlobStore(writes),
-    watches: catalog,
-    captures: catalog,
-    versions: catalog,
-    notifier: new MemoryNotifier(),
-    fetcher: new StaticFetcher(),
-    renderer: new EchoRenderer(),
-    clock: { now: () => now },
-    logger: silentLogger,
-  } satisfies CaptureDeps;
-  const advance = (minutes: number) => {
-    now = new Date(now.getTime() + minutes * 60_000);
-  };
-  return { deps, catalog, writes, advance };
-}
+const setup = () => memoryCaptureDeps();
 
 describe('captureWatch', () => {
   it('records a first version, ignores a noise-only change, and versions and notifies an edit', async () => {

@@ -7,15 +7,8 @@ import {
   declaredCanonical,
   discoverLinks,
 } from '../../functions/core/discovery.js';
-import { silentLogger } from '../../functions/core/ports.js';
 import { addWatch } from '../../functions/core/watches.js';
-import {
-  EchoRenderer,
-  MemoryBlobStore,
-  MemoryCatalog,
-  MemoryNotifier,
-  StaticFetcher,
-} from '../support/memory.js';
+import { memoryCaptureDeps } from '../support/memory.js';
 
 const RSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>
 <item><title>A</title><link>https://news.example/a?utm_source=rss&amp;utm_medium=feed</link></item>
@@ -66,21 +59,7 @@ describe('discoverLinks', () => {
 });
 
 describe('feed watches', () => {
-  function setup() {
-    const catalog = new MemoryCatalog();
-    const deps = {
-      blobs: new MemoryBlobStore(),
-      watches: catalog,
-      captures: catalog,
-      versions: catalog,
-      notifier: new MemoryNotifier(),
-      fetcher: new StaticFetcher(),
-      renderer: new EchoRenderer(),
-      clock: { now: () => new Date('2026-11-26T10:00:00Z') },
-      logger: silentLogger,
-    };
-    return { deps, catalog };
-  }
+  const setup = () => memoryCaptureDeps();
 
   it('turn new links into article watches with the feed tags, due now, on the age cadence', async () => {
     const { deps, catalog } = setup();
