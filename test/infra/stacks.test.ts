@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -17,12 +17,16 @@ afterAll(() => {
 });
 
 /** Synthesizes both stacks without bundling, with cdk-nag's AwsSolutions and Serverless packs. */
-function synth(config: StageConfig, extend?: (data: DataStack) => void) {
+function synth(
+  config: StageConfig,
+  extend?: (data: DataStack) => void,
+  watches = loadWatchList(config.stage),
+) {
   const outdir = mkdtempSync(join(tmpdir(), 'redline-cdk-'));
   outdirs.push(outdir);
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const data = new DataStack(app, 'Data', config);
-  const capture = new CaptureStack(app, 'Capture', data, config, { watches: loadWatchList(config.stage) });
+  const capture = new CaptureStack(app, 'Capture', data, config, { watches });
   extend?.(data);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, data, capture };
@@ -120,7 +124,11 @@ describe('data stack', () => {
 
 describe('watch list', () => {
   it('syncs config/<stage>.watches.json through the watch-admin function on deploy', () => {
-    const built = synth(dev);
+    const list = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../config/watches.example.json'), 'utf8'),
+    );
+    expect(loadWatchList('dev')).toEqual([]); // no file for the stage: nothing to sync
+    const built = synth(dev, undefined, list);
     built.app.synth();
     const template = Template.fromStack(built.capture);
     const [resource] = Object.values(template.findResources('Custom::AWS')) as {
