@@ -22,13 +22,16 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../functions/adapters/dynamo/table-schema.js';
-import type { CaptureWorkerEnv, PlannerEnv, WatchAdminEnv } from '../functions/handlers/env.js';
+import {
+  type CaptureWorkerEnv,
+  METRICS_NAMESPACE,
+  type PlannerEnv,
+  type WatchAdminEnv,
+} from '../functions/handlers/env.js';
 import type { WatchSpec } from '../functions/handlers/watch-admin.js';
 import type { StageConfig } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
-
-const METRICS_NAMESPACE = 'Redline';
 
 /**
  * Compute, stateless: EventBridge Scheduler → planner (reads only due watches) → SQS → capture workers

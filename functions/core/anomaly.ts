@@ -23,6 +23,13 @@ function bodyWords(article: Article): number {
   return article.blocks.reduce((sum, block) => sum + wordCount(block), 0);
 }
 
+/** The anomaly an HTTP error status stands for, for any kind of document. */
+export function httpStatusAnomaly(status: number): string | undefined {
+  if (status === 404 || status === 410) return 'not_found';
+  if ([401, 402, 403, 407, 429, 451].includes(status)) return 'blocked';
+  return status >= 400 ? `http_status_${status}` : undefined;
+}
+
 /**
  * Why a capture cannot stand for the article, or undefined when it can. Rules, in order:
  * HTTP errors; block/captcha pages and soft 404s (short pages with their phrases); paywalls and login
@@ -32,12 +39,8 @@ function bodyWords(article: Article): number {
  * article is shorter); and an empty shell (under 40 words of body).
  */
 export function anomalyOf(article: Article, context: AnomalyContext = {}): string | undefined {
-  const status = context.httpStatus;
-  if (status !== undefined) {
-    if (status === 404 || status === 410) return 'not_found';
-    if ([401, 402, 403, 407, 429, 451].includes(status)) return 'blocked';
-    if (status >= 400) return `http_status_${status}`;
-  }
+  const failed = context.httpStatus === undefined ? undefined : httpStatusAnomaly(context.httpStatus);
+  if (failed) return failed;
   const words = bodyWords(article);
   const text = `${article.title}\n${article.blocks.join('\n')}`;
   const baselineWords = context.baseline ? bodyWords(context.baseline) : undefined;

@@ -1,6 +1,6 @@
+import { anomalyOf, httpStatusAnomaly } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
 import { type DocumentKind, decodeBody, documentKind } from './charset.js';
-import { anomalyOf } from './detect.js';
 import { type Digest, sha256 } from './digest.js';
 import { extractPdf } from './pdf.js';
 import type { FetchedResponse } from './ports.js';
@@ -13,11 +13,6 @@ export interface Content {
   anomaly?: string;
   /** Why the text could not be read (a malformed or encrypted PDF). */
   extractError?: string;
-}
-
-function httpAnomaly(status: number): string | undefined {
-  if (status === 404 || status === 410) return 'not_found';
-  return status >= 400 ? `http_status_${status}` : undefined;
 }
 
 /**
@@ -43,7 +38,7 @@ export async function readContent(
     return { kind, article, textHash: articleHash(article), ...(anomaly ? { anomaly } : {}) };
   }
   const bytesHash = sha256(fetched.body);
-  const failed = httpAnomaly(status);
+  const failed = httpStatusAnomaly(status);
   if (failed) return { kind, textHash: bytesHash, anomaly: failed };
   if (kind === 'pdf') {
     try {

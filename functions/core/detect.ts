@@ -6,7 +6,7 @@ import type { Digest } from './digest.js';
 import type { Edit } from './model.js';
 import { wordCount } from './text.js';
 
-export { anomalyOf, MIN_ARTICLE_WORDS } from './anomaly.js';
+export { anomalyOf } from './anomaly.js';
 
 export interface Comparison {
   changed: boolean;

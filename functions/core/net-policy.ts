@@ -34,7 +34,3 @@ export function forbiddenBy(address: string, policy: NetworkPolicy): string | un
   if (ip.kind() === 'ipv4') return range === IPV4_ALLOWED_RANGE ? undefined : `IPv4 ${range} address`;
   return IPV6_ALLOWED_RANGES.has(range) ? undefined : `IPv6 ${range} address`;
 }
-
-export function policyFromEnv(env: Record<string, string | undefined>): NetworkPolicy {
-  return { allowPrivateNetwork: env.REDLINE_ALLOW_PRIVATE_NETWORK === '1' };
-}

@@ -4,7 +4,7 @@ import type { CaptureDeps } from '../core/capture.js';
 import { type CaptureRecord, CaptureRequestSchema } from '../core/model.js';
 import { captureRequested } from '../core/run-due.js';
 import { awsCaptureDeps, defaultClients } from './aws-context.js';
-import { CaptureWorkerEnvSchema, parseEnv } from './env.js';
+import { CaptureWorkerEnvSchema, METRICS_NAMESPACE, parseEnv } from './env.js';
 
 export const SqsEventSchema = z.object({
   Records: z.array(z.object({ messageId: z.string(), body: z.string() }).loose()),
@@ -51,7 +51,6 @@ function countCapture(metrics: Metrics, capture: CaptureRecord, ms: number): voi
   metrics.addMetric('CaptureDuration', MetricUnit.Milliseconds, ms);
 }
 
-export const METRICS_NAMESPACE = 'Redline';
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'capture' });
 let deps: CaptureDeps | undefined;
 
