@@ -110,6 +110,7 @@ export class CaptureStack extends Stack {
         REDLINE_CONTACT_URL: config.contactUrl,
         REDLINE_ALLOW_PRIVATE_NETWORK: '0',
         DIFF_LINK_EXPIRY_SECONDS: config.diffLinkExpiryHours * 3600,
+        CAPTURE_TIMEOUT_SECONDS: config.capture.timeoutSeconds,
       },
     });
     grantCatalog(this.worker, config.stage, [

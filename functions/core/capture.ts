@@ -2,12 +2,12 @@ import { type AlertLimit, admitAlert, DEFAULT_ALERT_LIMIT } from './alerts.js';
 import { type Article, articleText } from './article.js';
 import { decodeBody, documentKind } from './charset.js';
 import type { Clock } from './clock.js';
+import { type CaptureRecords, commitCapture, recoverInterrupted, StagedBlobs } from './commit.js';
 import { type Content, readContent } from './content.js';
 import { blockShape, editsBetween, summarizeEdits } from './detect.js';
 import { renderDiffPage } from './diff-html.js';
 import { sha256 } from './digest.js';
 import { ageCadenceSeconds, declaredCanonical } from './discovery.js';
-import { ConflictError } from './errors.js';
 import { discoverFromFeed } from './feed-capture.js';
 import type {
   Artifacts,
@@ -23,6 +23,7 @@ import type { Politeness } from './politeness.js';
 import type {
   BlobLinks,
   BlobStore,
+  CaptureJournal,
   CaptureLog,
   FetchedResponse,
   HttpFetcher,
@@ -44,6 +45,8 @@ export interface CaptureSettings {
   alertLimit: AlertLimit;
   /** At most this many volatile block shapes are remembered per watch. */
   maxVolatile: number;
+  /** How long a capture can take at most (a Lambda's timeout): a journal entry older is an interrupted capture's. */
+  journalStaleSeconds: number;
 }
 
 export const DEFAULT_CAPTURE_SETTINGS: CaptureSettings = {
@@ -51,10 +54,12 @@ export const DEFAULT_CAPTURE_SETTINGS: CaptureSettings = {
   confirmMinCadenceSeconds: 300,
   alertLimit: DEFAULT_ALERT_LIMIT,
   maxVolatile: 200,
+  journalStaleSeconds: 900,
 };
 
 export interface CaptureDeps {
   blobs: BlobStore;
+  journal: CaptureJournal;
   watches: WatchStore;
   captures: CaptureLog;
   versions: VersionLog;
@@ -99,16 +104,22 @@ function captureIdFor(startedAt: Date): string {
 const shouldRender = (watch: Watch, content: Pick<Content, 'kind'>) =>
   watch.mode === 'browser' || (watch.mode === 'auto' && content.kind === 'html');
 
-async function storeRendering(deps: CaptureDeps, steps: Step[], url: string, fetched: FetchedResponse) {
+async function stageRendering(
+  deps: CaptureDeps,
+  staged: StagedBlobs,
+  steps: Step[],
+  url: string,
+  fetched: FetchedResponse,
+) {
   const artifacts: Artifacts = {};
   const outcome = await timed(steps, 'render', () => deps.renderer.render(url, fetched));
   if (!outcome.ok) return { artifacts };
   const rendered = outcome.value;
   steps.push(...rendered.steps);
   if (rendered.html !== undefined)
-    artifacts.rendered = await deps.blobs.put(Buffer.from(rendered.html), 'text/html; charset=utf-8');
-  if (rendered.pdf) artifacts.pdf = await deps.blobs.put(rendered.pdf, 'application/pdf');
-  if (rendered.screenshot) artifacts.screenshot = await deps.blobs.put(rendered.screenshot, 'image/png');
+    artifacts.rendered = staged.add(Buffer.from(rendered.html), 'text/html; charset=utf-8');
+  if (rendered.pdf) artifacts.pdf = staged.add(rendered.pdf, 'application/pdf');
+  if (rendered.screenshot) artifacts.screenshot = staged.add(rendered.screenshot, 'image/png');
   return { artifacts, html: rendered.html, screenshot: rendered.screenshot };
 }
 
@@ -119,19 +130,6 @@ async function loadArticle(
   const ref = version?.artifacts.article;
   if (!ref) return undefined;
   return JSON.parse(Buffer.from(await deps.blobs.get(ref.digest)).toString('utf8')) as Article;
-}
-
-/** Writes version `number`; a version already written by this same capture (a retry) is accepted. */
-async function writeVersion(deps: CaptureDeps, version: VersionRecord): Promise<void> {
-  try {
-    await deps.versions.putVersion(version);
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    const existing = (await deps.versions.listVersions(version.watchId)).find(
-      (v) => v.number === version.number,
-    );
-    if (existing?.captureId !== version.captureId) throw error;
-  }
 }
 
 /** Captures the page again, without storing anything, to see which blocks change on every load. */
@@ -200,10 +198,30 @@ async function detect(
 
 /**
  * Captures one watch: fetch, render, store every artifact by hash, extract, compare with the latest
- * version, and record. Blobs are written before the records that point at them.
+ * version, and record. An earlier capture of the watch that its process left unfinished is finished first.
  */
 export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<CaptureResult> {
+  const current = await recoverWatch(deps, watch);
+  if (!current) return captureFresh(deps, watch);
+  return captureFresh(deps, current);
+}
+
+/**
+ * Finishes the watch's interrupted captures (ADR 0008); returns the watch as it is now (undefined if it
+ * was removed meanwhile).
+ */
+export async function recoverWatch(deps: CaptureDeps, watch: Watch): Promise<Watch | undefined> {
+  const finished = await recoverInterrupted(deps, watch.id);
+  return finished > 0 ? deps.watches.getWatch(watch.id) : watch;
+}
+
+/**
+ * Captures one watch whose interrupted captures are already finished. Artifacts are hashed as they are
+ * made and written at the end, after a journal entry and before the records that point at them.
+ */
+export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<CaptureResult> {
   const settings = { ...DEFAULT_CAPTURE_SETTINGS, ...deps.settings };
+  const staged = new StagedBlobs();
   const startedAt = deps.clock.now();
   const captureId = captureIdFor(startedAt);
   const log = { watchId: watch.id, url: watch.url, captureId };
@@ -212,7 +230,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   const nextDueAt = new Date(startedAt.getTime() + cadence * 1000).toISOString();
   const base = { watchId: watch.id, captureId, url: watch.url, startedAt: startedAt.toISOString() };
 
-  /** A capture that stored nothing (failed, or not modified): its record, and the watch rescheduled. */
+  /** A capture with a record and no version (failed, not modified, a feed): recorded, watch rescheduled. */
   const recordOnly = async (
     fields: Pick<CaptureRecord, 'status'> & Partial<CaptureRecord>,
   ): Promise<CaptureResult> => {
@@ -223,13 +241,13 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
       steps,
       ...fields,
     };
-    await deps.captures.putCapture(capture);
-    await deps.watches.updateWatch(watch.id, {
+    const watchUpdate = {
       lastCapturedAt: capture.capturedAt,
       nextDueAt,
       lastStatus: capture.status,
       latestVersion: watch.latestVersion,
-    });
+    };
+    await commitCapture(deps, staged, { capture, watchUpdate }, settings.journalStaleSeconds);
     deps.logger.info(capture.status === 'failed' ? 'capture failed' : 'not modified', {
       ...log,
       reason: capture.reason,
@@ -276,13 +294,13 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   }
 
   const fetched = fetchOutcome.value;
-  if (watch.type === 'feed') return recordOnly(await discoverFromFeed(deps, watch, fetched));
-  const artifacts: Artifacts = { raw: await deps.blobs.put(fetched.body, fetched.http.contentType) };
+  if (watch.type === 'feed') return recordOnly(await discoverFromFeed(deps, staged, watch, fetched));
+  const artifacts: Artifacts = { raw: staged.add(fetched.body, fetched.http.contentType) };
   const probe = { kind: documentKind(fetched.body, fetched.http.contentType) };
   let renderedHtml: string | undefined;
   let screenshot: Uint8Array | undefined;
   if (shouldRender(watch, probe)) {
-    const rendering = await storeRendering(deps, steps, fetched.http.finalUrl, fetched);
+    const rendering = await stageRendering(deps, staged, steps, fetched.http.finalUrl, fetched);
     Object.assign(artifacts, rendering.artifacts);
     renderedHtml = rendering.html;
     screenshot = rendering.screenshot;
@@ -294,14 +312,8 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
   if (content.extractError)
     steps.push({ name: 'extract', status: 'failed', ms: 0, detail: content.extractError });
   if (content.article) {
-    artifacts.article = await deps.blobs.put(
-      Buffer.from(JSON.stringify(content.article)),
-      'application/json',
-    );
-    artifacts.text = await deps.blobs.put(
-      Buffer.from(articleText(content.article)),
-      'text/plain; charset=utf-8',
-    );
+    artifacts.article = staged.add(Buffer.from(JSON.stringify(content.article)), 'application/json');
+    artifacts.text = staged.add(Buffer.from(articleText(content.article)), 'text/plain; charset=utf-8');
   }
 
   const detection = await detect(deps, settings, watch, steps, content, baseline, before);
@@ -328,7 +340,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
       ...(screenshot ? { screenshot } : {}),
       software: 'Redline 0.1',
     });
-    artifacts.warc = await deps.blobs.put(warc, 'application/warc');
+    artifacts.warc = staged.add(warc, 'application/warc');
   }
   let version: VersionRecord | undefined;
   let notification: EditNotification | undefined;
@@ -344,7 +356,7 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     const admitted = verdict === 'edited' ? admitAlert(watch, startedAt, settings.alertLimit) : undefined;
     const diff =
       verdict === 'edited' && baseline
-        ? await deps.blobs.put(
+        ? staged.add(
             Buffer.from(
               renderDiffPage({
                 url: watch.url,
@@ -373,7 +385,6 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
       ...(diff ? { diff } : {}),
       ...(admitted ? { alert: admitted.allowed ? 'sent' : 'rate_limited' } : {}),
     };
-    await writeVersion(deps, version);
     if (admitted && baseline) {
       alertState = admitted;
       if (admitted.allowed) {
@@ -421,7 +432,8 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
       ? { reason: failedSteps.map((step) => `${step.name}: ${step.detail ?? 'failed'}`).join('; ') }
       : {}),
     http: fetched.http,
-    artifacts,
+    // Every blob this capture stored, the diff page included (its version names it too).
+    artifacts: { ...artifacts, ...(version?.diff ? { diff: version.diff } : {}) },
     steps,
     textHash: content.textHash,
     verdict,
@@ -429,50 +441,55 @@ export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<Cap
     ...(current ? { version: current } : {}),
     ...(duplicateOf ? { duplicateOf } : {}),
   };
-  await deps.captures.putCapture(capture);
-  if (notification) await deps.notifier.publishEdit(notification);
-  if (content.anomaly && content.anomaly !== watch.lastAnomaly) {
-    await deps.notifier.publishAnomaly({
-      type: 'redline.anomaly',
-      watchId: watch.id,
-      url: watch.url,
-      capturedAt,
-      anomaly: content.anomaly,
-      baselineVersion: current ?? 0,
-      httpStatus: fetched.http.status,
-      tags: watch.tags,
-    });
-  }
-
-  await deps.watches.updateWatch(watch.id, {
-    lastCapturedAt: capturedAt,
-    nextDueAt,
-    lastStatus: capture.status,
-    latestVersion: current ?? 0,
-    volatile: detection.volatile,
-    lastAnomaly: content.anomaly ?? '',
-    ...(finalExchange
+  const records: CaptureRecords = {
+    capture,
+    ...(version ? { version } : {}),
+    ...(notification ? { edit: notification } : {}),
+    ...(content.anomaly && content.anomaly !== watch.lastAnomaly
       ? {
-          lastPayload: {
-            digest: sha256(finalExchange.wireBody),
-            url: finalExchange.url,
-            capturedAt: startedAt.toISOString(),
+          anomaly: {
+            type: 'redline.anomaly',
+            watchId: watch.id,
+            url: watch.url,
+            capturedAt,
+            anomaly: content.anomaly,
+            baselineVersion: current ?? 0,
+            httpStatus: fetched.http.status,
+            tags: watch.tags,
           },
         }
       : {}),
-    // Validators only from a response that stands for the baseline: a 304 must mean "the article as kept".
-    validators: content.anomaly
-      ? {}
-      : {
-          ...(fetched.http.headers.etag ? { etag: fetched.http.headers.etag } : {}),
-          ...(fetched.http.headers['last-modified']
-            ? { lastModified: fetched.http.headers['last-modified'] }
-            : {}),
-        },
-    ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
-    alertsInWindow: alertState.alertsInWindow,
-  });
-  if (duplicateOf) await deps.watches.removeWatch(watch.id);
+    watchUpdate: {
+      lastCapturedAt: capturedAt,
+      nextDueAt,
+      lastStatus: capture.status,
+      latestVersion: current ?? 0,
+      volatile: detection.volatile,
+      lastAnomaly: content.anomaly ?? '',
+      ...(finalExchange
+        ? {
+            lastPayload: {
+              digest: sha256(finalExchange.wireBody),
+              url: finalExchange.url,
+              capturedAt: startedAt.toISOString(),
+            },
+          }
+        : {}),
+      // Validators only from a response that stands for the baseline: a 304 must mean "the article as kept".
+      validators: content.anomaly
+        ? {}
+        : {
+            ...(fetched.http.headers.etag ? { etag: fetched.http.headers.etag } : {}),
+            ...(fetched.http.headers['last-modified']
+              ? { lastModified: fetched.http.headers['last-modified'] }
+              : {}),
+          },
+      ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
+      alertsInWindow: alertState.alertsInWindow,
+    },
+    ...(duplicateOf ? { removeWatch: true } : {}),
+  };
+  await commitCapture(deps, staged, records, settings.journalStaleSeconds);
   deps.logger.info('captured', {
     ...log,
     status: capture.status,

@@ -55,3 +55,6 @@ export class FetchError extends RedlineError {
 
 /** The headless browser failed to render a page. */
 export class RenderError extends RedlineError {}
+
+/** The code broke one of its own rules (a bug, never bad input). */
+export class InvariantError extends RedlineError {}

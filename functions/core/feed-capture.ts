@@ -1,5 +1,6 @@
 import type { CaptureDeps } from './capture.js';
 import { decodeBody } from './charset.js';
+import type { StagedBlobs } from './commit.js';
 import { ageCadenceSeconds, discoverLinks } from './discovery.js';
 import type { CaptureRecord, Watch } from './model.js';
 import type { FetchedResponse } from './ports.js';
@@ -10,15 +11,16 @@ import { buildWatch } from './watches.js';
 export const MAX_DISCOVERED_PER_CAPTURE = 500;
 
 /**
- * A feed watch's capture: store the feed as fetched and turn each article link not yet watched into an
+ * A feed watch's capture: stage the feed as fetched and turn each article link not yet watched into an
  * article watch (same mode and tags, age-based cadence, due now). Returns what its capture record says.
  */
 export async function discoverFromFeed(
   deps: CaptureDeps,
+  staged: StagedBlobs,
   watch: Watch,
   fetched: FetchedResponse,
 ): Promise<Pick<CaptureRecord, 'status' | 'http' | 'artifacts' | 'links' | 'discovered' | 'reason'>> {
-  const raw = await deps.blobs.put(fetched.body, fetched.http.contentType);
+  const raw = staged.add(fetched.body, fetched.http.contentType);
   const pattern = watch.linkPattern ? new RegExp(watch.linkPattern) : undefined;
   const { urls } = discoverLinks(
     decodeBody(fetched.body, fetched.http.contentType),

@@ -42,23 +42,32 @@ export const WatchSchema = z.object({
 });
 export type Watch = z.infer<typeof WatchSchema>;
 
-/** What a capture changes on its watch. */
-export type WatchUpdate = Pick<Watch, 'nextDueAt' | 'latestVersion'> &
-  Partial<
-    Pick<
-      Watch,
-      | 'lastCapturedAt'
-      | 'lastStatus'
-      | 'volatile'
-      | 'alertWindowStart'
-      | 'alertsInWindow'
-      | 'lastAnomaly'
-      | 'validators'
-      | 'lastPayload'
-    >
-  >;
+/** What a capture changes on its watch (no defaults: a field left out is left as it is). */
+export const WatchUpdateSchema = z.object({
+  nextDueAt: IsoTime,
+  latestVersion: z.number().int().min(0),
+  lastCapturedAt: IsoTime.optional(),
+  lastStatus: WatchSchema.shape.lastStatus,
+  volatile: z.array(z.string()).optional(),
+  alertWindowStart: IsoTime.optional(),
+  alertsInWindow: z.number().int().min(0).optional(),
+  lastAnomaly: z.string().optional(),
+  validators: WatchSchema.shape.validators,
+  lastPayload: WatchSchema.shape.lastPayload,
+});
+export type WatchUpdate = z.infer<typeof WatchUpdateSchema>;
 
-export const ArtifactKindSchema = z.enum(['raw', 'rendered', 'pdf', 'screenshot', 'article', 'text', 'warc']);
+/** `diff`: the standalone HTML diff page an edit's capture made (its version also names it). */
+export const ArtifactKindSchema = z.enum([
+  'raw',
+  'rendered',
+  'pdf',
+  'screenshot',
+  'article',
+  'text',
+  'warc',
+  'diff',
+]);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 
 export const ArtifactRefSchema = z.object({
@@ -223,3 +232,24 @@ export const CaptureRequestSchema = z.object({
   dueAt: IsoTime,
 });
 export type CaptureRequest = z.infer<typeof CaptureRequestSchema>;
+
+/**
+ * A capture's write-ahead entry, written before its blobs: everything the capture is about to record.
+ * Closed once the records are written. One found open after `staleAfter` belongs to a process that
+ * stopped midway; the next capture of the watch finishes it (ADR 0008).
+ */
+export const JournalEntrySchema = z.object({
+  watchId: z.string(),
+  captureId: z.string(),
+  openedAt: IsoTime,
+  staleAfter: IsoTime,
+  /** The capture record names every blob the capture stores (its `artifacts`). */
+  capture: CaptureRecordSchema,
+  version: VersionRecordSchema.optional(),
+  edit: EditNotificationSchema.optional(),
+  anomaly: AnomalyNotificationSchema.optional(),
+  watchUpdate: WatchUpdateSchema,
+  /** The watch is folded into the one it declares canonical. */
+  removeWatch: z.boolean().optional(),
+});
+export type JournalEntry = z.infer<typeof JournalEntrySchema>;

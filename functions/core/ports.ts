@@ -8,6 +8,7 @@ import type {
   EditNotification,
   FailureNotification,
   HttpSummary,
+  JournalEntry,
   Step,
   VersionRecord,
   Watch,
@@ -38,6 +39,19 @@ export interface WatchStore {
    * `expectedDueAt` (no other planner took it). A capture that never completes is due again at the lease's end.
    */
   claimDue(id: string, expectedDueAt: string, leaseUntil: string): Promise<boolean>;
+}
+
+/**
+ * Write-ahead entries of captures being recorded (ADR 0008): an entry is opened before a capture's blobs
+ * are written and closed after its records are, so a process that dies between the two leaves an entry
+ * that says what it was about to record.
+ */
+export interface CaptureJournal {
+  openEntry(entry: JournalEntry): Promise<void>;
+  /** The watch's open entries, oldest first. */
+  openEntries(watchId: string): Promise<JournalEntry[]>;
+  /** Idempotent. */
+  closeEntry(watchId: string, captureId: string): Promise<void>;
 }
 
 /** The queue between the planner and the capture workers. */

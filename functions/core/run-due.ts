@@ -1,4 +1,4 @@
-import { type CaptureDeps, type CaptureResult, captureWatch } from './capture.js';
+import { type CaptureDeps, type CaptureResult, captureFresh, captureWatch, recoverWatch } from './capture.js';
 import type { CaptureRequest } from './model.js';
 
 export interface RunSummary {
@@ -30,14 +30,16 @@ export async function captureDueWatches(
 
 /**
  * Captures one queued request. Idempotent under duplicate delivery: a watch removed since, or already
- * captured at or after the time it was due, is skipped.
+ * captured at or after the time it was due, is skipped. A redelivered request whose first attempt died
+ * after storing its blobs is finished from its journal entry, not captured again.
  */
 export async function captureRequested(
   deps: CaptureDeps,
   request: CaptureRequest,
 ): Promise<CaptureResult | 'skipped'> {
-  const watch = await deps.watches.getWatch(request.watchId);
+  const found = await deps.watches.getWatch(request.watchId);
+  const watch = found && (await recoverWatch(deps, found));
   if (!watch) return 'skipped';
   if (watch.lastCapturedAt && watch.lastCapturedAt >= request.dueAt) return 'skipped';
-  return captureWatch(deps, watch);
+  return captureFresh(deps, watch);
 }

@@ -39,6 +39,7 @@ export function awsCaptureDeps(
   return {
     blobs,
     links: new PresignedLinks(clients.s3, env.BUCKET_NAME, blobs, env.DIFF_LINK_EXPIRY_SECONDS),
+    journal: catalog,
     watches: catalog,
     captures: catalog,
     versions: catalog,
@@ -48,5 +49,6 @@ export function awsCaptureDeps(
     renderer: new ChromiumRenderer({ policy, userAgent }),
     clock: systemClock,
     logger: powertoolsLogger('redline-capture'),
+    settings: { journalStaleSeconds: env.CAPTURE_TIMEOUT_SECONDS },
   };
 }

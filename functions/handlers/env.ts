@@ -15,6 +15,8 @@ export const CaptureWorkerEnvSchema = z.object({
   REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).default('0'),
   /** Lifetime of the presigned link to the HTML diff in notifications (SigV4: at most 7 days). */
   DIFF_LINK_EXPIRY_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
+  /** The function's timeout: a capture journal entry older than this was left by a stopped invocation. */
+  CAPTURE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
 });
 export type CaptureWorkerEnv = EnvOf<typeof CaptureWorkerEnvSchema>;
 

@@ -87,6 +87,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     config,
     blobs,
     links: new FileLinks(blobs),
+    journal: catalog,
     watches: catalog,
     captures: catalog,
     versions: catalog,

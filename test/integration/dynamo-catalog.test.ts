@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { sha256 } from '../../functions/core/digest.js';
 import { ConflictError } from '../../functions/core/errors.js';
-import type { CaptureRecord, VersionRecord, Watch } from '../../functions/core/model.js';
+import type { CaptureRecord, JournalEntry, VersionRecord, Watch } from '../../functions/core/model.js';
 import { buildWatch } from '../../functions/core/watches.js';
 import { startDynalite } from '../support/emulators.js';
 
@@ -36,6 +36,22 @@ const version = (watchId: string, number: number, captureId = `c${number}`): Ver
   artifacts: { raw: { digest: sha256(`raw ${number}`), size: 10, contentType: 'text/html' } },
   edits: number === 1 ? [] : [{ kind: 'headline_changed', before: 'a', after: 'b', significance: 'major' }],
 });
+
+/** Words drawn at random from a 2,000-word vocabulary: compresses about as well as real prose. */
+function prose(chars: number, seed: number): string {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state;
+  };
+  const vocabulary = Array.from({ length: 2000 }, () =>
+    Array.from({ length: 3 + (next() % 8) }, () => String.fromCharCode(97 + (next() % 26))).join(''),
+  );
+  const words: string[] = [];
+  for (let length = 0; length < chars; length += words.at(-1)!.length + 1)
+    words.push(vocabulary[next() % vocabulary.length]!);
+  return words.join(' ');
+}
 
 describe('DynamoCatalog on dynalite', () => {
   it('creates, reads, updates and removes watches', async () => {
@@ -105,6 +121,68 @@ describe('DynamoCatalog on dynalite', () => {
     await catalog.putCapture(capture);
     await catalog.putCapture(capture);
     expect(await catalog.listCaptures(id)).toEqual([capture]);
+  });
+
+  it('keeps journal entries apart from captures and versions, gzipped, oldest first, closed idempotently', async () => {
+    const id = 'w_44444444444444444444';
+    const entry = (captureId: string, openedAt: string): JournalEntry => ({
+      watchId: id,
+      captureId,
+      openedAt,
+      staleAfter: '2026-11-26T10:15:00.000Z',
+      capture: {
+        watchId: id,
+        captureId,
+        url: 'https://news.example/j',
+        startedAt: openedAt,
+        capturedAt: openedAt,
+        status: 'complete',
+        artifacts: { raw: { digest: sha256(captureId), size: 3, contentType: 'text/html' } },
+        steps: [],
+      },
+      // A long article rewritten whole: 2 × 150 KB of text in the version, again in the notification.
+      version: {
+        ...version(id, 2, captureId),
+        edits: [
+          {
+            kind: 'paragraph_changed',
+            before: prose(150_000, 1),
+            after: prose(150_000, 2),
+            significance: 'major',
+          },
+        ],
+      },
+      watchUpdate: { nextDueAt: '2026-11-26T11:00:00.000Z', latestVersion: 2, volatile: [] },
+    });
+    const withEdit = (e: JournalEntry): JournalEntry => ({
+      ...e,
+      edit: {
+        type: 'redline.edit',
+        watchId: id,
+        url: e.capture.url,
+        title: 'Title 2',
+        capturedAt: e.capture.capturedAt,
+        oldVersion: 1,
+        newVersion: 2,
+        oldTextHash: sha256('text 1'),
+        newTextHash: sha256('text 2'),
+        edits: e.version!.edits,
+        significance: 'major',
+        silent: false,
+        diff: 'the whole text',
+        tags: [],
+      },
+    });
+    const later = withEdit(entry('c-later', '2026-11-26T10:00:05.000Z'));
+    const earlier = withEdit(entry('c-earlier', '2026-11-26T10:00:01.000Z'));
+    await catalog.openEntry(later);
+    await catalog.openEntry(earlier);
+    expect(await catalog.openEntries(id)).toEqual([earlier, later]);
+    expect(await catalog.listCaptures(id)).toEqual([]);
+    expect(await catalog.listVersions(id)).toEqual([]);
+    await catalog.closeEntry(id, 'c-earlier');
+    await catalog.closeEntry(id, 'c-earlier');
+    expect((await catalog.openEntries(id)).map((e) => e.captureId)).toEqual(['c-later']);
   });
 
   it('persists across restarts when given a path', async () => {

@@ -1,4 +1,4 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -88,7 +88,7 @@ const plan = () =>
   );
 
 /** One round of the event source mapping: returns the ids the worker reported as failed. */
-async function deliver(): Promise<{ received: number; failed: string[] }> {
+async function deliver(worker: CaptureDeps = deps): Promise<{ received: number; failed: string[] }> {
   const { Messages = [] } = await aws.sqs.send(
     new ReceiveMessageCommand({ QueueUrl: captureQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
   );
@@ -100,7 +100,7 @@ async function deliver(): Promise<{ received: number; failed: string[] }> {
       receiptHandle: m.ReceiptHandle,
     })),
   };
-  const { batchItemFailures } = await handleCaptureBatch(event, deps);
+  const { batchItemFailures } = await handleCaptureBatch(event, worker);
   const failed = batchItemFailures.map((f) => f.itemIdentifier);
   for (const message of Messages) {
     if (!failed.includes(message.MessageId!)) {
@@ -110,6 +110,27 @@ async function deliver(): Promise<{ received: number; failed: string[] }> {
     }
   }
   return { received: Messages.length, failed };
+}
+
+/** Stands for a Lambda runtime killed mid-invocation: the error ends the invocation before any cleanup. */
+class ProcessKilled extends Error {}
+
+/** Blobs in the bucket that no capture record names. */
+async function unreferencedBlobs(): Promise<string[]> {
+  const named = new Set<string>();
+  for (const watch of await catalog.listWatches())
+    for (const capture of await catalog.listCaptures(watch.id))
+      for (const ref of Object.values(capture.artifacts)) named.add(ref.digest.replace('sha256:', ''));
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await aws.s3.send(
+      new ListObjectsV2Command({ Bucket: 'artifacts', Prefix: 'blobs/', ContinuationToken: token }),
+    );
+    keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys.filter((key) => !named.has(key.split('/').pop()!));
 }
 
 async function published(queueUrl: string) {
@@ -184,6 +205,78 @@ describe('planner → SQS → capture worker → SNS, on emulators with real Chr
     while (received < 2) received += (await deliver()).received;
     expect((await catalog.listVersions(watch!.id)).length).toBe(before + 1);
     expect(await published(edits)).toHaveLength(1);
+  });
+
+  it('a worker killed between its blob writes and its record writes: the redelivery finishes that capture, nothing orphaned or duplicated', async () => {
+    clockNow = new Date(clockNow.getTime() + 7 * 3600_000); // a new alert window (3 alerts / 6 h / watch)
+    site.setRound(5, ORIGINAL);
+    const [watch] = await catalog.listWatches();
+    const id = watch!.id;
+    const versionsBefore = (await catalog.listVersions(id)).length;
+    const capturesBefore = (await catalog.listCaptures(id)).length;
+    const killedAtVersionWrite: CaptureDeps = {
+      ...deps,
+      versions: {
+        listVersions: (watchId) => catalog.listVersions(watchId),
+        latestVersion: (watchId) => catalog.latestVersion(watchId),
+        putVersion: async () => {
+          throw new ProcessKilled('Runtime exited with error: signal: killed');
+        },
+      },
+    };
+    expect(await plan()).toEqual({ due: 1, queued: 1 });
+    expect((await deliver(killedAtVersionWrite)).failed).toHaveLength(1);
+    const [entry] = await catalog.openEntries(id);
+    const blobs = new S3BlobStore(aws.s3, 'artifacts');
+    for (const ref of Object.values(entry!.capture.artifacts)) expect(await blobs.has(ref.digest)).toBe(true);
+    expect(await published(edits)).toEqual([]);
+    expect(await unreferencedBlobs()).not.toEqual([]);
+
+    // SQS redelivers after the visibility timeout (6× the function's), by when the entry is stale.
+    clockNow = new Date(clockNow.getTime() + 16 * 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await deliver()).toEqual({ received: 1, failed: [] });
+    const versions = await catalog.listVersions(id);
+    expect(versions).toHaveLength(versionsBefore + 1);
+    expect(versions.at(-1)!.captureId).toBe(entry!.captureId);
+    expect(await catalog.listCaptures(id)).toHaveLength(capturesBefore + 1);
+    expect(await published(edits)).toEqual([expect.objectContaining({ newVersion: versionsBefore + 1 })]);
+    expect(await catalog.openEntries(id)).toEqual([]);
+    expect(await unreferencedBlobs()).toEqual([]);
+  });
+
+  it('a worker killed midway through its blob writes: the interrupted capture is recorded as failed, then captured afresh', async () => {
+    clockNow = new Date(clockNow.getTime() + 7 * 3600_000); // a new alert window (3 alerts / 6 h / watch)
+    site.setRound(6, EDITED);
+    const [watch] = await catalog.listWatches();
+    const id = watch!.id;
+    const versionsBefore = (await catalog.listVersions(id)).length;
+    const s3 = new S3BlobStore(aws.s3, 'artifacts');
+    let puts = 0;
+    const killedAtThirdBlob: CaptureDeps = {
+      ...deps,
+      blobs: {
+        get: (digest) => s3.get(digest),
+        has: (digest) => s3.has(digest),
+        put: async (bytes, contentType) => {
+          if (++puts > 2) throw new ProcessKilled('Runtime exited with error: signal: killed');
+          return s3.put(bytes, contentType);
+        },
+      },
+    };
+    expect(await plan()).toEqual({ due: 1, queued: 1 });
+    expect((await deliver(killedAtThirdBlob)).failed).toHaveLength(1);
+    const [entry] = await catalog.openEntries(id);
+
+    clockNow = new Date(clockNow.getTime() + 16 * 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await deliver()).toEqual({ received: 1, failed: [] });
+    const interrupted = (await catalog.listCaptures(id)).find((c) => c.captureId === entry!.captureId);
+    expect(interrupted).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^interrupted: /) });
+    expect(await catalog.listVersions(id)).toHaveLength(versionsBefore + 1);
+    expect(await published(edits)).toHaveLength(1);
+    expect(await catalog.openEntries(id)).toEqual([]);
+    expect(await unreferencedBlobs()).toEqual([]);
   });
 
   it('syncs a watch list: upserts each entry, leaves other watches alone', async () => {

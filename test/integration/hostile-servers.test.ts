@@ -116,6 +116,7 @@ beforeAll(async () => {
   const policy = { allowPrivateNetwork: true }; // the fixture server is on 127.0.0.1; metadata stays refused
   deps = {
     blobs: new MemoryBlobStore(),
+    journal: catalog,
     watches: catalog,
     captures: catalog,
     versions: catalog,

@@ -10,12 +10,14 @@ import type {
   CaptureRecord,
   EditNotification,
   FailureNotification,
+  JournalEntry,
   VersionRecord,
   Watch,
   WatchUpdate,
 } from '../../functions/core/model.js';
 import type {
   BlobStore,
+  CaptureJournal,
   CaptureLog,
   ConditionalRequest,
   FetchedResponse,
@@ -31,7 +33,7 @@ import { silentLogger } from '../../functions/core/ports.js';
 /** Every write, in order, across the fakes: lets tests check that blobs precede the records naming them. */
 export type WriteEvent =
   | { kind: 'blob'; digest: string }
-  | { kind: 'capture' | 'version'; digests: string[] };
+  | { kind: 'capture' | 'version' | 'journal'; digests: string[] };
 
 export class MemoryBlobStore implements BlobStore {
   readonly blobs = new Map<string, Uint8Array>();
@@ -54,8 +56,9 @@ export class MemoryBlobStore implements BlobStore {
   }
 }
 
-export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog {
+export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog, CaptureJournal {
   readonly watches = new Map<string, Watch>();
+  readonly journal = new Map<string, JournalEntry>();
   readonly captures = new Map<string, CaptureRecord>();
   readonly versions = new Map<string, VersionRecord>();
   constructor(private readonly writes: WriteEvent[] = []) {}
@@ -111,6 +114,22 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog {
   }
   async latestVersion(watchId: string) {
     return (await this.listVersions(watchId)).at(-1);
+  }
+  async openEntry(entry: JournalEntry) {
+    this.journal.set(`${entry.watchId}#${entry.captureId}`, structuredClone(entry));
+    this.writes.push({
+      kind: 'journal',
+      digests: Object.values(entry.capture.artifacts).map((a) => a.digest),
+    });
+  }
+  async openEntries(watchId: string) {
+    return [...this.journal.values()]
+      .filter((entry) => entry.watchId === watchId)
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt))
+      .map((entry) => structuredClone(entry));
+  }
+  async closeEntry(watchId: string, captureId: string) {
+    this.journal.delete(`${watchId}#${captureId}`);
   }
 }
 
@@ -192,6 +211,7 @@ export function memoryCaptureDeps(start = new Date('2026-11-26T10:00:00Z')) {
   const catalog = new MemoryCatalog(writes);
   const deps = {
     blobs: new MemoryBlobStore(writes),
+    journal: catalog,
     watches: catalog,
     captures: catalog,
     versions: catalog,

@@ -49,17 +49,23 @@ describe('captureWatch', () => {
     expect(await catalog.getWatch(watch.id)).toMatchObject({ latestVersion: 2, lastStatus: 'complete' });
   });
 
-  it('writes every blob before the capture or version record that points at it', async () => {
-    const { deps, writes } = setup();
+  it('writes every blob after the journal entry naming it and before the records that point at it', async () => {
+    const { deps, writes, catalog } = setup();
     deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 1) });
     await captureUrl(deps, URL_A);
     deps.fetcher.pages.set(URL_A, { body: articlePage(EDITED, 2) });
     await captureUrl(deps, URL_A);
     const written = new Set<string>();
+    let journaled = new Set<string>();
     for (const event of writes) {
-      if (event.kind === 'blob') written.add(event.digest);
-      else for (const digest of event.digests) expect(written.has(digest)).toBe(true);
+      if (event.kind === 'journal') journaled = new Set(event.digests);
+      else if (event.kind === 'blob') {
+        expect(journaled.has(event.digest)).toBe(true);
+        written.add(event.digest);
+      } else for (const digest of event.digests) expect(written.has(digest)).toBe(true);
     }
+    expect(writes.filter((w) => w.kind === 'journal')).toHaveLength(2);
+    expect(catalog.journal.size).toBe(0);
     expect(writes.filter((w) => w.kind === 'version')).toHaveLength(2);
   });
 

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -18,13 +19,15 @@ import { ConflictError } from '../../core/errors.js';
 import {
   type CaptureRecord,
   CaptureRecordSchema,
+  type JournalEntry,
+  JournalEntrySchema,
   type VersionRecord,
   VersionRecordSchema,
   type Watch,
   WatchSchema,
   type WatchUpdate,
 } from '../../core/model.js';
-import type { CaptureLog, VersionLog, WatchStore } from '../../core/ports.js';
+import type { CaptureJournal, CaptureLog, VersionLog, WatchStore } from '../../core/ports.js';
 import { TABLE_SCHEMA as T } from './table-schema.js';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'duePk', 'dueSk', 'kind'];
@@ -38,8 +41,13 @@ function toRecord<S extends z.ZodType>(schema: S, item: Record<string, Attribute
   return schema.parse(plain);
 }
 
-/** Watches, captures and versions in one DynamoDB table, with single-item conditional writes only. */
-export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog {
+/** The local table did not become ACTIVE in time. */
+export class TableNotReadyError extends Error {
+  override name = 'TableNotReadyError';
+}
+
+/** Watches, captures, versions and the capture journal in one table, with single-item writes only. */
+export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, CaptureJournal {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -74,6 +82,14 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog {
         GlobalSecondaryIndexes: [index(T.dueIndex), index(T.watchIndex)],
       }),
     );
+    // A new table answers ResourceNotFound until it is ACTIVE (dynalite too, for a moment).
+    for (let waited = 0; ; waited += 20) {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+      if (waited > 30_000)
+        throw new TableNotReadyError(`table ${this.tableName} is still ${Table?.TableStatus}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   private async queryAll(
@@ -261,5 +277,44 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog {
     );
     const item = result.Items?.[0];
     return item ? toRecord(VersionRecordSchema, item) : undefined;
+  }
+
+  /** Journal entries hold a capture's records before they are written: kept gzipped, so they stay far below 400 KB. */
+  async openEntry(entry: JournalEntry): Promise<void> {
+    const json = JSON.stringify(JournalEntrySchema.parse(entry));
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({
+          pk: `WATCH#${entry.watchId}`,
+          sk: `JOURNAL#${entry.captureId}`,
+          staleAfter: entry.staleAfter,
+          entry: gzipSync(json),
+        }),
+      }),
+    );
+  }
+
+  async openEntries(watchId: string): Promise<JournalEntry[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'JOURNAL#' }),
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => {
+        const { entry } = unmarshall(item) as { entry: Uint8Array };
+        return JournalEntrySchema.parse(JSON.parse(gunzipSync(entry).toString('utf8')));
+      })
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+  }
+
+  async closeEntry(watchId: string, captureId: string): Promise<void> {
+    await this.client.send(
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ pk: `WATCH#${watchId}`, sk: `JOURNAL#${captureId}` }),
+      }),
+    );
   }
 }
