@@ -113,10 +113,13 @@ export class CaptureStack extends Stack {
         CAPTURE_TIMEOUT_SECONDS: config.capture.timeoutSeconds,
       },
     });
+    // DeleteItem: closing a capture's journal entry (ADR 0008), and folding a duplicate watch into the
+    // canonical one. Records are never deleted by the code; point-in-time recovery covers the rest.
     grantCatalog(this.worker, config.stage, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
       'dynamodb:Query',
     ]);
     // Put and read only: the capture function can never delete an artifact. Listing blobs/ lets

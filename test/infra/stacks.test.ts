@@ -189,6 +189,26 @@ describe('capture stack', () => {
     expect(actions.filter((a) => /^s3:Delete|^dynamodb:\*|^s3:\*/.test(a))).toEqual([]);
   });
 
+  it('grants the worker exactly the table calls its catalog and journal make', () => {
+    const worker = lambdaByDescription(capture, 'Captures one watch');
+    const role = (worker.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const policies = Object.values(capture.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p as { Properties: { Roles: { Ref: string }[] } }).Properties.Roles.some((r) => r.Ref === role),
+    );
+    const actions = policies.flatMap((p) =>
+      (
+        p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }
+      ).Properties.PolicyDocument.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])),
+    );
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
   it('alarms on dead letters, the worker error rate and no successful capture, and has a dashboard', () => {
     capture.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     capture.hasResourceProperties('AWS::CloudWatch::Alarm', {
