@@ -9,11 +9,13 @@ import { InvalidInputError, RedlineError } from '../core/errors.js';
 import { diffVersions, getSnapshot, SnapshotFormats } from '../core/history.js';
 import { CaptureModeSchema } from '../core/model.js';
 import { silentLogger } from '../core/ports.js';
+import { requestCapture } from '../core/request-capture.js';
 import { captureDueWatches } from '../core/run-due.js';
 import { normalizeUrl, parseCadence, watchIdFor } from '../core/url.js';
 import { addWatch, findWatch, removeWatch } from '../core/watches.js';
 import { localConfig } from '../local/config.js';
 import { type LocalRuntime, openLocal } from '../local/runtime.js';
+import { openRemote, type RemoteRuntime } from '../remote/runtime.js';
 import {
   formatCapture,
   formatCaptureLine,
@@ -54,7 +56,10 @@ const cadence = (value: string) => {
     throw new InvalidArgumentError((error as Error).message);
   }
 };
+const nonNegativeInt = parseWith(z.coerce.number().int().min(0), 'number of seconds');
 const collect = (value: string, previous: string[]) => [...previous, value];
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const isRemote = (rt: LocalRuntime | RemoteRuntime): rt is RemoteRuntime => 'queue' in rt;
 
 export function buildProgram(io: CliIo): Command {
   const out = (text: string) => io.stdout.write(`${text}\n`);
@@ -62,6 +67,10 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('redline')
     .description('Archive news articles and reports; notice when a published story is quietly changed.')
     .option('--data-dir <dir>', 'local data directory (default: $REDLINE_HOME or ./.redline)')
+    .option(
+      '--stack <name>',
+      'a deployed stage instead of the data dir, e.g. Redline-prod (default: $REDLINE_STACK); AWS credentials and region as for the AWS CLI',
+    )
     .option('--verbose', 'structured logs on stderr')
     .exitOverride()
     .configureOutput({
@@ -71,10 +80,14 @@ export function buildProgram(io: CliIo): Command {
     })
     .showSuggestionAfterError();
 
-  const withRuntime = async <T>(work: (runtime: LocalRuntime) => Promise<T>): Promise<T> => {
-    const globals = program.opts<{ dataDir?: string; verbose?: boolean }>();
-    const config = localConfig(io.env, globals);
-    const runtime = await openLocal(config, globals.verbose ? jsonLogger() : silentLogger);
+  /** The data dir, or the deployed stage named by --stack / $REDLINE_STACK: the same commands on either. */
+  const withRuntime = async <T>(work: (runtime: LocalRuntime | RemoteRuntime) => Promise<T>): Promise<T> => {
+    const globals = program.opts<{ dataDir?: string; verbose?: boolean; stack?: string }>();
+    const stack = globals.stack ?? io.env.REDLINE_STACK;
+    if (stack && globals.dataDir) throw new UsageError('use --stack or --data-dir, not both');
+    const runtime = stack
+      ? await openRemote(stack, io.env)
+      : await openLocal(localConfig(io.env, globals), globals.verbose ? jsonLogger() : silentLogger);
     try {
       return await work(runtime);
     } finally {
@@ -135,10 +148,37 @@ export function buildProgram(io: CliIo): Command {
     .command('capture')
     .argument('<url>')
     .option('--json', 'JSON output')
+    .option(
+      '--wait <seconds>',
+      'with --stack: how long to wait for the stack to capture it (0: queue and return)',
+      (v) => nonNegativeInt(v),
+      300,
+    )
     .description('capture a URL now (an unwatched URL becomes an hourly watch if the capture succeeds)')
-    .action(async (url: string, options: { json?: boolean }) => {
+    .action(async (url: string, options: { json?: boolean; wait: number }) => {
       normalizeUrl(url);
       await withRuntime(async (rt) => {
+        if (isRemote(rt)) {
+          const requested = await requestCapture({ ...rt, sleep }, url, options.wait);
+          if (requested.state === 'queued') {
+            const message = `queued a capture of ${normalizeUrl(url)} on ${rt.stack}`;
+            if (options.json) json({ queued: true, watchId: requested.watchId, stack: rt.stack });
+            else out(`${message}${options.wait ? `; not captured within ${options.wait}s` : ''}`);
+            if (options.wait)
+              throw new CaptureFailedError(`${message}, not captured within ${options.wait}s`);
+            return;
+          }
+          const result = {
+            capture: requested.capture,
+            ...(requested.version ? { version: requested.version } : {}),
+          };
+          if (options.json) json(result);
+          else out(formatCapture(result, styleFor(io.stdout)));
+          if (result.capture.status === 'failed') {
+            throw new CaptureFailedError(`capture of ${result.capture.url} failed: ${result.capture.reason}`);
+          }
+          return;
+        }
         const result = await captureUrl(rt, url);
         if (options.json) json(result);
         else out(formatCapture(result, styleFor(io.stdout)));
@@ -155,6 +195,10 @@ export function buildProgram(io: CliIo): Command {
     .description('capture every due watch on its cadence')
     .action(async (options: { once?: boolean; poll: number }) => {
       await withRuntime(async (rt) => {
+        if (isRemote(rt))
+          throw new UsageError(
+            `${rt.stack} captures on its own schedule (EventBridge Scheduler); \`run\` is for local mode`,
+          );
         const style = styleFor(io.stdout);
         let stopping = false;
         const stop = () => {
