@@ -1,7 +1,10 @@
 /**
  * Capture fidelity costs, on the same local page (the demo article), interleaved rounds, medians:
  *
- *   npm run bench:fidelity            # 20 rounds
+ *   npm run bench:fidelity            # 40 rounds
+ *
+ * Ratios are the median of per-round ratios (each round runs both sides back to back, so a slow moment
+ * of the machine slows both), with the interquartile range beside them.
  *
  * 1. HTTP: Redline's guarded fetcher (resolve-check-connect on every hop, redirects by hand, size caps,
  *    decoding, exchanges kept for WARC) vs a bare undici request.
@@ -24,8 +27,12 @@ import { startFixtureServer } from '../test/support/fixture-server.js';
 import { barePlaywright } from './lib/bare-playwright.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const rounds = Number(process.argv[2] ?? 20);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rounds = Number(process.argv[2] ?? 40);
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
+const median = (xs: number[]) => quantile(xs, 0.5);
+const ratios = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!);
+const ratioLine = (rs: number[]) =>
+  `  ratio: ${median(rs).toFixed(2)}x (interquartile ${quantile(rs, 0.25).toFixed(2)}–${quantile(rs, 0.75).toFixed(2)}x)\n`;
 async function time(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
@@ -114,12 +121,12 @@ const row = (name: string, ms: number) => `  ${name.padEnd(58)} ${ms.toFixed(2).
 console.log(`Capture fidelity costs on one local article page, ${rounds} interleaved rounds, medians:\n`);
 console.log(row('bare undici request', median(series.bareHttp!)));
 console.log(row('Redline HTTP fetch (guard, caps, decoding, WARC exchanges)', median(series.redlineHttp!)));
-console.log(`  ratio: ${(median(series.redlineHttp!) / median(series.bareHttp!)).toFixed(2)}x\n`);
+console.log(ratioLine(ratios(series.redlineHttp!, series.bareHttp!)));
 console.log(row('bare Playwright (new context, goto, content, pdf)', median(series.barePlaywright!)));
 console.log(
   row('Redline browser step, same work (guard proxy, scroll, quiet)', median(series.redlineRender!)),
 );
-console.log(`  ratio: ${(median(series.redlineRender!) / median(series.barePlaywright!)).toFixed(2)}x\n`);
+console.log(ratioLine(ratios(series.redlineRender!, series.barePlaywright!)));
 console.log(
   `304 path: ${hits} conditional requests answered 304; browser launches ${launches}, new blobs ${newBlobs}; median ${median(notModified).toFixed(1)} ms per capture`,
 );

@@ -46,7 +46,8 @@ export function awsCaptureDeps(
     notifier: new SnsNotifier(clients.sns, env.TOPIC_ARN, env.ALERTS_TOPIC_ARN),
     fetcher,
     politeness: new Politeness(fetcher, systemClock),
-    renderer: new ChromiumRenderer({ policy, userAgent }),
+    // Lambda needs @sparticuz/chromium's single-process model (ADR 0006).
+    renderer: new ChromiumRenderer({ policy, userAgent, processModel: 'single' }),
     clock: systemClock,
     logger: powertoolsLogger('redline-capture'),
     settings: { journalStaleSeconds: env.CAPTURE_TIMEOUT_SECONDS },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChromiumRenderer,
   hardenedArgs,
+  SINGLE_PROCESS_FLAGS,
   UNSAFE_FLAGS,
 } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
@@ -45,6 +46,38 @@ describe('ChromiumRenderer (real @sparticuz/chromium)', () => {
     for (const flag of UNSAFE_FLAGS) expect(args.some((a) => a.startsWith(flag))).toBe(false);
     expect(args).toContain('--proxy-server=http://127.0.0.1:1');
     expect(args).toContain('--proxy-bypass-list=<-loopback>');
+  });
+
+  it("keeps @sparticuz/chromium's single-process flags only in the single-process model (Lambda)", () => {
+    const defaults = ['--no-sandbox', '--single-process', '--no-zygote', '--disable-web-security'];
+    const multi = hardenedArgs(defaults, 'http://127.0.0.1:1');
+    const single = hardenedArgs(defaults, 'http://127.0.0.1:1', 'single');
+    for (const flag of SINGLE_PROCESS_FLAGS) {
+      expect(multi).not.toContain(flag);
+      expect(single).toContain(flag);
+    }
+    expect(single).not.toContain('--disable-web-security');
+    expect(hardenedArgs(['--no-sandbox'], 'http://127.0.0.1:1', 'single')).toEqual(
+      expect.arrayContaining(SINGLE_PROCESS_FLAGS),
+    );
+  });
+
+  it('renders capture after capture in the single-process model, a browser for each', async () => {
+    const single = new ChromiumRenderer({
+      policy: { allowPrivateNetwork: true },
+      userAgent: 'Redline-test',
+      processModel: 'single',
+      screenshot: false,
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const rendered = await single.render(`${server.url}/story`);
+        expect(rendered.html).toContain('Paragraph added by JavaScript.');
+        expect(Buffer.from(rendered.pdf!).subarray(0, 5).toString()).toBe('%PDF-');
+      }
+    } finally {
+      await single.close();
+    }
   });
 
   it('renders HTML after JavaScript, a PDF and a PNG screenshot', async () => {

@@ -25,38 +25,43 @@ export interface RendererOptions {
   maxScreenshotHeight?: number;
   /** Take the full-page PNG (on by default). */
   screenshot?: boolean;
+  /**
+   * `multi` (default): Chromium's own process model: one browser for the process, each capture's
+   * renderer forked from the zygote. `single`: what @sparticuz/chromium needs inside Lambda
+   * (`--single-process --no-zygote`; without them the sandbox's prctl(PR_SET_NO_NEW_PRIVS) fails
+   * there). Such a browser ends with its context, so each capture launches its own.
+   */
+  processModel?: 'multi' | 'single';
   viewport?: { width: number; height: number };
 }
 
 /**
- * Flags in @sparticuz/chromium's defaults that we drop: the first four weaken the browser's security
- * model (its --disable-features turns off site isolation and would replace Playwright's own list);
- * --single-process makes the browser exit when a capture's context closes, so it cannot be reused.
+ * Flags in @sparticuz/chromium's defaults that we drop: they weaken the browser's security model (its
+ * --disable-features turns off site isolation and would replace Playwright's own list).
  */
 export const UNSAFE_FLAGS = [
   '--disable-web-security',
   '--allow-running-insecure-content',
   '--disable-site-isolation-trials',
   '--disable-features',
-  '--single-process',
 ];
 
 /**
- * GPU emulation flags from @sparticuz/chromium's defaults. Headless capture needs no GPU; with them,
- * every new browser context costs ~30 ms more (measured: bench/fidelity.bench.ts).
+ * @sparticuz/chromium's process-model flags, kept only in the `single` model (Lambda). Elsewhere they
+ * cost: --single-process ends the browser with a capture's context, and without the zygote every
+ * fresh context's renderer is a full process launch (~15 ms a capture, bench/fidelity.bench.ts).
  */
-export const GPU_FLAGS = [
-  '--in-process-gpu',
-  '--use-gl',
-  '--use-angle',
-  '--ignore-gpu-blocklist',
-  '--enable-unsafe-swiftshader',
-];
+export const SINGLE_PROCESS_FLAGS = ['--single-process', '--no-zygote'];
 
-export function hardenedArgs(defaults: string[], proxyUrl: string): string[] {
-  const kept = defaults.filter(
-    (arg) => !UNSAFE_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`)),
-  );
+export function hardenedArgs(
+  defaults: string[],
+  proxyUrl: string,
+  processModel: 'multi' | 'single' = 'multi',
+): string[] {
+  const dropped = processModel === 'single' ? UNSAFE_FLAGS : [...UNSAFE_FLAGS, ...SINGLE_PROCESS_FLAGS];
+  const kept = defaults.filter((arg) => !dropped.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+  if (processModel === 'single')
+    for (const flag of SINGLE_PROCESS_FLAGS) if (!kept.includes(flag)) kept.push(flag);
   return [
     ...kept,
     `--proxy-server=${proxyUrl}`,
@@ -161,6 +166,7 @@ export class ChromiumRenderer implements PageRenderer {
       maxScreenshotHeight: 16_000,
       screenshot: true,
       viewport: { width: 1280, height: 900 },
+      processModel: 'multi',
       ...options,
     };
   }
@@ -170,22 +176,37 @@ export class ChromiumRenderer implements PageRenderer {
     return this.proxy?.denied ?? [];
   }
 
-  private launch(): Promise<Browser> {
-    this.browser ??= (async () => {
+  private proxyUrl?: Promise<string>;
+
+  private async launchBrowser(): Promise<Browser> {
+    this.proxyUrl ??= (async () => {
       this.proxy = new GuardProxy(this.options.policy, this.options.resolver);
-      const proxyUrl = await this.proxy.start();
-      const executablePath = await sparticuz.executablePath();
-      return chromium.launch({
-        executablePath,
-        headless: true,
-        args: hardenedArgs(sparticuz.args, proxyUrl),
-      });
+      return this.proxy.start();
     })();
+    return chromium.launch({
+      executablePath: await sparticuz.executablePath(),
+      headless: true,
+      args: hardenedArgs(sparticuz.args, await this.proxyUrl, this.options.processModel),
+    });
+  }
+
+  /** The process's browser (multi), or a browser of this capture's own (single). */
+  private launch(): Promise<Browser> {
+    if (this.options.processModel === 'single') return this.launchBrowser();
+    this.browser ??= this.launchBrowser();
     return this.browser;
   }
 
   async render(url: string, document?: FetchedResponse): Promise<RenderedPage> {
     const browser = await this.launch();
+    try {
+      return await this.renderIn(browser, url, document);
+    } finally {
+      if (this.options.processModel === 'single') await browser.close().catch(() => undefined);
+    }
+  }
+
+  private async renderIn(browser: Browser, url: string, document?: FetchedResponse): Promise<RenderedPage> {
     const context = await browser.newContext({
       serviceWorkers: 'block',
       acceptDownloads: false,
@@ -302,5 +323,7 @@ export class ChromiumRenderer implements PageRenderer {
     this.browser = undefined;
     if (browser) await (await browser.catch(() => undefined))?.close().catch(() => undefined);
     await this.proxy?.close();
+    this.proxy = undefined;
+    this.proxyUrl = undefined;
   }
 }
