@@ -201,9 +201,8 @@ async function detect(
  * version, and record. An earlier capture of the watch that its process left unfinished is finished first.
  */
 export async function captureWatch(deps: CaptureDeps, watch: Watch): Promise<CaptureResult> {
-  const current = await recoverWatch(deps, watch);
-  if (!current) return captureFresh(deps, watch);
-  return captureFresh(deps, current);
+  // A watch removed meanwhile is still captured as asked; its record joins its kept history.
+  return captureFresh(deps, (await recoverWatch(deps, watch)) ?? watch);
 }
 
 /**
