@@ -1,8 +1,13 @@
 import { type AlertLimit, admitAlert, DEFAULT_ALERT_LIMIT } from './alerts.js';
 import { type Article, articleText } from './article.js';
 import { decodeBody, documentKind } from './charset.js';
-import type { Clock } from './clock.js';
-import { type CaptureRecords, commitCapture, recoverInterrupted, StagedBlobs } from './commit.js';
+import {
+  type CaptureRecords,
+  type CommitDeps,
+  commitCapture,
+  recoverInterrupted,
+  StagedBlobs,
+} from './commit.js';
 import { type Content, readContent } from './content.js';
 import { blockShape, editsBetween, summarizeEdits } from './detect.js';
 import { renderDiffPage } from './diff-html.js';
@@ -20,19 +25,7 @@ import type {
   Watch,
 } from './model.js';
 import type { Politeness } from './politeness.js';
-import type {
-  BlobLinks,
-  BlobStore,
-  CaptureJournal,
-  CaptureLog,
-  FetchedResponse,
-  HttpFetcher,
-  Logger,
-  Notifier,
-  PageRenderer,
-  VersionLog,
-  WatchStore,
-} from './ports.js';
+import type { BlobLinks, FetchedResponse, HttpFetcher, PageRenderer } from './ports.js';
 import { normalizeUrl, watchIdFor } from './url.js';
 import { buildWarc } from './warc.js';
 import { buildWatch } from './watches.js';
@@ -57,17 +50,9 @@ export const DEFAULT_CAPTURE_SETTINGS: CaptureSettings = {
   journalStaleSeconds: 900,
 };
 
-export interface CaptureDeps {
-  blobs: BlobStore;
-  journal: CaptureJournal;
-  watches: WatchStore;
-  captures: CaptureLog;
-  versions: VersionLog;
-  notifier: Notifier;
+export interface CaptureDeps extends CommitDeps {
   fetcher: HttpFetcher;
   renderer: PageRenderer;
-  clock: Clock;
-  logger: Logger;
   settings?: Partial<CaptureSettings>;
   /** robots.txt and per-host pacing; without it every fetch goes straight out (unit tests). */
   politeness?: Politeness;
@@ -499,7 +484,10 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
   return { capture, ...(version ? { version } : {}), ...(notification ? { notification } : {}) };
 }
 
-export const DEFAULT_WATCH_SETTINGS = { cadenceSeconds: 3600, mode: 'auto', tags: [] as string[] } as const;
+/** The watch a URL captured on demand becomes (hourly, auto, no tags), kept only if its capture succeeds. */
+export function onDemandWatch(normalizedUrl: string, now: Date): Watch {
+  return buildWatch({ url: normalizedUrl, cadenceSeconds: 3600, mode: 'auto', tags: [] }, undefined, now);
+}
 
 /**
  * Captures a URL now. A watched URL is captured as its watch; an unwatched one becomes a watch (hourly,
@@ -510,11 +498,7 @@ export async function captureUrl(deps: CaptureDeps, url: string): Promise<Captur
   const normalized = normalizeUrl(url);
   const existing = await deps.watches.getWatch(watchIdFor(normalized));
   if (existing) return captureWatch(deps, existing);
-  const draft = buildWatch(
-    { url: normalized, ...DEFAULT_WATCH_SETTINGS, tags: [] },
-    undefined,
-    deps.clock.now(),
-  );
+  const draft = onDemandWatch(normalized, deps.clock.now());
   await deps.watches.upsertWatch(draft);
   const result = await captureWatch(deps, draft);
   if (result.capture.status === 'failed') await deps.watches.removeWatch(draft.id);

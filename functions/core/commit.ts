@@ -76,12 +76,14 @@ export async function writeVersion(
   }
 }
 
-async function writeRecords(deps: CommitDeps, records: CaptureRecords): Promise<void> {
+/** Writes the records in their one order; `updateWatch: false` leaves the watch as it is. */
+async function writeRecords(deps: CommitDeps, records: CaptureRecords, updateWatch = true): Promise<void> {
   const { capture } = records;
   if (records.version) await writeVersion(deps, records.version);
   await deps.captures.putCapture(capture);
   if (records.edit) await deps.notifier.publishEdit(records.edit);
   if (records.anomaly) await deps.notifier.publishAnomaly(records.anomaly);
+  if (!updateWatch) return;
   await deps.watches.updateWatch(capture.watchId, records.watchUpdate);
   if (records.removeWatch) await deps.watches.removeWatch(capture.watchId);
 }
@@ -122,27 +124,29 @@ export async function commitCapture(
 
 /** Writes an interrupted capture's records as it meant to, except what a later capture has superseded. */
 async function rollForward(deps: CommitDeps, entry: JournalEntry, watch: Watch | undefined): Promise<void> {
-  const records: CaptureRecords = { ...entry };
-  if (entry.version) {
+  const {
+    watchId: _watchId,
+    captureId: _captureId,
+    openedAt: _openedAt,
+    staleAfter: _staleAfter,
+    ...records
+  } = entry;
+  if (records.version) {
     try {
-      await writeVersion(deps, entry.version);
+      await writeVersion(deps, records.version);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       // A later capture already took this version number: its version stands, this capture confirms none.
-      const { version: _version, ...capture } = entry.capture;
+      const { version: _version, ...capture } = records.capture;
       records.capture = capture;
       delete records.edit;
     }
-    delete records.version;
+    delete records.version; // written (or taken) above
   }
   // The watch moved on since (captured again, or removed): its newer state stands.
   const superseded = !watch || (watch.lastCapturedAt ?? '') >= entry.capture.capturedAt;
-  await deps.captures.putCapture(records.capture);
-  if (records.edit) await deps.notifier.publishEdit(records.edit);
-  if (records.anomaly && !superseded) await deps.notifier.publishAnomaly(records.anomaly);
-  if (superseded) return;
-  await deps.watches.updateWatch(entry.watchId, entry.watchUpdate);
-  if (entry.removeWatch) await deps.watches.removeWatch(entry.watchId);
+  if (superseded) delete records.anomaly;
+  await writeRecords(deps, records, !superseded);
 }
 
 /** Records an interrupted capture whose blobs did not all make it: failed, naming the blobs that did. */

@@ -1,9 +1,8 @@
-import { DEFAULT_WATCH_SETTINGS } from './capture.js';
+import { onDemandWatch } from './capture.js';
 import type { Clock } from './clock.js';
 import type { CaptureRecord, VersionRecord } from './model.js';
 import type { CaptureLog, CaptureQueue, VersionLog, WatchStore } from './ports.js';
 import { normalizeUrl, watchIdFor } from './url.js';
-import { buildWatch } from './watches.js';
 
 export interface RequestCaptureDeps {
   watches: WatchStore;
@@ -33,7 +32,7 @@ export async function requestCapture(
   let watch = await deps.watches.getWatch(watchIdFor(normalized));
   const created = !watch;
   if (!watch) {
-    const draft = buildWatch({ url: normalized, ...DEFAULT_WATCH_SETTINGS, tags: [] }, undefined, now);
+    const draft = onDemandWatch(normalized, now);
     // Due after its first cadence: this request is its first capture, the planner must not queue another.
     watch = { ...draft, nextDueAt: new Date(now.getTime() + draft.cadenceSeconds * 1000).toISOString() };
     await deps.watches.upsertWatch(watch);

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import type { CaptureDeps } from '../../functions/core/capture.js';
-import { silentLogger } from '../../functions/core/ports.js';
-import { awsCaptureDeps } from '../../functions/handlers/aws-context.js';
 import { handleCaptureBatch } from '../../functions/handlers/capture-worker.js';
-import { CaptureWorkerEnvSchema } from '../../functions/handlers/env.js';
-import { startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
+import { runRedline } from '../support/cli.js';
+import { emulatedWorker, startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
 import { startFakeCloudFormation } from '../support/fake-cloudformation.js';
 
 /**
@@ -21,8 +16,6 @@ import { startFakeCloudFormation } from '../support/fake-cloudformation.js';
  * dynalite, the bucket and queues on fauxqs, and the real capture worker consumes the queue in this
  * process, as the Lambda event source mapping would.
  */
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/redline.js');
 const STACK = 'Redline-test';
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
@@ -65,17 +58,7 @@ async function redline(args: string[], extra: Record<string, string> = {}) {
   };
   delete env.AWS_PROFILE;
   delete env.REDLINE_HOME;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env,
-      encoding: 'buffer',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout: stdout.toString(), bytes: stdout, stderr: stderr.toString() };
-  } catch (error) {
-    const e = error as { code: number; stdout: Buffer; stderr: Buffer };
-    return { code: e.code, stdout: e.stdout.toString(), bytes: e.stdout, stderr: e.stderr.toString() };
-  }
+  return runRedline(args, env);
 }
 
 beforeAll(async () => {
@@ -100,16 +83,12 @@ beforeAll(async () => {
       WatchFunctionName: 'Redline-test-Capture-WatchAdmin',
     },
   });
-  const env = CaptureWorkerEnvSchema.parse({
-    TABLE_NAME: 'redline-test-table',
-    BUCKET_NAME: 'redline-test-artifacts',
-    TOPIC_ARN: edits.topicArn,
-    ALERTS_TOPIC_ARN: alerts.topicArn,
-    REDLINE_CONTACT_URL: 'https://example.org/redline',
-    REDLINE_ALLOW_PRIVATE_NETWORK: '1', // the fixture site is on 127.0.0.1
+  worker = emulatedWorker(db, aws, {
+    table: 'redline-test-table',
+    bucket: 'redline-test-artifacts',
+    editsTopicArn: edits.topicArn,
+    alertsTopicArn: alerts.topicArn,
   });
-  worker = { ...awsCaptureDeps(env, { dynamo: db.client, s3: aws.s3, sns: aws.sns }), logger: silentLogger };
-  delete worker.politeness;
   consumer = consume();
 });
 afterAll(async () => {

@@ -1,32 +1,17 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
-
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/redline.js');
+import { runRedline } from '../support/cli.js';
 
 let site: NewsSite;
 let home: string;
 
-/** Runs the real `redline` binary in a child process against the test's data dir. */
-async function redline(args: string[], env: Record<string, string> = { REDLINE_ALLOW_PRIVATE_NETWORK: '1' }) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, REDLINE_HOME: home, ...env },
-      encoding: 'buffer',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout: stdout.toString(), bytes: stdout, stderr: stderr.toString() };
-  } catch (error) {
-    const e = error as { code: number; stdout: Buffer; stderr: Buffer };
-    return { code: e.code, stdout: e.stdout.toString(), bytes: e.stdout, stderr: e.stderr.toString() };
-  }
-}
+/** The real `redline` binary against the test's data dir. */
+const redline = (args: string[], env: Record<string, string> = { REDLINE_ALLOW_PRIVATE_NETWORK: '1' }) =>
+  runRedline(args, { ...process.env, REDLINE_HOME: home, ...env });
 
 beforeAll(async () => {
   site = await startNewsSite();

@@ -13,13 +13,10 @@ import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
 import { SqsCaptureQueue } from '../../functions/adapters/sqs/sqs-capture-queue.js';
 import type { CaptureDeps } from '../../functions/core/capture.js';
 import { sha256 } from '../../functions/core/digest.js';
-import { silentLogger } from '../../functions/core/ports.js';
-import { awsCaptureDeps } from '../../functions/handlers/aws-context.js';
 import { handleCaptureBatch } from '../../functions/handlers/capture-worker.js';
-import { CaptureWorkerEnvSchema } from '../../functions/handlers/env.js';
 import { handlePlan } from '../../functions/handlers/planner.js';
 import { handleWatchAdmin } from '../../functions/handlers/watch-admin.js';
-import { startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
+import { emulatedWorker, startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
 
 /**
  * The real handlers wired together on emulators: dynalite for the catalog, fauxqs for S3, SQS and SNS
@@ -60,20 +57,17 @@ beforeAll(async () => {
       }),
     )
   ).QueueUrl!;
-  const env = CaptureWorkerEnvSchema.parse({
-    TABLE_NAME: 'redline',
-    BUCKET_NAME: 'artifacts',
-    TOPIC_ARN: editsTopic.topicArn,
-    ALERTS_TOPIC_ARN: alertsTopic.topicArn,
-    REDLINE_CONTACT_URL: 'https://example.org/redline',
-    REDLINE_ALLOW_PRIVATE_NETWORK: '1', // the fixture site is on 127.0.0.1
-  });
-  deps = {
-    ...awsCaptureDeps(env, { dynamo: db.client, s3: aws.s3, sns: aws.sns }),
-    logger: silentLogger,
-    clock: { now: () => clockNow },
-  };
-  delete deps.politeness; // one host, many captures in a row: no pacing in this test
+  deps = emulatedWorker(
+    db,
+    aws,
+    {
+      table: 'redline',
+      bucket: 'artifacts',
+      editsTopicArn: editsTopic.topicArn,
+      alertsTopicArn: alertsTopic.topicArn,
+    },
+    { now: () => clockNow },
+  );
 });
 afterAll(async () => {
   await deps.renderer.close();

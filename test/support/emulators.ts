@@ -5,6 +5,11 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import type { CaptureDeps } from '../../functions/core/capture.js';
+import type { Clock } from '../../functions/core/clock.js';
+import { silentLogger } from '../../functions/core/ports.js';
+import { awsCaptureDeps } from '../../functions/handlers/aws-context.js';
+import { CaptureWorkerEnvSchema } from '../../functions/handlers/env.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'us-east-1';
@@ -68,4 +73,31 @@ export async function topicWithQueue(aws: { sns: SNSClient; sqs: SQSClient }, na
     }),
   );
   return { topicArn: TopicArn!, queueUrl: QueueUrl! };
+}
+
+/**
+ * The real capture worker's ports on the emulators (as `awsCaptureDeps` builds them in Lambda), allowed
+ * onto 127.0.0.1 for the fixture site, quiet, and without per-host pacing (one host, many captures).
+ */
+export function emulatedWorker(
+  db: { client: DynamoDBClient },
+  aws: { s3: S3Client; sns: SNSClient },
+  stage: { table: string; bucket: string; editsTopicArn: string; alertsTopicArn: string },
+  clock?: Clock,
+): CaptureDeps {
+  const env = CaptureWorkerEnvSchema.parse({
+    TABLE_NAME: stage.table,
+    BUCKET_NAME: stage.bucket,
+    TOPIC_ARN: stage.editsTopicArn,
+    ALERTS_TOPIC_ARN: stage.alertsTopicArn,
+    REDLINE_CONTACT_URL: 'https://example.org/redline',
+    REDLINE_ALLOW_PRIVATE_NETWORK: '1',
+  });
+  const deps: CaptureDeps = {
+    ...awsCaptureDeps(env, { dynamo: db.client, s3: aws.s3, sns: aws.sns }),
+    logger: silentLogger,
+    ...(clock ? { clock } : {}),
+  };
+  delete deps.politeness;
+  return deps;
 }

@@ -107,6 +107,15 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
     return items;
   }
 
+  /** Every item of a watch's partition whose sort key starts with `prefix`, in sort-key order. */
+  private itemsOf(watchId: string, prefix: string, consistent = false) {
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': prefix }),
+      ...(consistent ? { ConsistentRead: true } : {}),
+    });
+  }
+
   async upsertWatch(watch: Watch): Promise<{ created: boolean }> {
     const item = {
       ...watchKey(watch.id),
@@ -224,10 +233,7 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   }
 
   async listCaptures(watchId: string): Promise<CaptureRecord[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'CAPTURE#' }),
-    });
+    const items = await this.itemsOf(watchId, 'CAPTURE#');
     return items.map((item) => toRecord(CaptureRecordSchema, item));
   }
 
@@ -256,11 +262,7 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   }
 
   async listVersions(watchId: string): Promise<VersionRecord[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'VERSION#' }),
-      ConsistentRead: true,
-    });
+    const items = await this.itemsOf(watchId, 'VERSION#', true);
     return items.map((item) => toRecord(VersionRecordSchema, item));
   }
 
@@ -296,11 +298,7 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   }
 
   async openEntries(watchId: string): Promise<JournalEntry[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'JOURNAL#' }),
-      ConsistentRead: true,
-    });
+    const items = await this.itemsOf(watchId, 'JOURNAL#', true);
     return items
       .map((item) => {
         const { entry } = unmarshall(item) as { entry: Uint8Array };
