@@ -19,7 +19,7 @@ import { compareArticles } from '../../functions/core/detect.js';
 import { buildCorpus, corpusSources, htmlPairs, type Pair } from './variants.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const corpusDir = join(root, '..', 'shared', 'corpus');
+const corpusDir = join(root, 'test', 'fixtures', 'corpus');
 
 type Verdict = 'unchanged' | 'edited' | 'anomaly';
 

@@ -1,6 +1,6 @@
 /**
  * A labeled corpus of (old, new) pairs for edit detection, generated from real news pages
- * (../shared/corpus: Readability's test pages with their expected extraction) and our own fixtures
+ * (test/fixtures/corpus, vendored from Readability's test pages with their expected extraction) and our own fixtures
  * (a report page, the demo article, text PDFs). Each variant is an edit, noise or an anomaly by
  * construction: labels never come from Redline's own detector.
  */

@@ -10,7 +10,7 @@ import { compareDocuments } from '../../functions/core/compare.js';
  */
 const PAGES = new Set(['ars-1', 'cnn', 'lemonde-1', 'folha', 'wordpress', 'report-page', 'demo-article']);
 const root = join(import.meta.dirname, '..', '..');
-const pairs = buildCorpus(join(root, '..', 'shared', 'corpus'), join(root, 'bench', 'fixtures'), (page) =>
+const pairs = buildCorpus(join(root, 'test', 'fixtures', 'corpus'), join(root, 'bench', 'fixtures'), (page) =>
   PAGES.has(page),
 );
 const expected = { edit: 'edited', noise: 'unchanged', anomaly: 'anomaly' } as const;

@@ -25,11 +25,11 @@ describe('extractArticle', () => {
 
   it('extracts the text of a real news page that Readability expects', () => {
     const html = readFileSync(
-      new URL('../../../shared/corpus/news-pages/bbc-1.html', import.meta.url),
+      new URL('../fixtures/corpus/news-pages/bbc-1.html', import.meta.url),
       'utf8',
     );
     const expected = readFileSync(
-      new URL('../../../shared/corpus/readability-expected/bbc-1.html', import.meta.url),
+      new URL('../fixtures/corpus/readability-expected/bbc-1.html', import.meta.url),
       'utf8',
     );
     const extracted = extractArticle(html);
