@@ -24,10 +24,7 @@ describe('extractArticle', () => {
   });
 
   it('extracts the text of a real news page that Readability expects', () => {
-    const html = readFileSync(
-      new URL('../fixtures/corpus/news-pages/bbc-1.html', import.meta.url),
-      'utf8',
-    );
+    const html = readFileSync(new URL('../fixtures/corpus/news-pages/bbc-1.html', import.meta.url), 'utf8');
     const expected = readFileSync(
       new URL('../fixtures/corpus/readability-expected/bbc-1.html', import.meta.url),
       'utf8',
