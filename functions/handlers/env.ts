@@ -37,6 +37,10 @@ export const METRICS_NAMESPACE = 'Redline';
 export const WatchAdminEnvSchema = z.object({ TABLE_NAME: z.string().min(1) });
 export type WatchAdminEnv = EnvOf<typeof WatchAdminEnvSchema>;
 
+/** Environment of the watch-list sync function (the custom resource that upserts `config/<stage>.watches.json` on deploy). */
+export const WatchSyncEnvSchema = z.object({ TABLE_NAME: z.string().min(1) });
+export type WatchSyncEnv = EnvOf<typeof WatchSyncEnvSchema>;
+
 /** What a CDK construct must set for a schema: every variable, as a string or number. */
 export type EnvOf<S extends z.ZodType> = {
   [K in keyof z.output<S>]: z.output<S>[K] extends number ? number : string;
