@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CaptureStack } from './capture-stack.js';
-import { loadStageConfig, loadWatchList } from './config.js';
+import { loadStageConfig, watchListFile } from './config.js';
 import { DataStack } from './data-stack.js';
 
 /** `npx cdk deploy --all -c stage=prod`: two stacks per stage, data apart from compute. */
@@ -11,6 +11,9 @@ const config = loadStageConfig(stage);
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 const prefix = `Redline-${stage}`;
 const data = new DataStack(app, `${prefix}-Data`, config, { env, terminationProtection: stage === 'prod' });
-new CaptureStack(app, `${prefix}-Capture`, data, config, { env, watches: loadWatchList(stage) });
+new CaptureStack(app, `${prefix}-Capture`, data, config, {
+  env,
+  watchListFile: watchListFile(stage),
+});
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 app.synth();

@@ -1,5 +1,15 @@
-import { createHash } from 'node:crypto';
-import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -10,38 +20,43 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../functions/adapters/dynamo/table-schema.js';
+import { sha256 } from '../functions/core/digest.js';
 import {
   type CaptureWorkerEnv,
   METRICS_NAMESPACE,
   type PlannerEnv,
   type WatchAdminEnv,
+  type WatchSyncEnv,
 } from '../functions/handlers/env.js';
-import type { WatchSpec } from '../functions/handlers/watch-admin.js';
+import { planWatchList } from '../functions/handlers/watch-sync.js';
 import type { StageConfig } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
 
 /**
  * Compute, stateless: EventBridge Scheduler → planner (reads only due watches) → SQS → capture workers
- * (Chromium) → dead-letter queue; the watch-admin function; alarms and a dashboard. Safe to destroy
+ * (Chromium) → dead-letter queue; the watch-admin function; the watch-list sync (a custom resource);
+ * alarms (to their own encrypted topic) and a dashboard. Safe to destroy
  * and redeploy: every byte of data lives in the DataStack.
  */
 export class CaptureStack extends Stack {
   readonly planner: RedlineFunction<PlannerEnv>;
   readonly worker: RedlineFunction<CaptureWorkerEnv>;
   readonly watchAdmin: RedlineFunction<WatchAdminEnv>;
+  /** The watch-list custom resource's function; only when the stage has a watch list. */
+  readonly watchSync?: RedlineFunction<WatchSyncEnv>;
   readonly queue: Queue;
   readonly deadLetters: Queue;
 
@@ -50,7 +65,10 @@ export class CaptureStack extends Stack {
     id: string,
     data: DataStack,
     config: StageConfig,
-    props?: StackProps & { watches?: WatchSpec[] },
+    props?: StackProps & {
+      /** `config/<stage>.watches.json`: upserted on every deploy that changes it (checked whole at synth). */
+      watchListFile?: string;
+    },
   ) {
     super(scope, id, props);
     const logRetention = retention(config.logRetentionDays);
@@ -166,65 +184,131 @@ export class CaptureStack extends Stack {
       }),
     });
 
-    if (props?.watches?.length) this.syncWatchList(props.watches);
-    this.observe(config, data.key);
+    if (props?.watchListFile) {
+      this.watchSync = this.syncWatchList(props.watchListFile, data, config, logRetention);
+    }
+    this.observe(config);
     this.acknowledgeFindings(config);
     new CfnOutput(this, 'CaptureQueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
     new CfnOutput(this, 'WatchFunctionName', { value: this.watchAdmin.functionName });
   }
 
-  /** The stage's watch list, upserted through the watch-admin function on every deploy that changes it. */
-  private syncWatchList(watches: WatchSpec[]): void {
-    const payload = JSON.stringify({ action: 'sync', watches });
-    const call = {
-      service: 'Lambda',
-      action: 'invoke',
-      parameters: { FunctionName: this.watchAdmin.functionName, Payload: payload },
-      physicalResourceId: PhysicalResourceId.of(
-        `watch-list-${createHash('sha256').update(payload).digest('hex').slice(0, 16)}`,
-      ),
-    };
-    const sync = new AwsCustomResource(this, 'WatchListSync', {
-      onCreate: call,
-      onUpdate: call,
-      installLatestAwsSdk: false,
-      policy: AwsCustomResourcePolicy.fromStatements([
-        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.watchAdmin.functionArn] }),
-      ]),
-    });
-    sync.node.addDependency(this.watchAdmin);
-    for (const [id, reason] of [
-      [
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'CDK’s custom-resource provider uses the AWS managed basic execution role (its own logs only).',
-      ],
-      ['AwsSolutions-L1', 'CDK’s custom-resource provider picks its own runtime.'],
-      ['Serverless-LambdaDLQ', 'Runs inside a CloudFormation deploy, which reports its failure.'],
-      [
-        'Serverless-LambdaDefaultMemorySize',
-        'CDK’s custom-resource provider: one small API call per deploy.',
-      ],
-      ['Serverless-LambdaLatestVersion', 'CDK’s custom-resource provider picks its own runtime.'],
-      ['Serverless-LambdaTracing', 'CDK’s custom-resource provider: one API call per deploy.'],
-      ['Serverless-LambdaAsyncFailureDestination', 'Invoked synchronously by CloudFormation.'],
-    ] as const) {
-      Validations.of(this).acknowledge({ id, reason });
+  /**
+   * The stage's watch list, upserted on every deploy that changes it by a custom resource: the file ships
+   * as an S3 asset (no property or response size limit to outgrow), its digest is a property (a changed
+   * list is an Update), and the function answers CloudFormation itself with a count and a digest only,
+   * or FAILED with a short reason, which fails the deploy (functions/handlers/watch-sync.ts).
+   */
+  private syncWatchList(
+    file: string,
+    data: DataStack,
+    config: StageConfig,
+    logRetention: RetentionDays,
+  ): RedlineFunction<WatchSyncEnv> | undefined {
+    const bytes = readFileSync(file);
+    try {
+      // The same whole-list check the function runs: a bad entry fails `cdk synth`, before any deploy.
+      if (planWatchList(JSON.parse(bytes.toString('utf8'))).length === 0) return undefined;
+    } catch (cause) {
+      throw new Error(`${file}: ${(cause as Error).message}`, { cause });
     }
+    const asset = new Asset(this, 'WatchList', { path: file });
+    const fn = new RedlineFunction<WatchSyncEnv>(this, 'WatchListSyncFunction', {
+      entry: 'functions/handlers/watch-sync.ts',
+      description: 'Upserts the stage watch list on deploy (CloudFormation custom resource)',
+      // Ten thousand watches at most, eight upserts in flight; it answers FAILED 15 s before this ends.
+      timeout: Duration.minutes(10),
+      logRetention,
+      environment: { TABLE_NAME: data.table.tableName },
+    });
+    // Only what addWatch calls: GetItem (the existing watch) and PutItem (the upsert), on the table alone.
+    grantCatalog(fn, config.stage, ['dynamodb:GetItem', 'dynamodb:PutItem'], { indexes: false });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${asset.s3BucketName}/${asset.s3ObjectKey}`],
+      }),
+    );
+    const sync = new CustomResource(this, 'WatchListSync', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::WatchListSync',
+      // A function that never answers (crashed thrice: Lambda retries an async invoke twice) fails the
+      // deploy after this, not CloudFormation's default hour; long enough for three full 10-minute runs.
+      serviceTimeout: Duration.minutes(35),
+      properties: {
+        WatchListBucket: asset.s3BucketName,
+        WatchListKey: asset.s3ObjectKey,
+        WatchListDigest: sha256(bytes),
+      },
+    });
+    // After the role's policy, not just the function: the first run must already be allowed to read and write.
+    sync.node.addDependency(fn);
+    new CfnOutput(this, 'WatchListCount', { value: sync.getAttString('Count') });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked by CloudFormation, which fails the deploy on a FAILED answer or none; the event is in the stack events.',
+    });
+    return fn;
   }
 
-  private observe(config: StageConfig, key: IKey): void {
+  /**
+   * Alarms → the alarms topic → `alarmEmail`. The topic has its own KMS key, whose policy lets CloudWatch
+   * (the service publishing alarm notifications) use it, and a topic policy letting CloudWatch publish;
+   * both only for this stage's alarms in this account (aws:SourceArn, aws:SourceAccount: no confused
+   * deputy). Its own key, not the data stack's: CloudWatch gets nothing on the key of the edits and alerts
+   * topics, and the key lives and goes with the only topic it protects (messages in flight only).
+   */
+  private observe(config: StageConfig): void {
+    const alarmPrefix = `Redline-${config.stage}-`;
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromThisStagesAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: {
+        'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmPrefix}*`,
+      },
+    };
+    const key = new Key(this, 'AlarmsKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the Redline alarm notifications at rest',
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToTheAlarmsTopic',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisStagesAlarms,
+      }),
+    );
     const alarms = new Topic(this, 'Alarms', {
       displayName: 'Redline alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    alarms.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [alarms.topicArn],
+        conditions: fromThisStagesAlarms,
+      }),
+    );
     if (config.alarmEmail) {
       const subscription = alarms.addSubscription(new EmailSubscription(config.alarmEmail));
       Validations.of(subscription).acknowledge({
         id: 'Serverless-SNSRedrivePolicy',
         reason: 'Alarm emails; the alarm state itself stays visible in CloudWatch.',
       });
+    } else {
+      Annotations.of(this).addWarningV2(
+        'redline:no-alarm-email',
+        `config/${config.stage}.json has no alarmEmail: the alarms publish to a topic nobody is subscribed to`,
+      );
     }
     const action = new SnsAction(alarms);
     const metric = (name: string, period = Duration.minutes(5)) =>
@@ -237,6 +321,7 @@ export class CaptureStack extends Stack {
       });
 
     const deadLetters = new Alarm(this, 'DeadLettersAlarm', {
+      alarmName: `${alarmPrefix}dead-letters`,
       alarmDescription: 'Capture requests were dead-lettered: see docs/deploy.md for redrive',
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
       threshold: 1,
@@ -245,6 +330,7 @@ export class CaptureStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const errorRate = new Alarm(this, 'WorkerErrorRateAlarm', {
+      alarmName: `${alarmPrefix}worker-error-rate`,
       alarmDescription: 'More than 10% of capture worker invocations failed',
       metric: new MathExpression({
         expression: '100 * errors / MAX([invocations, 1])',
@@ -256,6 +342,7 @@ export class CaptureStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const noCapture = new Alarm(this, 'NoSuccessfulCaptureAlarm', {
+      alarmName: `${alarmPrefix}no-successful-capture`,
       alarmDescription: `No capture completed in ${config.noCaptureAlarmHours} hours`,
       metric: metric('CapturesComplete', Duration.hours(config.noCaptureAlarmHours)),
       threshold: 1,
@@ -263,7 +350,11 @@ export class CaptureStack extends Stack {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.BREACHING,
     });
-    for (const alarm of [deadLetters, errorRate, noCapture]) alarm.addAlarmAction(action);
+    // OK too: whoever got the alarm also learns it is over.
+    for (const alarm of [deadLetters, errorRate, noCapture]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
 
     new Dashboard(this, 'Dashboard', {
       dashboardName: `Redline-${config.stage}`,
@@ -301,7 +392,12 @@ export class CaptureStack extends Stack {
   }
 
   private acknowledgeFindings(config: StageConfig): void {
-    for (const fn of [this.planner, this.worker, this.watchAdmin]) {
+    for (const fn of [
+      this.planner,
+      this.worker,
+      this.watchAdmin,
+      ...(this.watchSync ? [this.watchSync] : []),
+    ]) {
       const v = Validations.of(fn);
       v.acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -373,11 +469,13 @@ function grantCatalog(
   fn: RedlineFunction<Record<string, string | number>>,
   stage: string,
   actions: string[],
+  options: { indexes?: boolean } = {},
 ): void {
   const table = `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${dataNames(stage).table}`;
-  const indexes = [TABLE_SCHEMA.dueIndex.name, TABLE_SCHEMA.watchIndex.name].map(
-    (name) => `${table}/index/${name}`,
-  );
+  const indexes =
+    options.indexes === false
+      ? []
+      : [TABLE_SCHEMA.dueIndex.name, TABLE_SCHEMA.watchIndex.name].map((name) => `${table}/index/${name}`);
   fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table, ...indexes] }));
 }
 

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONTACT_URL } from '../functions/core/user-agent.js';
-import { type WatchSpec, WatchSpecSchema } from '../functions/handlers/watch-admin.js';
 
 /** One deployment stage's settings: `config/<stage>.json`, validated at synth. */
 export const StageConfigSchema = z.object({
@@ -35,8 +34,13 @@ export const StageConfigSchema = z.object({
   logRetentionDays: z.number().int().min(1).default(30),
   /** Lifetime of the presigned HTML-diff link in edit notifications. */
   diffLinkExpiryHours: z.number().int().min(1).max(168).default(24),
-  /** Alarm notifications by email (optional). */
+  /** Alarm notifications by email (optional; synth warns when unset: the alarms would reach no one). */
   alarmEmail: z.email().optional(),
+  /**
+   * Capture anomalies and failures (the alerts topic) by email (optional). Apart from `alarmEmail` on
+   * purpose: alerts are per watch and can be many, alarms are few and mean "act now".
+   */
+  alertsEmail: z.email().optional(),
   /** Edit notifications by email (optional; subscribers can also use SNS filter policies). */
   editsEmail: z.email().optional(),
   /** Alarm when no capture has completed for this many hours. */
@@ -49,9 +53,14 @@ export function loadStageConfig(stage: string, dir = join(import.meta.dirname, '
   return StageConfigSchema.parse({ stage, ...raw });
 }
 
-/** The stage's watch list (`config/<stage>.watches.json`), synced on every deploy; none if the file is absent. */
-export function loadWatchList(stage: string, dir = join(import.meta.dirname, '..', 'config')): WatchSpec[] {
+/**
+ * The stage's watch-list file, `config/<stage>.watches.json`, synced on every deploy (checked whole at
+ * synth by the stack); undefined when the stage has none.
+ */
+export function watchListFile(
+  stage: string,
+  dir = join(import.meta.dirname, '..', 'config'),
+): string | undefined {
   const path = join(dir, `${stage}.watches.json`);
-  if (!existsSync(path)) return [];
-  return z.array(WatchSpecSchema).parse(JSON.parse(readFileSync(path, 'utf8')));
+  return existsSync(path) ? path : undefined;
 }

@@ -121,11 +121,23 @@ export class DataStack extends Stack {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // Key use, audited: only the capture worker publishes to these topics, with IAM grants on this key
+    // (the root statement delegates to IAM); email subscribers need no key (SNS decrypts before
+    // delivery); no AWS service publishes here. The alarms topic has its own key (capture stack), so
+    // this key's policy grants no service principal anything.
     if (config.editsEmail) {
       const subscription = this.editsTopic.addSubscription(new EmailSubscription(config.editsEmail));
       Validations.of(subscription).acknowledge({
         id: 'Serverless-SNSRedrivePolicy',
         reason: 'An email convenience copy; every edit is also recorded in the catalog table.',
+      });
+    }
+    if (config.alertsEmail) {
+      const subscription = this.alertsTopic.addSubscription(new EmailSubscription(config.alertsEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'An email convenience copy; each anomaly and failure is also recorded with its capture in the catalog table.',
       });
     }
 

@@ -1,44 +1,64 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureWorkerEnvSchema, PlannerEnvSchema } from '../../functions/handlers/env.js';
+import { sha256 } from '../../functions/core/digest.js';
+import {
+  CaptureWorkerEnvSchema,
+  PlannerEnvSchema,
+  WatchSyncEnvSchema,
+} from '../../functions/handlers/env.js';
 import { CaptureStack } from '../../infra/capture-stack.js';
-import { loadStageConfig, loadWatchList, type StageConfig } from '../../infra/config.js';
+import { loadStageConfig, type StageConfig, watchListFile } from '../../infra/config.js';
 import { DataStack } from '../../infra/data-stack.js';
 
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
 });
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redline-cdk-'));
+  outdirs.push(dir);
+  return dir;
+};
 
 /** Synthesizes both stacks without bundling, with cdk-nag's AwsSolutions and Serverless packs. */
 function synth(
   config: StageConfig,
   extend?: (data: DataStack) => void,
-  watches = loadWatchList(config.stage),
+  watchList = watchListFile(config.stage),
 ) {
-  const outdir = mkdtempSync(join(tmpdir(), 'redline-cdk-'));
-  outdirs.push(outdir);
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ outdir: tempDir(), context: { 'aws:cdk:bundling-stacks': [] } });
   const data = new DataStack(app, 'Data', config);
-  const capture = new CaptureStack(app, 'Capture', data, config, { watches });
+  const capture = new CaptureStack(app, 'Capture', data, config, { watchListFile: watchList });
   extend?.(data);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, data, capture };
 }
 
+const EXAMPLE_LIST = join(import.meta.dirname, '../../config/watches.example.json');
 const prod = loadStageConfig('prod');
 const dev = loadStageConfig('dev');
 let data: Template;
 let capture: Template;
+let prodStacks: ReturnType<typeof synth>;
 
 beforeAll(() => {
-  const built = synth({ ...prod, alarmEmail: 'ops@example.org', editsEmail: 'desk@example.org' });
+  const built = synth(
+    {
+      ...prod,
+      alarmEmail: 'ops@example.org',
+      editsEmail: 'desk@example.org',
+      alertsEmail: 'ops-alerts@example.org',
+    },
+    undefined,
+    EXAMPLE_LIST,
+  );
+  prodStacks = built;
   built.app.synth(); // throws ValidationFailed on any unacknowledged cdk-nag finding
   data = Template.fromStack(built.data);
   capture = Template.fromStack(built.capture);
@@ -73,6 +93,8 @@ describe('stacks and cdk-nag', () => {
     data.resourceCountIs('AWS::SNS::Topic', 2);
     capture.resourceCountIs('AWS::DynamoDB::Table', 0);
     capture.resourceCountIs('AWS::S3::Bucket', 0);
+    // The compute stack's only key protects alarm messages in flight: it goes with the stack.
+    capture.resourceCountIs('AWS::KMS::Key', 1);
   });
 });
 
@@ -115,31 +137,229 @@ describe('data stack', () => {
     });
   });
 
-  it('topics: KMS-encrypted, with the optional email subscription from config', () => {
+  it('topics: KMS-encrypted, with the optional email subscriptions from config', () => {
     data.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     data.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    data.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'desk@example.org' });
+    const topicOf = (displayName: string) =>
+      Object.keys(data.findResources('AWS::SNS::Topic', { Properties: { DisplayName: displayName } }))[0];
+    data.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'desk@example.org',
+      TopicArn: { Ref: topicOf('Redline edits') },
+    });
+    data.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops-alerts@example.org',
+      TopicArn: { Ref: topicOf('Redline capture anomalies and failures') },
+    });
+  });
+
+  it('the messages key grants no service principal: only IAM principals of the account (the worker) publish', () => {
+    const [key] = Object.values(data.findResources('AWS::KMS::Key')) as KeyResource[];
+    const principals = key!.Properties.KeyPolicy.Statement.map((s) => Object.keys(s.Principal));
+    expect(principals).toEqual([['AWS']]);
   });
 });
 
+interface PolicyStatementJson {
+  Sid?: string;
+  Effect: string;
+  Principal: Record<string, unknown>;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+type KeyResource = { Properties: { KeyPolicy: { Statement: PolicyStatementJson[] } } };
+
 describe('watch list', () => {
-  it('syncs config/<stage>.watches.json through the watch-admin function on deploy', () => {
-    const list = JSON.parse(
-      readFileSync(join(import.meta.dirname, '../../config/watches.example.json'), 'utf8'),
+  const syncFunction = (template: Template) => lambdaByDescription(template, 'Upserts the stage watch list');
+
+  it('ships config/<stage>.watches.json as an asset to a custom resource whose function answers CloudFormation itself', () => {
+    expect(watchListFile('dev')).toBeUndefined(); // no file for the stage: nothing to sync
+    capture.resourceCountIs('Custom::AWS', 0); // no AwsCustomResource (its answer carried the whole invoke result)
+    const [resource] = Object.values(capture.findResources('Custom::WatchListSync')) as {
+      Properties: Record<string, unknown>;
+      DependsOn: string[];
+    }[];
+    const fn = Object.entries(capture.findResources('AWS::Lambda::Function')).find(([, r]) =>
+      (r as { Properties: { Description?: string } }).Properties.Description?.startsWith('Upserts'),
+    )!;
+    expect(resource!.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [fn[0], 'Arn'] },
+      ServiceTimeout: '2100', // fails the deploy after 35 minutes without an answer, not an hour
+      WatchListBucket: { 'Fn::Sub': expect.stringMatching(/^cdk-.*-assets-/) },
+      WatchListKey: expect.stringMatching(/^[0-9a-f]{64}\.json$/),
+      WatchListDigest: sha256(readFileSync(EXAMPLE_LIST)),
+    });
+    // The first run must already hold its permissions: it waits for the role's policy, not only the function.
+    const policy = Object.keys(capture.findResources('AWS::IAM::Policy')).find((id) =>
+      id.startsWith('WatchListSyncFunctionServiceRoleDefaultPolicy'),
     );
-    expect(loadWatchList('dev')).toEqual([]); // no file for the stage: nothing to sync
-    const built = synth(dev, undefined, list);
+    expect(resource!.DependsOn).toContain(policy);
+    const sync = syncFunction(capture);
+    for (const key of Object.keys(WatchSyncEnvSchema.shape))
+      expect(sync.Properties.Environment.Variables).toHaveProperty(key);
+    expect(sync.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Timeout: 600,
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
+
+  it('gives the sync function only GetItem and PutItem on the table (no index) and GetObject on its one asset', () => {
+    const sync = syncFunction(capture);
+    const role = (sync.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const statements = Object.values(capture.findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        (p as { Properties: { Roles: { Ref: string }[] } }).Properties.Roles.some((r) => r.Ref === role),
+      )
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } } }).Properties
+            .PolicyDocument.Statement,
+      );
+    const byAction = Object.fromEntries(
+      statements.map((s) => [[s.Action].flat().join(','), JSON.stringify(s.Resource)]),
+    );
+    expect(Object.keys(byAction).sort()).toEqual([
+      'dynamodb:GetItem,dynamodb:PutItem',
+      's3:GetObject',
+      'xray:PutTraceSegments,xray:PutTelemetryRecords',
+    ]);
+    expect(byAction['dynamodb:GetItem,dynamodb:PutItem']).toMatch(/table\/redline-prod"/);
+    expect(byAction['dynamodb:GetItem,dynamodb:PutItem']).not.toMatch(/index/);
+    expect(byAction['s3:GetObject']).toMatch(/\/[0-9a-f]{64}\.json"/);
+  });
+
+  it('keeps the template small however long the list: 200 watches change only the asset key and digest', () => {
+    const dir = tempDir();
+    const many = join(dir, 'prod.watches.json');
+    const list = Array.from({ length: 200 }, (_, i) => ({
+      url: `https://news${i % 9}.example.org/politics/2026/11/${i}/a-long-article-slug-about-something-${i}`,
+      every: '1h',
+      tags: ['politics', 'national'],
+    }));
+    writeFileSync(many, JSON.stringify(list, null, 2));
+    const built = synth(dev, undefined, many);
     built.app.synth();
     const template = Template.fromStack(built.capture);
-    const [resource] = Object.values(template.findResources('Custom::AWS')) as {
-      Properties: { Create: unknown };
+    const resource = Object.values(template.findResources('Custom::WatchListSync'))[0];
+    expect(JSON.stringify(resource).length).toBeLessThan(1000);
+    expect(JSON.stringify(template.toJSON())).not.toContain('a-long-article-slug');
+    expect(readFileSync(many).length).toBeGreaterThan(20_000); // the list itself would not fit a 4 KB answer
+  });
+
+  it('fails synth on a bad list, naming the file and entry, before anything deploys', () => {
+    const dir = tempDir();
+    const bad = join(dir, 'dev.watches.json');
+    writeFileSync(
+      bad,
+      JSON.stringify([{ url: 'https://example.org/a' }, { url: 'https://example.org/b', every: 'often' }]),
+    );
+    expect(() => synth(dev, undefined, bad)).toThrow(
+      /dev\.watches\.json: watch list entry 1 .*invalid cadence "often"/,
+    );
+  });
+
+  it('an empty list or no list adds no custom resource and no sync function', () => {
+    const dir = tempDir();
+    const empty = join(dir, 'dev.watches.json');
+    writeFileSync(empty, '[]');
+    for (const file of [empty, undefined]) {
+      const template = Template.fromStack(synth(dev, undefined, file).capture);
+      template.resourceCountIs('Custom::WatchListSync', 0);
+      expect(
+        Object.values(template.findResources('AWS::Lambda::Function')).filter((r) =>
+          (r as { Properties: { Description?: string } }).Properties.Description?.startsWith('Upserts'),
+        ),
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('alarms reach people', () => {
+  const alarmsTopic = () =>
+    Object.keys(
+      capture.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'Redline alarms' } }),
+    )[0]!;
+  const statementFor = (statements: PolicyStatementJson[]) =>
+    statements.find(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+  /** The alarm-ARN pattern of a condition, as a regular expression over alarm names. */
+  const alarmNamePattern = (condition: PolicyStatementJson['Condition']) => {
+    const arn = JSON.stringify(condition?.ArnLike?.['aws:SourceArn']);
+    const name = /:alarm:([^"]+)"/.exec(arn)?.[1];
+    expect(name).toBeDefined();
+    return new RegExp(`^${name!.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  };
+
+  it('the alarms topic’s key lets CloudWatch use it, for this stage’s alarms in this account only', () => {
+    const keys = capture.findResources('AWS::KMS::Key');
+    const [keyId, key] = Object.entries(keys)[0] as [string, KeyResource];
+    capture.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'Redline alarms',
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    const statement = statementFor(key.Properties.KeyPolicy.Statement);
+    expect(statement).toMatchObject({ Effect: 'Allow', Resource: '*' });
+    expect([statement!.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(statement!.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    expect(alarmNamePattern(statement!.Condition).source).toBe('^Redline-prod-.*$');
+    capture.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('the topic policy lets CloudWatch publish, on the same conditions, and still refuses plain HTTP', () => {
+    const [policy] = Object.values(capture.findResources('AWS::SNS::TopicPolicy')) as {
+      Properties: { PolicyDocument: { Statement: PolicyStatementJson[] }; Topics: unknown[] };
     }[];
-    const create = JSON.parse(JSON.stringify(resource!.Properties.Create)) as
-      | string
-      | { 'Fn::Join': unknown[] };
-    const text = typeof create === 'string' ? create : JSON.stringify(create);
-    expect(text).toMatch(/action[\\"]*:[\\"]*sync/);
-    expect(text).toContain('https://www.example.org/news/feed.xml');
+    expect(policy!.Properties.Topics).toEqual([{ Ref: alarmsTopic() }]);
+    const statement = statementFor(policy!.Properties.PolicyDocument.Statement);
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Resource: { Ref: alarmsTopic() },
+    });
+    expect(alarmNamePattern(statement!.Condition).source).toBe('^Redline-prod-.*$');
+    expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('all three alarms notify the topic (alarm and OK), named so the key and topic policies cover them', () => {
+    const alarms = Object.values(capture.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { AlarmName: string; AlarmActions: unknown[]; OKActions: unknown[] };
+    }[];
+    expect(alarms).toHaveLength(3);
+    const [key] = Object.values(capture.findResources('AWS::KMS::Key')) as KeyResource[];
+    const covered = alarmNamePattern(statementFor(key!.Properties.KeyPolicy.Statement)!.Condition);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmsTopic() }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmsTopic() }]);
+      expect(alarm.Properties.AlarmName).toMatch(covered);
+    }
+    expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual([
+      'Redline-prod-dead-letters',
+      'Redline-prod-no-successful-capture',
+      'Redline-prod-worker-error-rate',
+    ]);
+  });
+
+  it('subscribes alarmEmail to the alarms topic, and warns at synth when a stage has none', () => {
+    capture.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.org',
+      TopicArn: { Ref: alarmsTopic() },
+    });
+    const built = synth(dev);
+    const template = Template.fromStack(built.capture);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    Annotations.fromStack(built.capture).hasWarning(
+      '*',
+      Match.stringLikeRegexp('config/dev.json has no alarmEmail'),
+    );
+    Annotations.fromStack(prodStacks.capture).hasNoWarning('*', Match.stringLikeRegexp('no alarmEmail'));
   });
 });
 
