@@ -77,7 +77,7 @@ export function snsSubjectProblems(subject: string): string[] {
   if (/[\r\n]/.test(subject)) problems.push('line break');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is about control characters
   if (/[\u0000-\u001f\u007f-\u009f]/.test(subject)) problems.push('control character');
-  if (/[^\u0000-\u007f]/.test(subject)) problems.push('non-ASCII character');
+  if ([...subject].some((c) => c.charCodeAt(0) > 0x7f)) problems.push('non-ASCII character');
   if (subject.length > 0 && !SUBJECT_START.test(subject)) {
     problems.push('does not begin with a letter, number or punctuation mark');
   }
@@ -95,7 +95,7 @@ export function snsSubject(text: string, fallback = 'Redline notification'): str
     .replace(/\p{M}+/gu, '')
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
-    .replace(/[^\u0000-\u007f]+/g, '?')
+    .replace(/[^ -~]+/g, '?')
     .replace(/\s+/g, ' ');
   let start = 0;
   while (start < ascii.length && !SUBJECT_START.test(ascii.slice(start))) start++;
