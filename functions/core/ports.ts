@@ -57,7 +57,7 @@ export interface CaptureJournal {
   noteRecoveryAttempt(watchId: string, captureId: string, attempts: number): Promise<void>;
   /** Keeps a notification until it is published; one already kept under the same id is left as it is. */
   addPending(record: PendingNotification): Promise<void>;
-  /** The watch's kept notifications (pending and undeliverable), oldest first, at most `limit`. */
+  /** The watch's notifications still pending (not the undeliverable ones), oldest first, at most `limit`. */
   pendingNotifications(watchId: string, limit: number): Promise<PendingNotification[]>;
   /**
    * Changes a kept notification only if its `attempts` are still `expectedAttempts` (another process did

@@ -361,6 +361,8 @@ describe('DynamoDB item limit on dynalite', () => {
     expect(await catalog.pendingNotifications(id, 10)).toEqual([
       { ...failure, ...change, lastError: 'throttled' },
     ]);
+    expect(await catalog.updatePending(failure, 1, { ...change, status: 'undeliverable' })).toBe(true);
+    expect(await catalog.pendingNotifications(id, 10)).toEqual([]); // kept, never returned for delivery
     await catalog.removePending(id, failure.id);
     await catalog.removePending(id, failure.id);
     expect(await catalog.pendingNotifications(id, 10)).toEqual([]);

@@ -143,7 +143,7 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   }
   async pendingNotifications(watchId: string, limit: number) {
     return [...this.pending.values()]
-      .filter((record) => record.watchId === watchId)
+      .filter((record) => record.watchId === watchId && record.status === 'pending')
       .sort((a, b) => a.id.localeCompare(b.id))
       .slice(0, limit)
       .map((record) => structuredClone(record));

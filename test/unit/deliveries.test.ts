@@ -97,6 +97,7 @@ describe('notifications that cannot be published never hold the watch back', () 
     const max = DEFAULT_DELIVERY_SETTINGS.maxAttempts;
     expect(attempts).toHaveLength(max);
     expect(pending()).toEqual([expect.objectContaining({ status: 'undeliverable', attempts: max })]);
+    expect(await catalog.pendingNotifications(watch.id, 10)).toEqual([]); // kept for inspection, never retried
     expect(deps.notifier.failures).toEqual([
       expect.objectContaining({
         type: 'redline.failure',

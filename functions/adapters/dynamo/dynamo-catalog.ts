@@ -367,9 +367,16 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   }
 
   async pendingNotifications(watchId: string, limit: number): Promise<PendingNotification[]> {
+    // Undeliverable ones stay in the partition (for inspection) but are never returned.
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: marshall({ ':pk': `WATCH#${watchId}`, ':prefix': 'NOTIFY#' }),
+      FilterExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: marshall({
+        ':pk': `WATCH#${watchId}`,
+        ':prefix': 'NOTIFY#',
+        ':pending': 'pending',
+      }),
       ConsistentRead: true,
       Limit: limit,
     });
