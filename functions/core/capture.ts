@@ -14,11 +14,13 @@ import { renderDiffPage } from './diff-html.js';
 import { sha256 } from './digest.js';
 import { ageCadenceSeconds, declaredCanonical } from './discovery.js';
 import { discoverFromFeed } from './feed-capture.js';
+import { fitEditNotification, fitTitle, fitVersionEdits } from './fit.js';
 import type {
   Artifacts,
   CaptureRecord,
   Edit,
   EditNotification,
+  FailureNotification,
   Step,
   Verdict,
   VersionRecord,
@@ -217,6 +219,7 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
   /** A capture with a record and no version (failed, not modified, a feed): recorded, watch rescheduled. */
   const recordOnly = async (
     fields: Pick<CaptureRecord, 'status'> & Partial<CaptureRecord>,
+    failure?: (capturedAt: string) => FailureNotification,
   ): Promise<CaptureResult> => {
     const capture: CaptureRecord = {
       ...base,
@@ -231,27 +234,29 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
       lastStatus: capture.status,
       latestVersion: watch.latestVersion,
     };
-    await commitCapture(deps, staged, { capture, watchUpdate }, settings.journalStaleSeconds);
+    const records = { capture, watchUpdate, ...(failure ? { failure: failure(capture.capturedAt) } : {}) };
+    await commitCapture(deps, staged, records, settings.journalStaleSeconds);
     deps.logger.info(capture.status === 'failed' ? 'capture failed' : 'not modified', {
       ...log,
       reason: capture.reason,
     });
     return { capture };
   };
-  const fail = async (reason: string) => {
-    const result = await recordOnly({ status: 'failed', reason });
-    if (watch.lastStatus !== 'failed') {
-      await deps.notifier.publishFailure({
-        type: 'redline.failure',
-        watchId: watch.id,
-        url: watch.url,
-        capturedAt: result.capture.capturedAt,
-        reason,
-        tags: watch.tags,
-      });
-    }
-    return result;
-  };
+  // Reported once, when the watch starts failing; published with the records, like every notification.
+  const fail = (reason: string) =>
+    recordOnly(
+      { status: 'failed', reason },
+      watch.lastStatus === 'failed'
+        ? undefined
+        : (capturedAt) => ({
+            type: 'redline.failure',
+            watchId: watch.id,
+            url: watch.url,
+            capturedAt,
+            reason,
+            tags: watch.tags,
+          }),
+    );
 
   if (deps.politeness) {
     const politeness = deps.politeness;
@@ -331,8 +336,9 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
   let alertState: Pick<Watch, 'alertWindowStart' | 'alertsInWindow'> = watch;
   if (verdict === 'first' || verdict === 'edited') {
     const number = (baseline?.number ?? 0) + 1;
-    const title =
-      content.article?.title || new URL(fetched.http.finalUrl).pathname.split('/').pop() || watch.url;
+    const title = fitTitle(
+      content.article?.title || new URL(fetched.http.finalUrl).pathname.split('/').pop() || watch.url,
+    );
     const revertOf =
       verdict === 'edited'
         ? (await deps.versions.listVersions(watch.id)).find((v) => v.textHash === content.textHash)?.number
@@ -354,6 +360,9 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
             'text/html; charset=utf-8',
           )
         : undefined;
+    // A long edit list lives in a blob; the record keeps its first edits (DynamoDB's 400 KB item limit).
+    const kept = fitVersionEdits(edits, (json) => staged.add(json, 'application/json'));
+    if (kept.blob) artifacts.edits = kept.blob;
     version = {
       watchId: watch.id,
       number,
@@ -363,7 +372,8 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
       title,
       textHash: content.textHash,
       artifacts,
-      edits,
+      edits: kept.edits,
+      ...(kept.omittedEdits ? { omittedEdits: kept.omittedEdits } : {}),
       ...(detection.silent !== undefined ? { silent: detection.silent } : {}),
       ...(revertOf ? { revertOf } : {}),
       ...(diff ? { diff } : {}),
@@ -372,7 +382,7 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
     if (admitted && baseline) {
       alertState = admitted;
       if (admitted.allowed) {
-        notification = {
+        notification = fitEditNotification({
           type: 'redline.edit',
           watchId: watch.id,
           url: watch.url,
@@ -390,7 +400,7 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
           ...(diff ? { diffHtml: diff.digest } : {}),
           ...(diff && deps.links ? { diffUrl: await deps.links.linkTo(diff) } : {}),
           tags: watch.tags,
-        };
+        });
       }
     }
   }

@@ -3,13 +3,18 @@
  * (ADR 0008): the capture's artifacts are hashed in memory, a journal entry naming every record to write
  * is opened, the blobs are written, then the records, then the entry is closed. The next capture of the
  * watch finishes an entry left open: it writes the records if every blob made it, and otherwise records
- * the interrupted capture as failed, pointing at the blobs that did.
+ * the interrupted capture as failed, pointing at the blobs that did. An entry whose finishing keeps
+ * failing is given up after a few attempts (recorded as failed), so no entry holds its watch for ever.
+ * Notifications are kept as pending records with the other records and published after them
+ * (deliveries.ts): a notification that cannot be published never blocks the watch.
  */
 
 import type { Clock } from './clock.js';
+import { type DeliverySettings, deliverPending, pendingFor } from './deliveries.js';
 import type { Digest } from './digest.js';
 import { sha256 } from './digest.js';
 import { ConflictError, InvariantError } from './errors.js';
+import { fitRecords } from './fit.js';
 import type { ArtifactRef, JournalEntry, Watch } from './model.js';
 import type {
   BlobStore,
@@ -22,10 +27,17 @@ import type {
 } from './ports.js';
 
 /** The records one capture writes, in the order they are written. */
-export type CaptureRecords = Omit<JournalEntry, 'watchId' | 'captureId' | 'openedAt' | 'staleAfter'>;
+export type CaptureRecords = Omit<
+  JournalEntry,
+  'watchId' | 'captureId' | 'openedAt' | 'staleAfter' | 'recoveryAttempts'
+>;
+
+/** Finishing an open journal entry is begun at most this many times; then it is recorded as failed. */
+export const MAX_RECOVERY_ATTEMPTS = 3;
 
 export interface CommitDeps {
   blobs: BlobStore;
+  /** The capture journal, which also keeps the notifications still to publish. */
   journal: CaptureJournal;
   watches: WatchStore;
   captures: CaptureLog;
@@ -33,6 +45,8 @@ export interface CommitDeps {
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
+  /** Retries of notifications that could not be published (deliveries.ts). */
+  delivery?: Partial<DeliverySettings>;
 }
 
 /** A capture's artifacts, hashed as they are made and written only when the capture is recorded. */
@@ -81,24 +95,30 @@ async function writeRecords(deps: CommitDeps, records: CaptureRecords, updateWat
   const { capture } = records;
   if (records.version) await writeVersion(deps, records.version);
   await deps.captures.putCapture(capture);
-  if (records.edit) await deps.notifier.publishEdit(records.edit);
-  if (records.anomaly) await deps.notifier.publishAnomaly(records.anomaly);
+  // Kept, not published: publishing happens after the records and can fail without holding anything back.
+  const now = deps.clock.now();
+  for (const notification of [records.edit, records.anomaly, records.failure]) {
+    if (notification) await deps.journal.addPending(pendingFor(capture.captureId, notification, now));
+  }
   if (!updateWatch) return;
   await deps.watches.updateWatch(capture.watchId, records.watchUpdate);
   if (records.removeWatch) await deps.watches.removeWatch(capture.watchId);
 }
 
 /**
- * Records a capture: journal entry, blobs, records, entry closed. `staleAfterSeconds` is how long the
- * process can still be working on it (a Lambda's timeout): after that an open entry is an interrupted one.
- * A capture that stored nothing (failed, not modified) needs no entry.
+ * Records a capture: journal entry, blobs, records, entry closed, then its notifications published (a
+ * failed publish is retried by later captures). `staleAfterSeconds` is how long the process can still be
+ * working on it (a Lambda's timeout): after that an open entry is an interrupted one. A capture that
+ * stored nothing (failed, not modified) needs no entry. The records are first fitted to the service
+ * limits (fit.ts).
  */
 export async function commitCapture(
   deps: CommitDeps,
   staged: StagedBlobs,
-  records: CaptureRecords,
+  unfitted: CaptureRecords,
   staleAfterSeconds: number,
 ): Promise<void> {
+  const records = fitRecords(unfitted);
   const { watchId, captureId } = records.capture;
   const blobs = blobsOf(records);
   const named = new Set(blobs.map((ref) => ref.digest));
@@ -107,6 +127,7 @@ export async function commitCapture(
   }
   if (blobs.length === 0) {
     await writeRecords(deps, records);
+    await deliverPending(deps, watchId);
     return;
   }
   const openedAt = deps.clock.now();
@@ -120,6 +141,7 @@ export async function commitCapture(
   await Promise.all(blobs.map((ref) => deps.blobs.put(staged.bytesOf(ref.digest)!, ref.contentType)));
   await writeRecords(deps, records);
   await deps.journal.closeEntry(watchId, captureId);
+  await deliverPending(deps, watchId);
 }
 
 /** Writes an interrupted capture's records as it meant to, except what a later capture has superseded. */
@@ -129,6 +151,7 @@ async function rollForward(deps: CommitDeps, entry: JournalEntry, watch: Watch |
     captureId: _captureId,
     openedAt: _openedAt,
     staleAfter: _staleAfter,
+    recoveryAttempts: _recoveryAttempts,
     ...records
   } = entry;
   if (records.version) {
@@ -145,12 +168,20 @@ async function rollForward(deps: CommitDeps, entry: JournalEntry, watch: Watch |
   }
   // The watch moved on since (captured again, or removed): its newer state stands.
   const superseded = !watch || (watch.lastCapturedAt ?? '') >= entry.capture.capturedAt;
-  if (superseded) delete records.anomaly;
+  if (superseded) {
+    delete records.anomaly;
+    delete records.failure;
+  }
   await writeRecords(deps, records, !superseded);
 }
 
 /** Records an interrupted capture whose blobs did not all make it: failed, naming the blobs that did. */
-async function recordInterrupted(deps: CommitDeps, entry: JournalEntry, stored: Set<Digest>): Promise<void> {
+async function recordInterrupted(
+  deps: CommitDeps,
+  entry: JournalEntry,
+  stored: Set<Digest>,
+  reason?: string,
+): Promise<void> {
   const { version: _version, verdict: _verdict, anomaly: _anomaly, ...capture } = entry.capture;
   const artifacts = Object.fromEntries(
     Object.entries(capture.artifacts).filter(([, ref]) => stored.has(ref.digest)),
@@ -159,14 +190,36 @@ async function recordInterrupted(deps: CommitDeps, entry: JournalEntry, stored: 
   await deps.captures.putCapture({
     ...capture,
     status: 'failed',
-    reason: `interrupted: the process stopped after storing ${stored.size} of ${total} artifacts`,
+    reason: reason ?? `interrupted: the process stopped after storing ${stored.size} of ${total} artifacts`,
     artifacts,
   });
 }
 
+/** Gives up an entry whose finishing failed `attempts` times: recorded as failed (best effort), closed. */
+async function abandon(deps: CommitDeps, entry: JournalEntry, stored: Set<Digest>, attempts: number) {
+  const reason = `interrupted: finishing the capture failed ${attempts} times; given up`;
+  try {
+    await recordInterrupted(deps, entry, stored, reason);
+  } catch (error) {
+    deps.logger.error('could not record an abandoned capture', {
+      watchId: entry.watchId,
+      captureId: entry.captureId,
+      error: String(error),
+    });
+  }
+  await deps.journal.closeEntry(entry.watchId, entry.captureId);
+  deps.logger.error('gave up an interrupted capture', {
+    watchId: entry.watchId,
+    captureId: entry.captureId,
+    attempts,
+  });
+}
+
 /**
- * Finishes the watch's journal entries that their process left open (older than their `staleAfter`).
- * Returns how many it finished. Safe to run concurrently with itself: every write it makes is idempotent.
+ * Finishes the watch's journal entries that their process left open (older than their `staleAfter`),
+ * then publishes the watch's notifications that are due. Returns how many entries it finished. Safe to run
+ * concurrently with itself: every write it makes is idempotent. Each entry is tried at most
+ * MAX_RECOVERY_ATTEMPTS times (an error escapes, as before, so the request is retried); then it is given up.
  */
 export async function recoverInterrupted(deps: CommitDeps, watchId: string): Promise<number> {
   const now = deps.clock.now().toISOString();
@@ -175,6 +228,12 @@ export async function recoverInterrupted(deps: CommitDeps, watchId: string): Pro
     const blobs = blobsOf(entry);
     const present = await Promise.all(blobs.map((ref) => deps.blobs.has(ref.digest)));
     const stored = new Set(blobs.filter((_, i) => present[i]).map((ref) => ref.digest));
+    const attempts = (entry.recoveryAttempts ?? 0) + 1;
+    if (attempts > MAX_RECOVERY_ATTEMPTS) {
+      await abandon(deps, entry, stored, attempts - 1);
+      continue;
+    }
+    await deps.journal.noteRecoveryAttempt(watchId, entry.captureId, attempts);
     const complete = stored.size === blobs.length;
     if (complete) await rollForward(deps, entry, await deps.watches.getWatch(watchId));
     else await recordInterrupted(deps, entry, stored);
@@ -187,5 +246,6 @@ export async function recoverInterrupted(deps: CommitDeps, watchId: string): Pro
       blobs: blobs.length,
     });
   }
+  await deliverPending(deps, watchId);
   return stale.length;
 }

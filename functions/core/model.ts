@@ -67,6 +67,8 @@ export const ArtifactKindSchema = z.enum([
   'text',
   'warc',
   'diff',
+  /** The whole edit list as JSON, when the version record holds only its first edits (the 400 KB item limit). */
+  'edits',
 ]);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 
@@ -162,8 +164,10 @@ export const VersionRecordSchema = z.object({
   title: z.string(),
   textHash: DigestSchema,
   artifacts: ArtifactsSchema,
-  /** Edits against the previous version (empty for the first). */
+  /** Edits against the previous version (empty for the first); the first ones only when `omittedEdits` is set. */
   edits: z.array(EditSchema),
+  /** Edits left out of `edits` to keep the record under DynamoDB's item limit: all are in `artifacts.edits`. */
+  omittedEdits: z.number().int().min(1).optional(),
   /** Text changed while the publisher's dateModified did not. */
   silent: z.boolean().optional(),
   /** This version says exactly what an earlier version said (a flip-flop or an undone edit). */
@@ -187,6 +191,8 @@ export const EditNotificationSchema = z.object({
   oldTextHash: DigestSchema,
   newTextHash: DigestSchema,
   edits: z.array(EditSchema),
+  /** Edits left out to keep the message under SNS's 256 KB: the diff page (`diffUrl`) has them all. */
+  omittedEdits: z.number().int().min(1).optional(),
   /** `major` if any edit is major. */
   significance: z.enum(['minor', 'major']),
   silent: z.boolean(),
@@ -248,8 +254,37 @@ export const JournalEntrySchema = z.object({
   version: VersionRecordSchema.optional(),
   edit: EditNotificationSchema.optional(),
   anomaly: AnomalyNotificationSchema.optional(),
+  failure: FailureNotificationSchema.optional(),
   watchUpdate: WatchUpdateSchema,
   /** The watch is folded into the one it declares canonical. */
   removeWatch: z.boolean().optional(),
+  /** How many times finishing this entry was begun: past the limit it is recorded as failed and closed. */
+  recoveryAttempts: z.number().int().min(0).optional(),
 });
 export type JournalEntry = z.infer<typeof JournalEntrySchema>;
+
+export const NotificationSchema = z.discriminatedUnion('type', [
+  EditNotificationSchema,
+  AnomalyNotificationSchema,
+  FailureNotificationSchema,
+]);
+export type Notification = z.infer<typeof NotificationSchema>;
+
+/**
+ * A notification a capture made, kept until it is published: written with the capture's records,
+ * published after them, retried with backoff by later captures of the watch when publishing fails, and
+ * given up (`undeliverable`, reported on the alerts topic) after the last attempt. Delivered ones are deleted.
+ */
+export const PendingNotificationSchema = z.object({
+  watchId: z.string(),
+  /** `<captureId>#<edit|anomaly|failure>`: one per notification a capture makes. */
+  id: z.string(),
+  createdAt: IsoTime,
+  status: z.enum(['pending', 'undeliverable']),
+  /** Attempts begun so far. */
+  attempts: z.number().int().min(0),
+  nextAttemptAt: IsoTime,
+  lastError: z.string().optional(),
+  notification: NotificationSchema,
+});
+export type PendingNotification = z.infer<typeof PendingNotificationSchema>;

@@ -9,6 +9,7 @@ import type {
   FailureNotification,
   HttpSummary,
   JournalEntry,
+  PendingNotification,
   Step,
   VersionRecord,
   Watch,
@@ -52,6 +53,23 @@ export interface CaptureJournal {
   openEntries(watchId: string): Promise<JournalEntry[]>;
   /** Idempotent. */
   closeEntry(watchId: string, captureId: string): Promise<void>;
+  /** Records that finishing the entry was begun for the `attempts`-th time (an entry closed meanwhile is left closed). */
+  noteRecoveryAttempt(watchId: string, captureId: string, attempts: number): Promise<void>;
+  /** Keeps a notification until it is published; one already kept under the same id is left as it is. */
+  addPending(record: PendingNotification): Promise<void>;
+  /** The watch's notifications still pending (not the undeliverable ones), oldest first, at most `limit`. */
+  pendingNotifications(watchId: string, limit: number): Promise<PendingNotification[]>;
+  /**
+   * Changes a kept notification only if its `attempts` are still `expectedAttempts` (another process did
+   * not take the same attempt); returns whether it did.
+   */
+  updatePending(
+    record: PendingNotification,
+    expectedAttempts: number,
+    change: Pick<PendingNotification, 'status' | 'attempts' | 'nextAttemptAt'> & { lastError?: string },
+  ): Promise<boolean>;
+  /** Forgets a delivered notification. Idempotent. */
+  removePending(watchId: string, id: string): Promise<void>;
 }
 
 /** The queue between the planner and the capture workers. */

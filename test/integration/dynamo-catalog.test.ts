@@ -1,13 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
+import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
+import { DynamoCatalog, itemBytes } from '../../functions/adapters/dynamo/dynamo-catalog.js';
+import { DYNAMODB_ITEM_MAX_BYTES, jsonBytes } from '../../functions/contracts/aws-limits.js';
+import { type CaptureDeps, captureWatch } from '../../functions/core/capture.js';
+import { pendingFor } from '../../functions/core/deliveries.js';
 import { sha256 } from '../../functions/core/digest.js';
 import { ConflictError } from '../../functions/core/errors.js';
-import type { CaptureRecord, JournalEntry, VersionRecord, Watch } from '../../functions/core/model.js';
-import { buildWatch } from '../../functions/core/watches.js';
+import { fitRecords, JOURNAL_RECORDS_MAX_BYTES } from '../../functions/core/fit.js';
+import type {
+  CaptureRecord,
+  Edit,
+  EditNotification,
+  JournalEntry,
+  VersionRecord,
+  Watch,
+} from '../../functions/core/model.js';
+import { addWatch, buildWatch } from '../../functions/core/watches.js';
 import { startDynalite } from '../support/emulators.js';
+import { memoryCaptureDeps } from '../support/memory.js';
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let catalog: DynamoCatalog;
@@ -211,5 +227,204 @@ describe('DynamoCatalog on dynalite', () => {
     expect(await b!.getWatch(watch.id)).toEqual(watch);
     await second!.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+/** Text that gzip cannot shrink much: random code points from several scripts. */
+function incompressible(chars: number): string {
+  const bytes = randomBytes(chars * 2);
+  let text = '';
+  for (let i = 0; i < chars; i++) text += String.fromCodePoint(0x4e00 + (bytes.readUInt16LE(i * 2) % 0x5000));
+  return text;
+}
+
+const rewriteEdits = (count: number, chars: number): Edit[] =>
+  Array.from({ length: count }, (_, i) => ({
+    kind: 'paragraph_changed',
+    index: i,
+    before: incompressible(chars),
+    after: incompressible(chars),
+    significance: 'major',
+  }));
+
+describe('DynamoDB item limit on dynalite', () => {
+  it('a journal entry at its worst case (incompressible text everywhere), fitted, is stored under 400 KB and read back whole', async () => {
+    const id = 'w_55555555555555555555';
+    const edits = rewriteEdits(2000, 300);
+    const ref = { digest: sha256('x'), size: 1, contentType: 'text/html' };
+    const notification: EditNotification = {
+      type: 'redline.edit',
+      watchId: id,
+      url: 'https://news.example/w',
+      title: incompressible(5000),
+      capturedAt: '2026-11-26T10:00:01.000Z',
+      oldVersion: 1,
+      newVersion: 2,
+      oldTextHash: sha256('1'),
+      newTextHash: sha256('2'),
+      edits,
+      significance: 'major',
+      silent: false,
+      diff: incompressible(10_000),
+      tags: [],
+    };
+    const records = fitRecords({
+      capture: {
+        watchId: id,
+        captureId: 'c-worst',
+        url: 'https://news.example/w',
+        startedAt: '2026-11-26T10:00:00.000Z',
+        capturedAt: '2026-11-26T10:00:01.000Z',
+        status: 'partial',
+        reason: incompressible(50_000),
+        artifacts: { raw: ref },
+        steps: Array.from({ length: 200 }, (_, i) => ({
+          name: `s${i}`,
+          status: 'failed' as const,
+          ms: 1,
+          detail: incompressible(5000),
+        })),
+        http: {
+          status: 200,
+          finalUrl: 'https://news.example/w',
+          contentType: 'text/html',
+          headers: Object.fromEntries(
+            Array.from({ length: 200 }, (_, i) => [`x-${i}`, incompressible(2000)]),
+          ),
+        },
+      },
+      version: { ...version(id, 2, 'c-worst'), title: incompressible(5000), edits: edits.slice(0, 30) },
+      edit: notification,
+      watchUpdate: {
+        nextDueAt: '2026-11-26T11:00:00.000Z',
+        latestVersion: 2,
+        volatile: Array.from({ length: 200 }, () => incompressible(1500)),
+      },
+    });
+    expect(jsonBytes(records)).toBeLessThanOrEqual(JOURNAL_RECORDS_MAX_BYTES);
+    const entry: JournalEntry = {
+      watchId: id,
+      captureId: 'c-worst',
+      openedAt: '2026-11-26T10:00:01.000Z',
+      staleAfter: '2026-11-26T10:15:01.000Z',
+      ...records,
+    };
+    await catalog.openEntry(entry);
+    const stored = await db.client.send(
+      new GetItemCommand({
+        TableName: 'redline-test',
+        Key: marshall({ pk: `WATCH#${id}`, sk: 'JOURNAL#c-worst' }),
+      }),
+    );
+    const bytes = itemBytes(stored.Item!);
+    expect(bytes).toBeLessThanOrEqual(DYNAMODB_ITEM_MAX_BYTES);
+    expect(await catalog.openEntries(id)).toEqual([entry]);
+
+    // The same notification kept for delivery: its own item, also under the limit.
+    const pending = pendingFor('c-worst', records.edit!, new Date('2026-11-26T10:00:02.000Z'));
+    await catalog.addPending(pending);
+    const kept = await db.client.send(
+      new GetItemCommand({
+        TableName: 'redline-test',
+        Key: marshall({ pk: `WATCH#${id}`, sk: 'NOTIFY#c-worst#edit' }),
+      }),
+    );
+    expect(itemBytes(kept.Item!)).toBeLessThanOrEqual(DYNAMODB_ITEM_MAX_BYTES);
+    expect(await catalog.pendingNotifications(id, 10)).toEqual([pending]);
+    console.info(
+      `worst-case journal entry: ${jsonBytes(records)} B of JSON, ${bytes} B stored; pending item ${itemBytes(kept.Item!)} B`,
+    );
+  });
+
+  it('keeps pending notifications: added once, changed only by the holder of the expected attempt, removed', async () => {
+    const id = 'w_66666666666666666666';
+    const now = new Date('2026-11-26T10:00:00.000Z');
+    const failure = pendingFor(
+      'c1',
+      {
+        type: 'redline.failure',
+        watchId: id,
+        url: 'https://news.example/f',
+        capturedAt: now.toISOString(),
+        reason: 'dns',
+        tags: [],
+      },
+      now,
+    );
+    await catalog.addPending(failure);
+    await catalog.addPending({ ...failure, attempts: 5 }); // a roll-forward writing it again: the kept one stands
+    expect(await catalog.pendingNotifications(id, 10)).toEqual([failure]);
+    const change = { status: 'pending' as const, attempts: 1, nextAttemptAt: '2026-11-26T10:01:00.000Z' };
+    expect(await catalog.updatePending(failure, 0, change)).toBe(true);
+    expect(await catalog.updatePending(failure, 0, change)).toBe(false); // the attempt is taken
+    expect(await catalog.updatePending(failure, 1, { ...change, lastError: 'throttled' })).toBe(true);
+    expect(await catalog.pendingNotifications(id, 10)).toEqual([
+      { ...failure, ...change, lastError: 'throttled' },
+    ]);
+    expect(await catalog.updatePending(failure, 1, { ...change, status: 'undeliverable' })).toBe(true);
+    expect(await catalog.pendingNotifications(id, 10)).toEqual([]); // kept, never returned for delivery
+    await catalog.removePending(id, failure.id);
+    await catalog.removePending(id, failure.id);
+    expect(await catalog.pendingNotifications(id, 10)).toEqual([]);
+  });
+
+  it('counts attempts at finishing a journal entry; an entry closed meanwhile stays closed', async () => {
+    const id = 'w_77777777777777777777';
+    const entry: JournalEntry = {
+      watchId: id,
+      captureId: 'c-count',
+      openedAt: '2026-11-26T10:00:00.000Z',
+      staleAfter: '2026-11-26T10:15:00.000Z',
+      capture: {
+        watchId: id,
+        captureId: 'c-count',
+        url: 'https://news.example/c',
+        startedAt: '2026-11-26T10:00:00.000Z',
+        capturedAt: '2026-11-26T10:00:00.000Z',
+        status: 'complete',
+        artifacts: {},
+        steps: [],
+      },
+      watchUpdate: { nextDueAt: '2026-11-26T11:00:00.000Z', latestVersion: 0 },
+    };
+    await catalog.openEntry(entry);
+    await catalog.noteRecoveryAttempt(id, 'c-count', 2);
+    expect(await catalog.openEntries(id)).toEqual([{ ...entry, recoveryAttempts: 2 }]);
+    await catalog.closeEntry(id, 'c-count');
+    await catalog.noteRecoveryAttempt(id, 'c-count', 3);
+    expect(await catalog.openEntries(id)).toEqual([]);
+  });
+
+  it('an edit whose publishing fails twice is delivered by the third capture after it; the watch captures throughout', async () => {
+    const env = memoryCaptureDeps();
+    let refusals = 2;
+    const publishEdit = env.deps.notifier.publishEdit.bind(env.deps.notifier);
+    env.deps.notifier.publishEdit = async (n) => {
+      if (refusals-- > 0) throw new Error('InvalidParameterException: Message too long');
+      await publishEdit(n);
+    };
+    const deps: CaptureDeps = {
+      ...env.deps,
+      journal: catalog,
+      watches: catalog,
+      captures: catalog,
+      versions: catalog,
+    };
+    const url = 'https://news.example/2026/11/26/retried';
+    const { watch } = await addWatch(deps, { url, cadenceSeconds: 900, mode: 'auto', tags: [] });
+    env.deps.fetcher.pages.set(url, { body: articlePage(ORIGINAL, 1) });
+    await captureWatch(deps, watch);
+    const sentAfter: number[] = [];
+    for (let round = 2; round <= 5; round++) {
+      env.advance(15);
+      env.deps.fetcher.pages.set(url, { body: articlePage(EDITED, round) });
+      const result = await captureWatch(deps, (await catalog.getWatch(watch.id))!);
+      expect(result.capture.status).toBe('complete');
+      sentAfter.push(env.deps.notifier.sent.length);
+    }
+    expect(sentAfter).toEqual([0, 0, 1, 1]);
+    expect(env.deps.notifier.sent).toEqual([expect.objectContaining({ newVersion: 2 })]);
+    expect(await catalog.pendingNotifications(watch.id, 10)).toEqual([]);
+    expect((await catalog.listCaptures(watch.id)).length).toBe(5);
   });
 });

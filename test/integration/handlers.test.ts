@@ -297,6 +297,26 @@ describe('planner → SQS → capture worker → SNS, on emulators with real Chr
     expect((await catalog.listWatches()).length).toBe(before + 2);
   });
 
+  it('lists watches a page at a time (Lambda responses stay under 6 MB), following the cursor to the end', async () => {
+    const all = await catalog.listWatches();
+    expect(all.length).toBeGreaterThan(2);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 50; pages++) {
+      const page = await handleWatchAdmin(
+        { action: 'list', limit: 2, ...(cursor ? { cursor } : {}) },
+        catalog,
+      );
+      if (!page.ok) throw new Error(page.error);
+      expect(page.watches!.length).toBeLessThanOrEqual(2);
+      seen.push(...page.watches!.map((w) => w.id));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(all.map((w) => w.id).sort());
+    expect(await handleWatchAdmin({ action: 'list', limit: 5000 }, catalog)).toMatchObject({ ok: false });
+  });
+
   it('rejects malformed events and admin commands', async () => {
     const planDeps = {
       watches: catalog,

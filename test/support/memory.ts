@@ -11,6 +11,7 @@ import type {
   EditNotification,
   FailureNotification,
   JournalEntry,
+  PendingNotification,
   VersionRecord,
   Watch,
   WatchUpdate,
@@ -61,6 +62,7 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   readonly journal = new Map<string, JournalEntry>();
   readonly captures = new Map<string, CaptureRecord>();
   readonly versions = new Map<string, VersionRecord>();
+  readonly pending = new Map<string, PendingNotification>();
   constructor(private readonly writes: WriteEvent[] = []) {}
 
   async upsertWatch(watch: Watch) {
@@ -130,6 +132,34 @@ export class MemoryCatalog implements WatchStore, CaptureLog, VersionLog, Captur
   }
   async closeEntry(watchId: string, captureId: string) {
     this.journal.delete(`${watchId}#${captureId}`);
+  }
+  async noteRecoveryAttempt(watchId: string, captureId: string, attempts: number) {
+    const entry = this.journal.get(`${watchId}#${captureId}`);
+    if (entry) entry.recoveryAttempts = attempts;
+  }
+  async addPending(record: PendingNotification) {
+    const key = `${record.watchId}#${record.id}`;
+    if (!this.pending.has(key)) this.pending.set(key, structuredClone(record));
+  }
+  async pendingNotifications(watchId: string, limit: number) {
+    return [...this.pending.values()]
+      .filter((record) => record.watchId === watchId && record.status === 'pending')
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map((record) => structuredClone(record));
+  }
+  async updatePending(
+    record: PendingNotification,
+    expectedAttempts: number,
+    change: Pick<PendingNotification, 'status' | 'attempts' | 'nextAttemptAt'> & { lastError?: string },
+  ) {
+    const kept = this.pending.get(`${record.watchId}#${record.id}`);
+    if (!kept || kept.attempts !== expectedAttempts) return false;
+    Object.assign(kept, change);
+    return true;
+  }
+  async removePending(watchId: string, id: string) {
+    this.pending.delete(`${watchId}#${id}`);
   }
 }
 

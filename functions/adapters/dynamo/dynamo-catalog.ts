@@ -15,12 +15,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
+import { DYNAMODB_ITEM_MAX_BYTES, type DynamoValue, dynamoItemBytes } from '../../contracts/aws-limits.js';
 import { ConflictError } from '../../core/errors.js';
+import { LimitExceededError } from '../../core/fit.js';
 import {
   type CaptureRecord,
   CaptureRecordSchema,
   type JournalEntry,
   JournalEntrySchema,
+  type PendingNotification,
+  PendingNotificationSchema,
   type VersionRecord,
   VersionRecordSchema,
   type Watch,
@@ -40,6 +44,24 @@ function toRecord<S extends z.ZodType>(schema: S, item: Record<string, Attribute
   for (const key of KEY_ATTRIBUTES) delete plain[key];
   return schema.parse(plain);
 }
+
+/** The item's size as DynamoDB counts it against its 400 KB limit (attribute names and values). */
+export const itemBytes = (item: Record<string, AttributeValue>): number =>
+  dynamoItemBytes(item as Record<string, DynamoValue>);
+
+/** Marshals an item and refuses one over DynamoDB's item limit with a named error (before sending it). */
+function checkedItem(plain: Record<string, unknown>): Record<string, AttributeValue> {
+  const item = marshall(plain, { removeUndefinedValues: true });
+  const bytes = itemBytes(item);
+  if (bytes > DYNAMODB_ITEM_MAX_BYTES) {
+    throw new LimitExceededError(
+      `item ${String(plain.pk)} ${String(plain.sk)} is ${bytes} bytes, over DynamoDB's ${DYNAMODB_ITEM_MAX_BYTES}`,
+    );
+  }
+  return item;
+}
+
+const pendingKey = (watchId: string, id: string) => ({ pk: `WATCH#${watchId}`, sk: `NOTIFY#${id}` });
 
 /** The local table did not become ACTIVE in time. */
 export class TableNotReadyError extends Error {
@@ -127,7 +149,7 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
     const result = await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: marshall(item, { removeUndefinedValues: true }),
+        Item: checkedItem(item),
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -224,12 +246,7 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
       sk: `CAPTURE#${record.captureId}`,
       ...CaptureRecordSchema.parse(record),
     };
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall(item, { removeUndefinedValues: true }),
-      }),
-    );
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: checkedItem(item) }));
   }
 
   async listCaptures(watchId: string): Promise<CaptureRecord[]> {
@@ -247,7 +264,7 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall(item, { removeUndefinedValues: true }),
+          Item: checkedItem(item),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -281,13 +298,16 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
     return item ? toRecord(VersionRecordSchema, item) : undefined;
   }
 
-  /** Journal entries hold a capture's records before they are written: kept gzipped, so they stay far below 400 KB. */
+  /**
+   * Journal entries hold a capture's records before they are written, gzipped. The core fits the records
+   * to under 400 KB before gzip (fit.ts), so an entry is under the item limit whatever the compression.
+   */
   async openEntry(entry: JournalEntry): Promise<void> {
     const json = JSON.stringify(JournalEntrySchema.parse(entry));
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: marshall({
+        Item: checkedItem({
           pk: `WATCH#${entry.watchId}`,
           sk: `JOURNAL#${entry.captureId}`,
           staleAfter: entry.staleAfter,
@@ -301,10 +321,101 @@ export class DynamoCatalog implements WatchStore, CaptureLog, VersionLog, Captur
     const items = await this.itemsOf(watchId, 'JOURNAL#', true);
     return items
       .map((item) => {
-        const { entry } = unmarshall(item) as { entry: Uint8Array };
-        return JournalEntrySchema.parse(JSON.parse(gunzipSync(entry).toString('utf8')));
+        const { entry, recoveryAttempts } = unmarshall(item) as {
+          entry: Uint8Array;
+          recoveryAttempts?: number;
+        };
+        const parsed = JSON.parse(gunzipSync(entry).toString('utf8'));
+        return JournalEntrySchema.parse({ ...parsed, ...(recoveryAttempts ? { recoveryAttempts } : {}) });
       })
       .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+  }
+
+  async noteRecoveryAttempt(watchId: string, captureId: string, attempts: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ pk: `WATCH#${watchId}`, sk: `JOURNAL#${captureId}` }),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: 'SET recoveryAttempts = :n',
+          ExpressionAttributeValues: marshall({ ':n': attempts }),
+        }),
+      );
+    } catch (error) {
+      // Closed meanwhile by another process finishing it: nothing to count.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async addPending(record: PendingNotification): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: checkedItem({
+            ...pendingKey(record.watchId, record.id),
+            ...PendingNotificationSchema.parse(record),
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Kept already (a roll-forward writing the same capture's records again): its attempts stand.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async pendingNotifications(watchId: string, limit: number): Promise<PendingNotification[]> {
+    // Undeliverable ones stay in the partition (for inspection) but are never returned.
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: marshall({
+        ':pk': `WATCH#${watchId}`,
+        ':prefix': 'NOTIFY#',
+        ':pending': 'pending',
+      }),
+      ConsistentRead: true,
+      Limit: limit,
+    });
+    return items.slice(0, limit).map((item) => toRecord(PendingNotificationSchema, item));
+  }
+
+  async updatePending(
+    record: PendingNotification,
+    expectedAttempts: number,
+    change: Pick<PendingNotification, 'status' | 'attempts' | 'nextAttemptAt'> & { lastError?: string },
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { ...change, expected: expectedAttempts };
+    const names = Object.keys(change).filter((key) => values[key] !== undefined);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(pendingKey(record.watchId, record.id)),
+          ConditionExpression: '#attempts = :expected',
+          UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(
+            [...names, 'attempts'].map((name) => [`#${name}`, name]),
+          ),
+          ExpressionAttributeValues: marshall(
+            Object.fromEntries([...names, 'expected'].map((name) => [`:${name}`, values[name]])),
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async removePending(watchId: string, id: string): Promise<void> {
+    await this.client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: marshall(pendingKey(watchId, id)) }),
+    );
   }
 
   async closeEntry(watchId: string, captureId: string): Promise<void> {

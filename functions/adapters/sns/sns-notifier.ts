@@ -1,8 +1,19 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { AnomalyNotification, EditNotification, FailureNotification } from '../../core/model.js';
+import { SNS_MESSAGE_MAX_BYTES, snsPublishBytes, snsSubject } from '../../contracts/aws-limits.js';
+import { LimitExceededError } from '../../core/fit.js';
+import type {
+  AnomalyNotification,
+  EditNotification,
+  FailureNotification,
+  Notification,
+} from '../../core/model.js';
 import type { Notifier } from '../../core/ports.js';
 
-/** Publishes edit notifications to an SNS topic, with attributes subscribers can filter on. */
+/**
+ * Publishes notifications to SNS topics, with attributes subscribers can filter on. The core fits each
+ * body to the limit (core/fit.ts); here the Subject is made to keep SNS's rules and the whole Publish
+ * (body and attributes) is measured against the 256 KB before it is sent.
+ */
 export class SnsNotifier implements Notifier {
   /** Edits go to `topicArn`; anomalies and failures to `alertsTopicArn` (the same topic if not given). */
   constructor(
@@ -12,8 +23,7 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async publishEdit(notification: EditNotification): Promise<void> {
-    const attributes: Record<string, MessageAttributeValue> = {
-      type: { DataType: 'String', StringValue: notification.type },
+    await this.send(this.topicArn, notification, `Edited: ${notification.title}`, {
       editKinds: {
         DataType: 'String.Array',
         StringValue: JSON.stringify([...new Set(notification.edits.map((e) => e.kind))]),
@@ -21,33 +31,26 @@ export class SnsNotifier implements Notifier {
       significance: { DataType: 'String', StringValue: notification.significance },
       silent: { DataType: 'String', StringValue: String(notification.silent) },
       revert: { DataType: 'String', StringValue: String(notification.revertOf !== undefined) },
-    };
-    if (notification.tags.length > 0) {
-      attributes.tags = { DataType: 'String.Array', StringValue: JSON.stringify(notification.tags) };
-    }
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: `Edited: ${notification.title}`.slice(0, 99).replace(/[\r\n]/g, ' '),
-        Message: JSON.stringify(notification),
-        MessageAttributes: attributes,
-      }),
-    );
+    });
   }
 
   /** Anomalies carry `type = redline.anomaly` and go to the alerts topic, never drowning edits. */
   async publishAnomaly(notification: AnomalyNotification): Promise<void> {
-    await this.publishAlert(notification, `Capture anomaly (${notification.anomaly})`, {
-      anomaly: { DataType: 'String', StringValue: notification.anomaly },
-    });
+    await this.send(
+      this.alertsTopicArn,
+      notification,
+      `Capture anomaly (${notification.anomaly}): ${notification.url}`,
+      { anomaly: { DataType: 'String', StringValue: notification.anomaly } },
+    );
   }
 
   async publishFailure(notification: FailureNotification): Promise<void> {
-    await this.publishAlert(notification, 'Capture failing', {});
+    await this.send(this.alertsTopicArn, notification, `Capture failing: ${notification.url}`, {});
   }
 
-  private async publishAlert(
-    notification: AnomalyNotification | FailureNotification,
+  private async send(
+    topicArn: string,
+    notification: Notification,
     subject: string,
     extra: Record<string, MessageAttributeValue>,
   ): Promise<void> {
@@ -58,11 +61,18 @@ export class SnsNotifier implements Notifier {
     if (notification.tags.length > 0) {
       attributes.tags = { DataType: 'String.Array', StringValue: JSON.stringify(notification.tags) };
     }
+    const message = JSON.stringify(notification);
+    const bytes = snsPublishBytes(message, attributes as Parameters<typeof snsPublishBytes>[1]);
+    if (bytes > SNS_MESSAGE_MAX_BYTES) {
+      throw new LimitExceededError(
+        `${notification.type} for ${notification.watchId} is ${bytes} bytes, over SNS's ${SNS_MESSAGE_MAX_BYTES}`,
+      );
+    }
     await this.client.send(
       new PublishCommand({
-        TopicArn: this.alertsTopicArn,
-        Subject: `${subject}: ${notification.url}`.slice(0, 99).replace(/[\r\n]/g, ' '),
-        Message: JSON.stringify(notification),
+        TopicArn: topicArn,
+        Subject: snsSubject(subject),
+        Message: message,
         MessageAttributes: attributes,
       }),
     );

@@ -1,11 +1,49 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SQS_BATCH_MAX_BYTES,
+  SQS_BATCH_MAX_ENTRIES,
+  SQS_MESSAGE_MAX_BYTES,
+  utf8Bytes,
+} from '../../contracts/aws-limits.js';
 import { RedlineError } from '../../core/errors.js';
 import type { CaptureRequest } from '../../core/model.js';
 import type { CaptureQueue } from '../../core/ports.js';
 
 export class QueueError extends RedlineError {}
 
-/** Capture requests on SQS, ten to a batch; a partly failed batch is an error (its watches' leases expire and they are planned again). */
+/**
+ * Message bodies grouped into SendMessageBatch requests within SQS's limits: at most 10 entries and
+ * 256 KB in all per request. A body over the per-message limit is an error (a capture request is ~80 bytes).
+ */
+export function packBatches(
+  bodies: string[],
+  limits = {
+    entries: SQS_BATCH_MAX_ENTRIES,
+    bytes: SQS_BATCH_MAX_BYTES,
+    messageBytes: SQS_MESSAGE_MAX_BYTES,
+  },
+): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const body of bodies) {
+    const bytes = utf8Bytes(body);
+    if (bytes > limits.messageBytes) {
+      throw new QueueError(`a queue message of ${bytes} bytes is over SQS's ${limits.messageBytes}`);
+    }
+    if (current.length === limits.entries || size + bytes > limits.bytes) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(body);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Capture requests on SQS, in batches within SQS's limits; a partly failed batch is an error (its watches' leases expire and they are planned again). */
 export class SqsCaptureQueue implements CaptureQueue {
   constructor(
     private readonly client: SQSClient,
@@ -13,12 +51,11 @@ export class SqsCaptureQueue implements CaptureQueue {
   ) {}
 
   async enqueue(requests: CaptureRequest[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += 10) {
-      const batch = requests.slice(i, i + 10);
+    for (const batch of packBatches(requests.map((request) => JSON.stringify(request)))) {
       const result = await this.client.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((request, k) => ({ Id: String(k), MessageBody: JSON.stringify(request) })),
+          Entries: batch.map((body, k) => ({ Id: String(k), MessageBody: body })),
         }),
       );
       if (result.Failed?.length) {
