@@ -6,6 +6,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
+import { CLOUDFORMATION_CUSTOM_RESOURCE_RESPONSE_MAX_BYTES } from '../contracts/aws-limits.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Digest, DigestSchema, sha256 } from '../core/digest.js';
 import { IntegrityError, InvalidInputError, RedlineError } from '../core/errors.js';
@@ -23,8 +24,8 @@ import { WatchSpecSchema } from './watch-admin.js';
  * the time budget) answers FAILED with a short reason, so a bad list fails the deploy instead of passing it.
  */
 
-// CloudFormation custom-resource response limit
-export const CUSTOM_RESOURCE_RESPONSE_LIMIT_BYTES = 4096;
+/** CloudFormation's custom-resource response limit, from the one limits contract. */
+export const CUSTOM_RESOURCE_RESPONSE_LIMIT_BYTES = CLOUDFORMATION_CUSTOM_RESOURCE_RESPONSE_MAX_BYTES;
 /** Entries and bytes of one watch list at most: a bigger list fails the deploy rather than the time budget. */
 export const MAX_WATCH_LIST_ENTRIES = 10_000;
 export const MAX_WATCH_LIST_BYTES = 4 * 1024 * 1024;
