@@ -1,5 +1,4 @@
-import sparticuz from '@sparticuz/chromium';
-import { type Browser, chromium, type Page, type Request } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { RenderError } from '../../core/errors.js';
 import type { Step } from '../../core/model.js';
 import type { NetworkPolicy } from '../../core/net-policy.js';
@@ -183,6 +182,11 @@ export class ChromiumRenderer implements PageRenderer {
       this.proxy = new GuardProxy(this.options.policy, this.options.resolver);
       return this.proxy.start();
     })();
+    // Loaded on first launch: commands and functions that never render do not pay for Playwright.
+    const [{ chromium }, { default: sparticuz }] = await Promise.all([
+      import('playwright-core'),
+      import('@sparticuz/chromium'),
+    ]);
     return chromium.launch({
       executablePath: await sparticuz.executablePath(),
       headless: true,
