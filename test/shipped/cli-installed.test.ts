@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePage, EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 
 /**
- * The `redline` a user installs: `npm pack` (which builds through `prepack`) into a temp dir, the tarball
+ * The `redline` a user installs: `npm pack` (which builds through the `prepare` script) into a temp dir, the tarball
  * installed into a fresh project from the npm cache, and its `node_modules/.bin/redline` run as a user
  * would. No TypeScript, no tsx, no repository files: only what the package ships and its dependencies.
  */
@@ -46,7 +46,7 @@ beforeAll(async () => {
   const npm = (args: string[], cwd: string) =>
     run('npm', args, { cwd, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 });
   const { stdout } = await npm(['pack', '--json', '--pack-destination', work], root);
-  // prepack's build output comes first on stdout; the JSON report is the last thing npm prints.
+  // The prepare script's build output comes first on stdout; the JSON report is the last thing npm prints.
   [packed] = JSON.parse(stdout.slice(stdout.indexOf('[\n')));
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-redline', private: true }));
   await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], project);
