@@ -1,4 +1,4 @@
-import { type Command, Command as CommanderCommand, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { InvalidInputError } from '../core/errors.js';
 import type { CliContext, CliIo, DefineGroup } from './context.js';
 import { UsageError } from './context.js';
@@ -87,7 +87,7 @@ export async function loadCommand(command: Command, context: CliContext): Promis
  * subcommands and action (and what they import) are loaded when it is dispatched.
  */
 export function buildProgram(io: CliIo): { program: Command; context: CliContext } {
-  const program = new CommanderCommand('redline')
+  const program = new Command('redline')
     .description('Archive news articles and reports; notice when a published story is quietly changed.')
     .option('--data-dir <dir>', 'local data directory (default: $REDLINE_HOME or ./.redline)')
     .option(
@@ -99,14 +99,14 @@ export function buildProgram(io: CliIo): { program: Command; context: CliContext
       // A command not loaded yet has no options or arguments to list: use its entry's term.
       subcommandTerm: (cmd) => terms.get(cmd) ?? new Help().subcommandTerm(cmd),
     })
-    .showSuggestionAfterError();
-  const configure = (command: Command) =>
-    command.exitOverride().configureOutput({
+    .showSuggestionAfterError()
+    // Inherited by every command added after this: errors are one `redline: …` line and an exit code.
+    .exitOverride()
+    .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(`redline: ${text.replace(/^error: /, '')}`),
     });
-  configure(program);
   const context: CliContext = {
     io,
     program,
