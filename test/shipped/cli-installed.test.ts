@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePage, EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
+import { simplePdf } from '../support/simple-pdf.js';
 
 /**
  * The `redline` a user installs: `npm pack` (which builds through the `prepare` script) into a temp dir, the tarball
@@ -84,6 +85,17 @@ describe('the packed and installed redline CLI', () => {
     const comparison = JSON.parse(result.stdout);
     expect(comparison).toMatchObject({ changed: true, verdict: 'edited' });
     expect(comparison.edits.map((e: { kind: string }) => e.kind)).toContain('headline_changed');
+  });
+
+  it('compares two PDFs (pdfjs-dist and its worker, as installed)', async () => {
+    const later = 'The mayor is expected to sign the measure on Friday.';
+    await writeFile(join(work, 'old.pdf'), simplePdf([[`The council voted 7 to 2 on the barrier.`, later]]));
+    await writeFile(join(work, 'new.pdf'), simplePdf([[`The council voted 5 to 4 on the barrier.`, later]]));
+    const result = await redline(['compare', join(work, 'old.pdf'), join(work, 'new.pdf')]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^edited \(1 edit\)/);
+    expect(result.stdout).toContain('voted [-7-]{+5+} to [-2-]{+4+}');
   });
 
   it('captures a page from a local server into a data dir and lists its version', async () => {
