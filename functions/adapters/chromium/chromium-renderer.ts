@@ -1,4 +1,5 @@
-import type { Browser, Page, Request } from 'playwright-core';
+import sparticuz from '@sparticuz/chromium';
+import { type Browser, chromium, type Page, type Request } from 'playwright-core';
 import { RenderError } from '../../core/errors.js';
 import type { Step } from '../../core/model.js';
 import type { NetworkPolicy } from '../../core/net-policy.js';
@@ -182,11 +183,6 @@ export class ChromiumRenderer implements PageRenderer {
       this.proxy = new GuardProxy(this.options.policy, this.options.resolver);
       return this.proxy.start();
     })();
-    // Loaded on first launch: commands and functions that never render do not pay for Playwright.
-    const [{ chromium }, { default: sparticuz }] = await Promise.all([
-      import('playwright-core'),
-      import('@sparticuz/chromium'),
-    ]);
     return chromium.launch({
       executablePath: await sparticuz.executablePath(),
       headless: true,
