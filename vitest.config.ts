@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // The CLI tests run the compiled CLI, built once here by the script `npm run build` uses.
+          globalSetup: ['test/support/global-setup.ts', 'test/support/build-cli.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -22,6 +24,17 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // What ships: the packed tarball installed in a fresh project, and the built bundles.
+          name: 'shipped',
+          include: ['test/shipped/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -34,7 +34,10 @@ export function formatWatch(watch: Watch): string {
   const robots = watch.ignoreRobots ? `; robots.txt ignored: ${watch.ignoreRobots}` : '';
   const status = watch.lastCapturedAt ? `last ${watch.lastStatus} ${watch.lastCapturedAt}` : 'never captured';
   const every = watch.firstSeenAt ? 'by age' : formatCadence(watch.cadenceSeconds);
-  const type = watch.type === 'feed' ? ', feed' : '';
+  const type =
+    watch.type === 'feed'
+      ? `, feed${watch.linkPattern ? ` (links matching /${watch.linkPattern}/)` : ''}`
+      : '';
   return `${watch.url}  every ${every}, ${watch.mode}${type}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}${robots}`;
 }
 

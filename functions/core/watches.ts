@@ -3,6 +3,7 @@ import { InvalidInputError, WatchNotFoundError } from './errors.js';
 import { type CaptureMode, CaptureModeSchema, type Watch } from './model.js';
 import type { WatchStore } from './ports.js';
 import { normalizeUrl, watchIdFor } from './url.js';
+import { parseLinkPattern } from './watch-spec.js';
 
 export interface WatchSettings {
   url: string;
@@ -25,13 +26,7 @@ export async function addWatch(
   const url = normalizeUrl(settings.url);
   const mode = CaptureModeSchema.safeParse(settings.mode);
   if (!mode.success) throw new InvalidInputError(`invalid mode ${JSON.stringify(settings.mode)}`);
-  if (settings.linkPattern !== undefined) {
-    try {
-      new RegExp(settings.linkPattern);
-    } catch (cause) {
-      throw new InvalidInputError(`invalid link pattern ${JSON.stringify(settings.linkPattern)}`, { cause });
-    }
-  }
+  if (settings.linkPattern !== undefined) parseLinkPattern(settings.linkPattern);
   const existing = await deps.watches.getWatch(watchIdFor(url));
   const watch = buildWatch({ ...settings, url, mode: mode.data }, existing, deps.clock.now());
   const { created } = await deps.watches.upsertWatch(watch);

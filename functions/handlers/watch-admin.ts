@@ -4,26 +4,13 @@ import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { jsonBytes, LAMBDA_SYNC_PAYLOAD_MAX_BYTES } from '../contracts/aws-limits.js';
 import { systemClock } from '../core/clock.js';
 import { RedlineError } from '../core/errors.js';
-import { CaptureModeSchema, type Watch } from '../core/model.js';
+import type { Watch } from '../core/model.js';
 import type { WatchStore } from '../core/ports.js';
-import { parseCadence } from '../core/url.js';
+import { WatchSpecSchema, watchSettingsOf } from '../core/watch-spec.js';
 import { addWatch, removeWatch } from '../core/watches.js';
 import { parseEnv, WatchAdminEnvSchema } from './env.js';
 
-/** One watch as written in `aws lambda invoke` payloads and in the watch-list file (config/<stage>.watches.json). */
-export const WatchSpecSchema = z.object({
-  url: z.string(),
-  every: z.string().default('1h'),
-  mode: CaptureModeSchema.default('auto'),
-  tags: z.array(z.string()).default([]),
-  /** Do not honour robots.txt for this URL; the reason is required and recorded. */
-  ignoreRobots: z.string().trim().min(1).optional(),
-  /** A feed, sitemap or index page whose links become article watches. */
-  feed: z.boolean().default(false),
-  linkPattern: z.string().optional(),
-});
-
-export type WatchSpec = z.input<typeof WatchSpecSchema>;
+export { type WatchSpec, WatchSpecSchema } from '../core/watch-spec.js';
 
 /** `aws lambda invoke` payloads for managing watches in a deployed stack. */
 export const WatchAdminEventSchema = z.discriminatedUnion('action', [
@@ -68,10 +55,10 @@ export async function handleWatchAdmin(event: unknown, store: WatchStore): Promi
   try {
     switch (command.action) {
       case 'add':
-        return { ok: true, watch: (await addWatch(deps, settingsOf(command))).watch };
+        return { ok: true, watch: (await addWatch(deps, watchSettingsOf(command))).watch };
       case 'sync': {
         const watches: Watch[] = [];
-        for (const spec of command.watches) watches.push((await addWatch(deps, settingsOf(spec))).watch);
+        for (const spec of command.watches) watches.push((await addWatch(deps, watchSettingsOf(spec))).watch);
         return { ok: true, watches };
       }
       case 'remove':
@@ -83,18 +70,6 @@ export async function handleWatchAdmin(event: unknown, store: WatchStore): Promi
     if (error instanceof RedlineError) return { ok: false, error: error.message };
     throw error;
   }
-}
-
-function settingsOf(spec: z.output<typeof WatchSpecSchema>) {
-  return {
-    url: spec.url,
-    cadenceSeconds: parseCadence(spec.every),
-    mode: spec.mode,
-    tags: spec.tags,
-    feed: spec.feed,
-    ...(spec.ignoreRobots ? { ignoreRobots: spec.ignoreRobots } : {}),
-    ...(spec.linkPattern ? { linkPattern: spec.linkPattern } : {}),
-  };
 }
 
 let store: DynamoCatalog | undefined;

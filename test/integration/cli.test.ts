@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
+import { articlePage, EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 import { runRedline } from '../support/cli.js';
+
+/**
+ * The compiled CLI (built once per run by test/support/build-cli.ts, as `npm pack` builds it) in child
+ * processes. Each command takes well under a second; the limits below are for a loaded 2-core machine
+ * and the work stays far from them.
+ */
+const LONG = 300_000;
 
 let site: NewsSite;
 let home: string;
@@ -22,7 +29,7 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-describe('redline CLI, local mode, end to end', () => {
+describe('redline CLI, local mode, end to end', { timeout: LONG }, () => {
   it('watches, ignores noise, versions an edit, notifies, and returns verified bytes', async () => {
     const url = site.articleUrl;
     const added = await redline(['watch', 'add', url, '--every', '15m', '--tag', 'city']);
@@ -98,8 +105,6 @@ describe('redline CLI, local mode, end to end', () => {
   it('compares two files with the same engine', async () => {
     const dir = join(home, 'compare');
     await mkdir(dir);
-    const { articlePage } = await import('../../demo/news-site.js');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(dir, 'a.html'), articlePage(ORIGINAL, 1));
     await writeFile(join(dir, 'b.html'), articlePage(ORIGINAL, 2));
     await writeFile(join(dir, 'c.html'), articlePage(EDITED, 3));
@@ -113,29 +118,127 @@ describe('redline CLI, local mode, end to end', () => {
     expect(edited).toMatchObject({ changed: true, verdict: 'edited' });
   });
 
-  it('rejects bad input with one line, a non-zero exit, and no change', async () => {
+  it('rejects bad input with one line and exit 2, a missing watch or version with exit 1, and changes nothing', async () => {
     const before = (await redline(['watch', 'list', '--json'])).stdout;
-    const cases: [string[], RegExp][] = [
-      [['watch', 'add', 'not-a-url'], /^redline: invalid URL: "not-a-url"\n$/],
-      [['watch', 'add', 'file:///etc/passwd'], /^redline: unsupported URL scheme file:/],
-      [['watch', 'add', site.articleUrl, '--every', 'often'], /invalid cadence/],
-      [['capture', site.articleUrl, '--bogus'], /^redline: unknown option '--bogus'/],
+    const index = `${site.url}/news/`;
+    const cases: [string[], RegExp, number][] = [
+      [['watch', 'add', 'not-a-url'], /^redline: invalid URL: "not-a-url"\n$/, 2],
+      [['watch', 'add', 'file:///etc/passwd'], /^redline: unsupported URL scheme file:/, 2],
+      [['watch', 'add', site.articleUrl, '--every', 'often'], /^redline: invalid cadence "often"/, 2],
+      [['watch', 'add', site.articleUrl, '--mode', 'fast'], /argument 'fast' is invalid/, 2],
+      [
+        ['watch', 'add', site.articleUrl, '--ignore-robots', ' '],
+        /^redline: ignoring robots.txt needs a reason\n$/,
+        2,
+      ],
+      [
+        ['watch', 'add', index, '--feed', '--link-pattern', '/news/(\\d+'],
+        /^redline: invalid link pattern "\/news\/\(\\\\d\+": .*Unterminated group\n$/,
+        2,
+      ],
+      [
+        ['watch', 'add', index, '--link-pattern', '/news/'],
+        /^redline: a link pattern applies to feed watches only/,
+        2,
+      ],
+      [['capture', site.articleUrl, '--bogus'], /^redline: unknown option '--bogus'/, 2],
       [
         ['versions', 'https://unwatched.example/x'],
         /^redline: no watch for https:\/\/unwatched.example\/x\n$/,
+        1,
       ],
-      [['get', site.articleUrl, '--version', '99'], /has no version 99/],
-      [['get', site.articleUrl, '--version', 'x'], /invalid version number/],
-      [['get', site.articleUrl, '--format', 'gif'], /argument 'gif' is invalid/],
-      [['frobnicate'], /^redline: unknown command 'frobnicate'/],
+      [['get', site.articleUrl, '--version', '99'], /has no version 99/, 1],
+      [['get', site.articleUrl, '--version', 'x'], /invalid version number/, 2],
+      [['get', site.articleUrl, '--format', 'gif'], /argument 'gif' is invalid/, 2],
+      [['frobnicate'], /^redline: unknown command 'frobnicate'/, 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const result = await redline(args);
-      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.code, args.join(' ')).toBe(code);
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
     expect((await redline(['watch', 'list', '--json'])).stdout).toBe(before);
+  });
+
+  it('stores --feed --link-pattern as a feed watch with that pattern', async () => {
+    const index = `${site.url}/news/`;
+    const added = await redline([
+      'watch',
+      'add',
+      index,
+      '--feed',
+      '--link-pattern',
+      '/news/\\d{4}/',
+      '--every',
+      '15m',
+    ]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('feed (links matching //news/\\d{4}//)');
+    const watches = JSON.parse((await redline(['watch', 'list', '--json'])).stdout) as Record<
+      string,
+      unknown
+    >[];
+    expect(watches.find((w) => w.url === index)).toMatchObject({
+      type: 'feed',
+      linkPattern: '/news/\\d{4}/',
+      cadenceSeconds: 900,
+    });
+    expect((await redline(['watch', 'remove', index])).code).toBe(0);
+  });
+
+  it('loads neither the AWS SDK, nor dynalite, nor Chromium for --help and compare', async () => {
+    const dir = join(home, 'imports');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a.html'), articlePage(ORIGINAL, 1));
+    await writeFile(join(dir, 'b.html'), articlePage(EDITED, 2));
+    const hook = join(import.meta.dirname, '..', 'support', 'import-log.mjs');
+    const heavy = /@aws-sdk|dynalite|classic-level|@sparticuz|playwright-core/;
+    for (const [name, args, expected] of [
+      ['help', ['--help'], /Commands:/],
+      ['compare', ['compare', join(dir, 'a.html'), join(dir, 'b.html')], /^edited/],
+    ] as const) {
+      const log = join(dir, `${name}.log`);
+      const result = await runRedline([...args], { ...process.env, REDLINE_IMPORT_LOG: log }, [
+        '--import',
+        hook,
+      ]);
+      expect(result.code, name).toBe(0);
+      expect(result.stdout, name).toMatch(expected);
+      const loaded = (await readFile(log, 'utf8')).trim().split('\n');
+      expect(
+        loaded.some((url) => url.includes('/commander/')),
+        name,
+      ).toBe(true);
+      expect(
+        loaded.filter((url) => heavy.test(url)),
+        name,
+      ).toEqual([]);
+    }
+    // The same hook does see them where they are used.
+    const log = join(dir, 'list.log');
+    await runRedline(['watch', 'list'], { ...process.env, REDLINE_HOME: home, REDLINE_IMPORT_LOG: log }, [
+      '--import',
+      hook,
+    ]);
+    expect((await readFile(log, 'utf8')).split('\n').some((url) => url.includes('/dynalite/'))).toBe(true);
+  });
+
+  it('lists every command in --help and shows a command group on `help <command>`', async () => {
+    const help = await redline(['--help']);
+    expect(help.code).toBe(0);
+    for (const term of [
+      'watch',
+      'capture [options] <url>',
+      'compare [options] <old> <new>',
+      'diff [options] <url>',
+    ])
+      expect(help.stdout).toContain(term);
+    const watchHelp = await redline(['help', 'watch']);
+    expect(watchHelp.code).toBe(0);
+    expect(watchHelp.stdout).toContain('add [options] <url>');
+    const addHelp = await redline(['watch', 'add', '--help']);
+    expect(addHelp.stdout).toMatch(/--link-pattern <regex>/);
   });
 
   it('refuses loopback without the opt-in and records an unreachable host as a failed capture', async () => {

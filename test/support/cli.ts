@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/redline.js');
 
 export interface CliRun {
   code: number;
@@ -12,10 +11,17 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real `redline` binary in a child process with exactly this environment. */
-export async function runRedline(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+/** The compiled `redline` executable (test/support/build-cli.ts builds it once per run). */
+export const redlineBin = (): string => inject('redlineBin');
+
+/** Runs the real, compiled `redline` in a child process with exactly this environment. */
+export async function runRedline(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...nodeArgs, redlineBin(), ...args], {
       env,
       encoding: 'buffer',
       maxBuffer: 64 * 1024 * 1024,

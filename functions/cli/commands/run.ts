@@ -1,0 +1,41 @@
+import { captureDueWatches } from '../../core/run-due.js';
+import { type DefineGroup, isRemote, positiveInt, UsageError } from '../context.js';
+import { formatCapture, styleFor } from '../format.js';
+
+/** `redline run`: local mode's scheduler (a deployed stage has EventBridge Scheduler). */
+export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
+  run
+    .option('--once', 'one pass over the due watches, then exit')
+    .option('--poll <seconds>', 'seconds between passes', positiveInt('number of seconds'), 30)
+    .action(async (options: { once?: boolean; poll: number }) => {
+      await withRuntime(async (rt) => {
+        if (isRemote(rt))
+          throw new UsageError(
+            `${rt.stack} captures on its own schedule (EventBridge Scheduler); \`run\` is for local mode`,
+          );
+        const style = styleFor(io.stdout);
+        let stopping = false;
+        const stop = () => {
+          stopping = true;
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          do {
+            const summary = await captureDueWatches(rt);
+            for (const result of summary.results) out(formatCapture(result, style));
+            if (options.once) {
+              out(`${summary.due} due, ${summary.results.length} captured`);
+              break;
+            }
+            for (let waited = 0; waited < options.poll * 1000 && !stopping; waited += 250) {
+              await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+          } while (!stopping);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      });
+    });
+};

@@ -1,0 +1,65 @@
+import { Option } from 'commander';
+import { CaptureModeSchema } from '../../core/model.js';
+import { normalizeUrl } from '../../core/url.js';
+import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watch-spec.js';
+import { addWatch, removeWatch } from '../../core/watches.js';
+import { collect, type DefineGroup } from '../context.js';
+import { formatWatch } from '../format.js';
+
+interface AddOptions {
+  every: string;
+  mode: string;
+  tag: string[];
+  ignoreRobots?: string;
+  feed?: boolean;
+  linkPattern?: string;
+}
+
+/** `redline watch add|list|remove`. The flags of `add` are read by the same schema as watch-admin events. */
+export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
+  watch
+    .command('add')
+    .argument('<url>', 'http(s) URL to watch')
+    .option('--every <cadence>', 'capture cadence: 15m, 1h, 1d, …', DEFAULT_CADENCE)
+    .addOption(new Option('--mode <mode>', 'capture mode').choices(CaptureModeSchema.options).default('auto'))
+    .option('--tag <tag>', 'tag (repeatable)', collect, [])
+    .option('--ignore-robots <reason>', 'do not honour robots.txt for this URL; the reason is recorded')
+    .option('--feed', 'an RSS/Atom feed, a (news) sitemap or an index page: its links become article watches')
+    .option('--link-pattern <regex>', 'with --feed on an HTML index page: which links are articles')
+    .description('watch a URL (updates the settings of a URL already watched)')
+    .action(async (url: string, options: AddOptions) => {
+      normalizeUrl(url);
+      const settings = parseWatchSpec({
+        url,
+        every: options.every,
+        mode: options.mode,
+        tags: options.tag,
+        feed: options.feed ?? false,
+        ...(options.ignoreRobots !== undefined ? { ignoreRobots: options.ignoreRobots } : {}),
+        ...(options.linkPattern !== undefined ? { linkPattern: options.linkPattern } : {}),
+      });
+      await withRuntime(async (rt) => {
+        const { watch, created } = await addWatch(rt, settings);
+        out(`${created ? 'watching' : 'updated'} ${formatWatch(watch)}`);
+      });
+    });
+  watch
+    .command('list')
+    .option('--json', 'JSON output')
+    .description('list watches')
+    .action(async (options: { json?: boolean }) => {
+      await withRuntime(async (rt) => {
+        const watches = await rt.watches.listWatches();
+        if (options.json) json(watches);
+        else out(watches.length ? watches.map(formatWatch).join('\n') : 'no watches');
+      });
+    });
+  watch
+    .command('remove')
+    .argument('<url>')
+    .description('stop watching a URL (its captures and versions are kept)')
+    .action(async (url: string) => {
+      normalizeUrl(url);
+      await withRuntime(async (rt) => out(`removed ${(await removeWatch(rt, url)).url}`));
+    });
+};
