@@ -11,10 +11,10 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { type Digest, DigestSchema, sha256 } from '../core/digest.js';
 import { IntegrityError, InvalidInputError, RedlineError } from '../core/errors.js';
 import type { Logger, WatchStore } from '../core/ports.js';
-import { normalizeUrl, parseCadence, watchIdFor } from '../core/url.js';
+import { normalizeUrl, watchIdFor } from '../core/url.js';
+import { WatchSpecSchema, watchSettingsOf } from '../core/watch-spec.js';
 import { addWatch, type WatchSettings } from '../core/watches.js';
 import { parseEnv, WatchSyncEnvSchema } from './env.js';
-import { WatchSpecSchema } from './watch-admin.js';
 
 /**
  * The watch list synced on deploy: a CloudFormation custom resource (infra/capture-stack.ts) whose
@@ -111,17 +111,7 @@ export function planWatchList(list: unknown): WatchSettings[] {
       const first = seen.get(watchIdFor(url));
       if (first !== undefined) throw new InvalidInputError(`the same URL as entry ${first}`);
       seen.set(watchIdFor(url), index);
-      // addWatch checks this too; checked here as well so a bad pattern fails before any write.
-      if (spec.linkPattern !== undefined) new RegExp(spec.linkPattern);
-      return {
-        url,
-        cadenceSeconds: parseCadence(spec.every),
-        mode: spec.mode,
-        tags: spec.tags,
-        feed: spec.feed,
-        ...(spec.ignoreRobots ? { ignoreRobots: spec.ignoreRobots } : {}),
-        ...(spec.linkPattern ? { linkPattern: spec.linkPattern } : {}),
-      };
+      return { ...watchSettingsOf(spec), url };
     } catch (cause) {
       throw new WatchListSyncError(
         `watch list entry ${index} (${spec.url.slice(0, 200)}): ${(cause as Error).message}`,
