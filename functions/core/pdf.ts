@@ -1,6 +1,48 @@
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { Article } from './article.js';
 import { canonicalText } from './text.js';
+
+/**
+ * pdf.js, loaded once, on first use, in the same way wherever it runs: from `node_modules` (tests, the
+ * CLI) or bundled into one file by esbuild (the Lambda bundle, where no pdf.js file sits beside it).
+ *
+ * - Its worker runs on this thread: importing the worker module hands pdf.js its message handler through
+ *   the `pdfjsWorker` global, which pdf.js looks for before trying to `import()` `pdf.worker.mjs` from
+ *   disk (a file a bundle does not have). The static specifier lets esbuild bundle the worker too.
+ * - Its display layer builds a `DOMMatrix` at import for canvas rendering and tries to borrow
+ *   `DOMMatrix`, `ImageData` and `Path2D` from the optional native `@napi-rs/canvas`, which a bundle
+ *   does not carry. Text extraction never renders, so inert placeholders stand in while the module
+ *   loads and are removed at once: no canvas, here or in Lambda, and no browser globals left behind.
+ *   Rendering a page with this pdf.js fails loudly (`DOMMatrix is not defined`), as it should.
+ */
+let pdfjs: Promise<typeof PdfJs> | undefined;
+
+export function loadPdfJs(): Promise<typeof PdfJs> {
+  pdfjs ??= (async () => {
+    const { WorkerMessageHandler } = await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+    const scope = globalThis as { pdfjsWorker?: { WorkerMessageHandler: unknown } };
+    scope.pdfjsWorker ??= { WorkerMessageHandler };
+    const restore = withRenderingPlaceholders();
+    try {
+      return await import('pdfjs-dist/legacy/build/pdf.mjs');
+    } finally {
+      restore();
+    }
+  })();
+  return pdfjs;
+}
+
+const RENDERING_GLOBALS = ['DOMMatrix', 'ImageData', 'Path2D'] as const;
+
+/** Defines the missing rendering globals as empty classes; returns what puts the global scope back. */
+function withRenderingPlaceholders(): () => void {
+  const scope = globalThis as Record<string, unknown>;
+  const added = RENDERING_GLOBALS.filter((name) => !(name in scope));
+  for (const name of added) scope[name] = class RenderingUnavailable {};
+  return () => {
+    for (const name of added) delete scope[name];
+  };
+}
 
 interface TextItem {
   str: string;
@@ -14,6 +56,7 @@ interface TextItem {
  * can say on which page they are. Throws on a malformed or encrypted PDF.
  */
 export async function extractPdf(bytes: Uint8Array): Promise<Article> {
+  const { getDocument } = await loadPdfJs();
   const task = getDocument({
     data: new Uint8Array(bytes),
     isEvalSupported: false,
