@@ -1,39 +1,26 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
 import { sha256 } from '../../functions/core/digest.js';
 import type { CaptureRecord, Watch } from '../../functions/core/model.js';
-import { startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
+import { startAwsEmulator, startDynalite } from '../support/emulators.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import {
   buildSdkNodeModules,
   type CloudAssembly,
   directoryBytes,
-  environmentReferences,
   functionById,
-  LambdaContainer,
-  lambdaEnvironment,
-  type ResourceRef,
+  type LambdaContainer,
   reachableNodeModules,
   resolvableFrom,
-  resolveEnvironment,
-  type ShippedFunction,
-  sqsEvent,
   synthesizeApp,
-  withPseudoParameters,
 } from '../support/shipped.js';
+import { EmulatedStage } from '../support/shipped-stage.js';
 import { simplePdf } from '../support/simple-pdf.js';
 
 /**
@@ -44,7 +31,6 @@ import { simplePdf } from '../support/simple-pdf.js';
  * on @sparticuz/chromium's Lambda path (AWS_EXECUTION_ENV: it unpacks its Amazon Linux 2023 libraries).
  */
 const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
 /** Lambda's limit on a function's unzipped deployment package. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 
@@ -58,130 +44,8 @@ let assembly: CloudAssembly;
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
 let site: FixtureServer;
+let stage: EmulatedStage;
 let article: { state: ArticleState; round: number } = { state: ORIGINAL, round: 0 };
-const physical = new Map<string, string>();
-const inboxes = new Map<string, string>();
-const containers: LambdaContainer[] = [];
-let table: string;
-let bucket: string;
-let captureQueue: { url: string; arn: string };
-
-const key = (ref: ResourceRef) => `${ref.stack}/${ref.logicalId}${ref.attribute ? `.${ref.attribute}` : ''}`;
-
-/** The emulator resource for a template resource, made as the template defines it (names, key schema). */
-async function provision(ref: ResourceRef): Promise<void> {
-  if (physical.has(key(ref))) return;
-  const props = ref.properties;
-  switch (ref.type) {
-    case 'AWS::DynamoDB::Table': {
-      const name = withPseudoParameters(props.TableName, { accountId: ACCOUNT, region: REGION });
-      await new DynamoCatalog(db.client, name).ensureTable(); // the key schema of table-schema.ts
-      physical.set(key(ref), name);
-      return;
-    }
-    case 'AWS::S3::Bucket': {
-      const name = withPseudoParameters(props.BucketName, { accountId: ACCOUNT, region: REGION });
-      await aws.s3.send(new CreateBucketCommand({ Bucket: name }));
-      physical.set(key(ref), name);
-      return;
-    }
-    case 'AWS::SNS::Topic': {
-      const topic = await topicWithQueue(aws, ref.logicalId);
-      physical.set(key(ref), topic.topicArn);
-      inboxes.set(ref.logicalId, topic.queueUrl);
-      return;
-    }
-    case 'AWS::SQS::Queue': {
-      const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: ref.logicalId }));
-      physical.set(key(ref), QueueUrl!);
-      return;
-    }
-    default:
-      throw new Error(`no emulator resource for ${ref.type} (${key(ref)})`);
-  }
-}
-
-function environmentOf(fn: ShippedFunction, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const variables = resolveEnvironment(assembly, fn, (ref) => {
-    const value = physical.get(key(ref));
-    if (value === undefined) throw new Error(`${fn.id}: ${key(ref)} was not provisioned`);
-    return value;
-  });
-  return lambdaEnvironment(fn, variables, {
-    region: REGION,
-    tmpdir: join(root, `tmp-${fn.id}-${containers.length}`),
-    extra: {
-      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-      AWS_ENDPOINT_URL_SNS: aws.endpoint,
-      AWS_ENDPOINT_URL_SQS: aws.endpoint,
-      // Virtual-hosted buckets (<bucket>.s3.localhost), as the SDK addresses S3 by default.
-      AWS_ENDPOINT_URL_S3: aws.endpoint.replace('127.0.0.1', 's3.localhost'),
-      ...extra,
-    },
-  });
-}
-
-async function start(id: string, extra?: Record<string, string>): Promise<LambdaContainer> {
-  const fn = functionById(assembly, id);
-  const container = await LambdaContainer.start(fn, environmentOf(fn, extra));
-  containers.push(container);
-  return container;
-}
-
-/** Messages on a queue now (up to `max`), deleted once read. */
-async function drain(queueUrl: string, max = 10) {
-  const all = [];
-  for (let round = 0; round < max; round++) {
-    const { Messages = [] } = await aws.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    if (Messages.length === 0) break;
-    for (const m of Messages) {
-      await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
-    }
-    all.push(...Messages);
-  }
-  return all;
-}
-
-/** The event source mapping: one message at a time (its BatchSize) into the worker, deleted on success. */
-async function deliverAll(worker: LambdaContainer): Promise<number> {
-  const batchSize = eventSourceBatchSize(worker.fn);
-  let delivered = 0;
-  for (let round = 0; round < 20; round++) {
-    const { Messages = [] } = await aws.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: captureQueue.url,
-        MaxNumberOfMessages: batchSize,
-        WaitTimeSeconds: 1,
-        VisibilityTimeout: worker.fn.timeoutSeconds * 6,
-      }),
-    );
-    if (Messages.length === 0) return delivered;
-    const { result } = await worker.invoke<{ batchItemFailures: { itemIdentifier: string }[] }>(
-      sqsEvent(Messages, captureQueue.arn, REGION),
-    );
-    expect(result.batchItemFailures).toEqual([]);
-    for (const m of Messages) {
-      await aws.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: captureQueue.url, ReceiptHandle: m.ReceiptHandle! }),
-      );
-    }
-    delivered += Messages.length;
-  }
-  throw new Error('the capture queue did not empty in 20 deliveries');
-}
-
-function eventSourceBatchSize(fn: ShippedFunction): number {
-  const stack = assembly.stacks.find((s) => s.name === fn.stack)!;
-  const mapping = Object.values(stack.template.Resources).find(
-    (r) =>
-      r.Type === 'AWS::Lambda::EventSourceMapping' &&
-      (r.Properties?.FunctionName as { Ref?: string })?.Ref === fn.logicalId,
-  );
-  if (!mapping) throw new Error(`${fn.id} has no event source mapping`);
-  return Number(mapping.Properties?.BatchSize ?? 10);
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'redline-shipped-'));
@@ -201,33 +65,22 @@ beforeAll(async () => {
     }),
   ]);
   buildSdkNodeModules(join(root, 'node_modules'));
-  for (const fn of assembly.functions) {
-    for (const ref of environmentReferences(assembly, fn).values()) await provision(ref);
-  }
-  const planner = functionById(assembly, 'Planner');
-  const queueRef = environmentReferences(assembly, planner).get('QUEUE_URL')!;
-  const url = physical.get(key(queueRef))!;
-  const { Attributes } = await aws.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
-  );
-  captureQueue = { url, arn: Attributes!.QueueArn! };
-  const worker = functionById(assembly, 'CaptureWorker');
-  const refs = environmentReferences(assembly, worker);
-  table = physical.get(key(refs.get('TABLE_NAME')!))!;
-  bucket = physical.get(key(refs.get('BUCKET_NAME')!))!;
+  stage = new EmulatedStage(assembly, db, aws, { root, region: REGION, accountId: '000000000000' });
+  await stage.provision();
 }, 600_000);
 
 afterAll(async () => {
-  await Promise.all(containers.map((c) => c.stop()));
+  await stage?.stop();
   await Promise.all([db?.stop(), aws?.stop(), site?.close()]);
   if (root) rmSync(root, { recursive: true, force: true });
 }, 120_000);
 
 const articleUrl = () => `${site.url}/2026/11/24/flood-barrier`;
 const reportUrl = () => `${site.url}/reports/flood-study.pdf`;
-const catalog = () => new DynamoCatalog(db.client, table);
-const inboxOf = (fn: ShippedFunction, variable: string) =>
-  inboxes.get(environmentReferences(assembly, fn).get(variable)!.logicalId)!;
+const workerFn = () => functionById(assembly, 'CaptureWorker');
+const catalog = () => new DynamoCatalog(db.client, stage.variable(workerFn(), 'TABLE_NAME'));
+const blobs = () => new S3BlobStore(aws.s3, stage.variable(workerFn(), 'BUCKET_NAME'));
+const captureQueue = () => stage.variable(functionById(assembly, 'Planner'), 'QUEUE_URL');
 
 describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => {
   it('are self-contained: each asset imports only itself and the AWS SDK, within Lambda’s size limit', async () => {
@@ -242,9 +95,10 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
       );
       expect(reachable).toEqual([join(root, 'node_modules')]);
     }
-    const env = environmentOf(functionById(assembly, 'WatchAdmin'));
+    const env = { PATH: process.env.PATH };
+    const adminDir = functionById(assembly, 'WatchAdmin').assetDir;
     const admin = await resolvableFrom(
-      functionById(assembly, 'WatchAdmin').assetDir,
+      adminDir,
       ['@aws-sdk/client-dynamodb', 'zod', 'playwright-core', 'pdfjs-dist', '@napi-rs/canvas'],
       env,
     );
@@ -255,7 +109,7 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
       'pdfjs-dist': null,
       '@napi-rs/canvas': null,
     });
-    const workerDir = functionById(assembly, 'CaptureWorker').assetDir;
+    const workerDir = workerFn().assetDir;
     const worker = await resolvableFrom(
       workerDir,
       ['@sparticuz/chromium', 'playwright-core', 'zod', 'pdfjs-dist', '@napi-rs/canvas'],
@@ -267,7 +121,7 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
   });
 
   it('watch-admin adds watches to the table and lists them', async () => {
-    const admin = await start('WatchAdmin');
+    const admin = await stage.start('WatchAdmin');
     for (const [url, tags] of [
       [articleUrl(), ['city']],
       [reportUrl(), ['reports']],
@@ -281,19 +135,18 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
       expect(result).toMatchObject({ ok: true, watch: { url, tags } });
     }
     const { result } = await admin.invoke<{ ok: boolean; watches: Watch[] }>({ action: 'list' });
-    expect(result.watches.map((w) => w.url).sort()).toEqual([articleUrl(), reportUrl()].sort());
-    expect((await catalog().listWatches()).map((w) => w.url).sort()).toEqual(
-      [articleUrl(), reportUrl()].sort(),
-    );
+    const urls = [articleUrl(), reportUrl()].sort();
+    expect(result.watches.map((w) => w.url).sort()).toEqual(urls);
+    expect((await catalog().listWatches()).map((w) => w.url).sort()).toEqual(urls);
   });
 
   it('the planner’s tick queues one capture request per due watch', async () => {
-    const planner = await start('Planner');
+    const planner = await stage.start('Planner');
     const { result } = await planner.invoke({ kind: 'tick' });
     expect(result).toEqual({ due: 2, queued: 2 });
     const { Attributes } = await aws.sqs.send(
       new GetQueueAttributesCommand({
-        QueueUrl: captureQueue.url,
+        QueueUrl: captureQueue(),
         AttributeNames: ['ApproximateNumberOfMessages'],
       }),
     );
@@ -304,39 +157,35 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
   let worker: LambdaContainer;
 
   it('the capture worker captures the article in Lambda-path Chromium and reads the PDF report’s text', async () => {
-    worker = await start('CaptureWorker', {
+    worker = await stage.start('CaptureWorker', {
       // The test's only departure from the deployed configuration: the fixture site is on 127.0.0.1.
       REDLINE_ALLOW_PRIVATE_NETWORK: '1',
     });
-    expect(await deliverAll(worker)).toBe(2);
+    expect(await stage.deliver(worker, captureQueue())).toMatchObject({ delivered: 2, failed: [] });
 
-    const watches = await catalog().listWatches();
-    const byUrl = new Map(watches.map((w) => [w.url, w]));
+    const byUrl = new Map((await catalog().listWatches()).map((w) => [w.url, w]));
     const articleCaptures = await catalog().listCaptures(byUrl.get(articleUrl())!.id);
     expect(articleCaptures).toHaveLength(1);
-    const htmlCapture = articleCaptures[0]!;
-    expect(htmlCapture).toMatchObject({ status: 'complete', verdict: 'first', version: 1 });
-    expect(Object.keys(htmlCapture.artifacts)).toEqual(
+    expect(articleCaptures[0]).toMatchObject({ status: 'complete', verdict: 'first', version: 1 });
+    expect(Object.keys(articleCaptures[0]!.artifacts)).toEqual(
       expect.arrayContaining(['rendered', 'screenshot', 'pdf']),
     );
     // @sparticuz/chromium took its Lambda path: the Amazon Linux 2023 libraries were unpacked into /tmp.
-    const workerTmp = worker.env.TMPDIR!;
-    expect(existsSync(join(workerTmp, 'al2023', 'lib'))).toBe(true);
-    expect(existsSync(join(workerTmp, 'chromium'))).toBe(true);
+    expect(existsSync(join(worker.env.TMPDIR!, 'al2023', 'lib'))).toBe(true);
+    expect(existsSync(join(worker.env.TMPDIR!, 'chromium'))).toBe(true);
 
     const reportCaptures = await catalog().listCaptures(byUrl.get(reportUrl())!.id);
     expect(reportCaptures).toHaveLength(1);
     const pdfCapture: CaptureRecord = reportCaptures[0]!;
     expect(pdfCapture.anomaly, JSON.stringify(pdfCapture.steps)).toBeUndefined();
     expect(pdfCapture).toMatchObject({ status: 'complete', verdict: 'first', version: 1 });
-    const blobs = new S3BlobStore(aws.s3, bucket);
-    const text = Buffer.from(await blobs.get(pdfCapture.artifacts.text!.digest)).toString('utf8');
+    const text = Buffer.from(await blobs().get(pdfCapture.artifacts.text!.digest)).toString('utf8');
     for (const paragraph of REPORT_PARAGRAPHS) expect(text).toContain(paragraph);
     const [pdfVersion] = await catalog().listVersions(byUrl.get(reportUrl())!.id);
     expect(pdfVersion).toMatchObject({ number: 1, title: 'Riverfront flood study' });
 
-    expect(await drain(inboxOf(worker.fn, 'ALERTS_TOPIC_ARN'))).toEqual([]);
-    expect(await drain(inboxOf(worker.fn, 'TOPIC_ARN'))).toEqual([]);
+    expect(await stage.drain(stage.inbox(worker.fn, 'ALERTS_TOPIC_ARN'))).toEqual([]);
+    expect(await stage.drain(stage.inbox(worker.fn, 'TOPIC_ARN'))).toEqual([]);
   });
 
   it('an edit on the site becomes a second version, stored in S3, and exactly one edit notification', async () => {
@@ -345,16 +194,17 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
     // What the planner queues when the watch is next due.
     await aws.sqs.send(
       new SendMessageCommand({
-        QueueUrl: captureQueue.url,
+        QueueUrl: captureQueue(),
         MessageBody: JSON.stringify({ watchId: watch.id, dueAt: new Date().toISOString() }),
       }),
     );
-    expect(await deliverAll(worker)).toBe(1); // the same, warm, execution environment
+    // The same execution environment, warm.
+    expect(await stage.deliver(worker, captureQueue())).toMatchObject({ delivered: 1, failed: [] });
 
     const versions = await catalog().listVersions(watch.id);
     expect(versions.map((v) => v.number)).toEqual([1, 2]);
     expect(versions[1]!.title).toBe(EDITED.headline);
-    const sent = (await drain(inboxOf(worker.fn, 'TOPIC_ARN'))).map((m) => JSON.parse(m.Body!));
+    const sent = (await stage.drain(stage.inbox(worker.fn, 'TOPIC_ARN'))).map((m) => JSON.parse(m.Body!));
     expect(sent).toEqual([
       expect.objectContaining({
         type: 'redline.edit',
@@ -364,12 +214,11 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
         tags: ['city'],
       }),
     ]);
-    expect(await drain(inboxOf(worker.fn, 'ALERTS_TOPIC_ARN'))).toEqual([]);
+    expect(await stage.drain(stage.inbox(worker.fn, 'ALERTS_TOPIC_ARN'))).toEqual([]);
 
-    const blobs = new S3BlobStore(aws.s3, bucket);
     for (const version of versions) {
       for (const ref of Object.values(version.artifacts)) {
-        expect(sha256(await blobs.get(ref.digest))).toBe(ref.digest);
+        expect(sha256(await blobs().get(ref.digest))).toBe(ref.digest);
       }
     }
   });

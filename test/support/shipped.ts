@@ -460,6 +460,11 @@ export class LambdaContainer {
     this.logs = tail(this.logs + chunk.toString(), 256 * 1024);
   }
 
+  /** The runner's process id (Chromium and other children run under it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** What the function wrote to stdout and stderr (the last 256 KB). */
   get output(): string {
     return this.logs;
