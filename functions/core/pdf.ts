@@ -13,7 +13,8 @@ import { canonicalText } from './text.js';
  *   `DOMMatrix`, `ImageData` and `Path2D` from the optional native `@napi-rs/canvas`, which a bundle
  *   does not carry. Text extraction never renders, so inert placeholders stand in while the module
  *   loads and are removed at once: no canvas, here or in Lambda, and no browser globals left behind.
- *   Rendering a page with this pdf.js fails loudly (`DOMMatrix is not defined`), as it should.
+ *   Rendering a page with this pdf.js fails loudly (`DOMMatrix is not defined`), as it should. Its
+ *   warning that `@napi-rs/canvas` could not be loaded is held back: that is the intended setup.
  */
 let pdfjs: Promise<typeof PdfJs> | undefined;
 
@@ -22,11 +23,11 @@ export function loadPdfJs(): Promise<typeof PdfJs> {
     const { WorkerMessageHandler } = await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
     const scope = globalThis as { pdfjsWorker?: { WorkerMessageHandler: unknown } };
     scope.pdfjsWorker ??= { WorkerMessageHandler };
-    const restore = withRenderingPlaceholders();
+    const restore = [withRenderingPlaceholders(), withoutCanvasWarning()];
     try {
       return await import('pdfjs-dist/legacy/build/pdf.mjs');
     } finally {
-      restore();
+      for (const undo of restore) undo();
     }
   })();
   return pdfjs;
@@ -41,6 +42,19 @@ function withRenderingPlaceholders(): () => void {
   for (const name of added) scope[name] = class RenderingUnavailable {};
   return () => {
     for (const name of added) delete scope[name];
+  };
+}
+
+/** Drops pdf.js's console warning that @napi-rs/canvas is missing (and only that) while pdf.js loads. */
+function withoutCanvasWarning(): () => void {
+  const warn = console.warn;
+  const filtered = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Warning: Cannot load "@napi-rs/canvas"')) return;
+    warn.apply(console, args);
+  };
+  console.warn = filtered;
+  return () => {
+    if (console.warn === filtered) console.warn = warn;
   };
 }
 

@@ -222,4 +222,19 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
       }
     }
   });
+
+  it('every line the functions wrote is a structured JSON log line (no stray library output)', () => {
+    expect(stage.containers.map((c) => c.fn.id)).toEqual(['WatchAdmin', 'Planner', 'CaptureWorker']);
+    for (const container of stage.containers) {
+      const lines = container.output.split('\n').filter((line) => line.trim());
+      const stray = lines.filter((line) => {
+        try {
+          return typeof JSON.parse(line) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      expect({ fn: container.fn.id, stray }).toEqual({ fn: container.fn.id, stray: [] });
+    }
+  });
 });

@@ -40,7 +40,8 @@ export class EmulatedStage {
   private readonly physical = new Map<string, string>();
   /** Topic logical id → the queue subscribed to it. */
   private readonly inboxes = new Map<string, string>();
-  private readonly containers: LambdaContainer[] = [];
+  /** Every execution environment started, in order. */
+  readonly containers: LambdaContainer[] = [];
 
   constructor(
     readonly assembly: CloudAssembly,
@@ -121,9 +122,12 @@ export class EmulatedStage {
       extra: {
         AWS_ENDPOINT_URL_DYNAMODB: this.db.endpoint,
         AWS_ENDPOINT_URL_SNS: this.aws.endpoint,
-        AWS_ENDPOINT_URL_SQS: this.aws.endpoint,
+        // The host of fauxqs's queue URLs, so the SDK sees the endpoint and the queue URL agree, as in AWS.
+        AWS_ENDPOINT_URL_SQS: this.aws.endpoint.replace('127.0.0.1', `sqs.${this.options.region}.localhost`),
         // Virtual-hosted buckets (<bucket>.s3.localhost), as the SDK addresses S3 by default.
         AWS_ENDPOINT_URL_S3: this.aws.endpoint.replace('127.0.0.1', 's3.localhost'),
+        // Lambda runs Node 22; this machine's Node 20 would make the SDK warn at every cold start.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...extra,
       },
     });

@@ -66,11 +66,13 @@ writeFileSync(process.argv[3], JSON.stringify(article));`,
     rmSync(join(dir, 'entry.ts'));
     // Act
     const out = join(dir, 'article.json');
-    await promisify(execFile)(process.execPath, [join(dir, 'index.mjs'), pdf, out], {
-      cwd: dir,
-      env: { PATH: process.env.PATH },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(dir, 'index.mjs'), pdf, out],
+      { cwd: dir, env: { PATH: process.env.PATH } },
+    );
     // Assess
+    expect({ stdout, stderr }).toEqual({ stdout: '', stderr: '' }); // not even pdf.js's warning about canvas
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({
       title: 'Bundled',
       blocks: ['Bundled extraction works.', 'Page two too.'],
