@@ -118,6 +118,7 @@ export class CaptureStack extends Stack {
       // @sparticuz/chromium unpacks the browser into /tmp (~200 MB).
       ephemeralStorageMiB: 1024,
       // Installed, not bundled: the browser archive ships inside @sparticuz/chromium, as its README recommends.
+      // pdf.js is bundled: functions/core/pdf.ts runs its worker in-process, without canvas (test/shipped).
       nodeModules: ['@sparticuz/chromium', 'playwright-core'],
       logRetention,
       environment: {
