@@ -101,9 +101,12 @@ export function planWatchList(list: unknown): WatchSettings[] {
   return list.map((entry, index) => {
     const parsed = WatchSpecSchema.safeParse(entry);
     if (!parsed.success) {
-      throw new WatchListSyncError(`watch list entry ${index}: ${oneLine(z.prettifyError(parsed.error))}`, {
-        cause: parsed.error,
-      });
+      const url = (entry as { url?: unknown } | null)?.url;
+      const named = typeof url === 'string' ? ` (${url.slice(0, 200)})` : '';
+      throw new WatchListSyncError(
+        `watch list entry ${index}${named}: ${oneLine(z.prettifyError(parsed.error))}`,
+        { cause: parsed.error },
+      );
     }
     const spec = parsed.data;
     try {
