@@ -17,6 +17,7 @@ export interface FixtureServer {
 /** An HTTP server on 127.0.0.1 that routes by path and counts every socket it accepts. */
 export async function startFixtureServer(
   routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void>,
+  options: { keepAliveTimeoutMs?: number } = {},
 ): Promise<FixtureServer> {
   const state = { connections: 0, requests: [] as string[] };
   const server: Server = createServer((req, res) => {
@@ -25,6 +26,7 @@ export async function startFixtureServer(
     if (route) route(req, res);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     state.connections++;
