@@ -1,6 +1,6 @@
 import robotsModule from 'robots-parser';
 import type { Clock } from './clock.js';
-import { DeadlineError, FetchError } from './errors.js';
+import { DeadlineError, FetchError, FetchTimeoutError } from './errors.js';
 import type { HttpFetcher } from './ports.js';
 
 export interface PolitenessOptions {
@@ -104,11 +104,12 @@ export class Politeness {
     } catch (error) {
       // The caller gave up (its own deadline): nothing was learned about the host.
       if (signal?.aborted) throw signal.reason;
+      // What went wrong first (the fetch's own words), then what it means for the host.
       const tooBig = error instanceof FetchError && error.reason === 'body_too_large';
       entry = closed(
         tooBig
           ? `robots.txt is larger than ${this.options.robotsMaxBytes} bytes`
-          : `robots.txt unreachable (${error instanceof Error ? error.message : String(error)})`,
+          : `${error instanceof Error ? error.message : String(error)}; robots.txt unreachable`,
       );
     }
     this.robots.set(url.origin, entry);
@@ -137,6 +138,13 @@ export class Politeness {
         stop.signal,
       );
       return { status: response.http.status, text: Buffer.from(response.body).toString('utf8') };
+    } catch (error) {
+      if (!stop.signal.aborted || error instanceof FetchTimeoutError) throw error;
+      const reason: unknown = stop.signal.reason;
+      const budget = reason instanceof DeadlineError ? reason.budget : 'caller';
+      throw new FetchTimeoutError(robotsUrl, budget, Math.round(performance.now() - started), {
+        cause: reason,
+      });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', forward);
@@ -151,7 +159,7 @@ export class Politeness {
     if (!this.options.respectRobots) return undefined;
     const target = new URL(url);
     const entry = await this.entry(target, signal);
-    if (entry.unavailable) return `${entry.unavailable}; not fetching for now`;
+    if (entry.unavailable) return `${entry.unavailable}, not fetching for now`;
     return entry.robots?.isAllowed(url, this.options.agent) === false
       ? 'disallowed by robots.txt'
       : undefined;

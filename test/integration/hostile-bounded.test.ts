@@ -174,7 +174,7 @@ describe('hostile servers, bounded', () => {
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(
       new RegExp(
-        `^robots\\.txt unreachable \\(.*robots\\.txt budget of ${ROBOTS_BUDGET_MS} ms ran out after \\d+ ms.*\\); not fetching for now$`,
+        `^fetching ${dripRobots.url}/robots\\.txt stopped: the robots\\.txt budget of ${ROBOTS_BUDGET_MS} ms ran out after \\d+ ms; robots\\.txt unreachable, not fetching for now$`,
       ),
     );
     expect(result.ms).toBeLessThan(ROBOTS_BUDGET_MS + 10_000);

@@ -52,7 +52,7 @@ describe('Politeness', () => {
       await setup({ status: 404, body: '' }).politeness.disallowed('https://news.example/a'),
     ).toBeUndefined();
     expect(await setup().politeness.disallowed('https://news.example/a')).toMatch(
-      /^robots\.txt unreachable \(could not resolve news\.example\); not fetching for now$/,
+      /^could not resolve news\.example; robots\.txt unreachable, not fetching for now$/,
     );
     expect(await setup({ status: 503, body: '' }).politeness.disallowed('https://news.example/a')).toMatch(
       /503/,
@@ -81,7 +81,7 @@ describe('Politeness', () => {
       return original(url, conditional);
     };
     expect(await politeness.disallowed('https://news.example/a')).toBe(
-      `robots.txt is larger than ${512 * 1024} bytes; not fetching for now`,
+      `robots.txt is larger than ${512 * 1024} bytes, not fetching for now`,
     );
     expect(seen[0]?.maxBodyBytes).toBe(512 * 1024);
   });
@@ -91,7 +91,7 @@ describe('Politeness', () => {
     const politeness = new Politeness(fetcher, { now: () => new Date() }, { robotsTimeoutMs: 100 });
     const refusal = await politeness.disallowed('https://slow.example/a');
     expect(refusal).toMatch(
-      /^robots\.txt unreachable \(the robots\.txt budget of 100 ms ran out after \d+ ms\); not fetching for now$/,
+      /^fetching https:\/\/slow\.example\/robots\.txt stopped: the robots\.txt budget of 100 ms ran out after \d+ ms; robots\.txt unreachable, not fetching for now$/,
     );
     const reason = fetcher.signals[0]!.reason as DeadlineError;
     expect(reason).toBeInstanceOf(DeadlineError);
