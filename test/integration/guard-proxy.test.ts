@@ -1,6 +1,7 @@
 import { Agent, get, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { GuardProxy, parsePort } from '../../functions/adapters/net/guard-proxy.js';
 import { type FixtureServer, startFixtureServer, waitFor } from '../support/fixture-server.js';
 
@@ -168,5 +169,45 @@ describe('GuardProxy', () => {
     await proxy.close();
     await settled();
     expect(upstream.openSockets()).toBe(0);
+  });
+});
+
+describe('GuardProxy under the renderer', () => {
+  it('leaves no upstream socket open after three renders and close()', async () => {
+    // Prepare: a page with sub-resources, on a server that would keep idle connections for a minute.
+    const page = `<!doctype html><html><body><h1>Story</h1>${[1, 2, 3]
+      .map((i) => `<img src="/pixel-${i}.png">`)
+      .join('')}<script>fetch('/data.json')</script></body></html>`;
+    const pixel = (_req: unknown, res: import('node:http').ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(10));
+    const site = await startFixtureServer(
+      {
+        '/story': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page),
+        '/pixel-1.png': pixel,
+        '/pixel-2.png': pixel,
+        '/pixel-3.png': pixel,
+        '/data.json': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+      },
+      keepIdle,
+    );
+    const renderer = new ChromiumRenderer({
+      policy: { allowPrivateNetwork: true },
+      userAgent: 'Redline-test',
+      screenshot: false,
+    });
+    try {
+      // Act
+      for (let i = 0; i < 3; i++) {
+        const rendered = await renderer.render(`${site.url}/story`);
+        expect(rendered.html).toContain('<h1>Story</h1>');
+      }
+      expect(site.connections).toBeGreaterThan(0);
+      await renderer.close();
+      // Assess: Node's pooling agent would have kept them ~5 s; closing the proxy ends them at once.
+      await waitFor(() => site.openSockets() === 0, 3_000, 'upstream sockets to close after close()');
+    } finally {
+      await renderer.close();
+      await site.close();
+    }
   });
 });
