@@ -15,6 +15,11 @@ let proxyPort: number;
 const routes: Parameters<typeof startFixtureServer>[0] = {
   '/page': (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello'),
   '/hang': () => {}, // never answers
+  '/cut': (_req, res) => {
+    // Promises 100 bytes, sends 3, and hangs up.
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+    res.write('abc', () => res.socket?.destroy());
+  },
 };
 /** The upstream keeps idle connections for a minute: a leaked pooled socket outlasts every wait below. */
 const keepIdle = { keepAliveTimeoutMs: 60_000 };
@@ -118,6 +123,26 @@ describe('GuardProxy', () => {
     req.end();
     await waitFor(() => upstream.openSockets() === 1, 20_000, 'the upstream request');
     req.destroy();
+    agent.destroy();
+    await settled();
+  });
+
+  it('cuts the browser off when the upstream cuts a response short, so it is not taken for whole', async () => {
+    const agent = new Agent({ keepAlive: true });
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request(
+        { host: '127.0.0.1', port: proxyPort, path: `${upstream.url}/cut`, agent },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve(res.complete ? 'complete' : 'incomplete'));
+          res.on('error', () => resolve('error'));
+          res.on('aborted', () => resolve('aborted'));
+        },
+      );
+      req.on('error', () => resolve('error'));
+      req.end();
+    });
+    expect(outcome).not.toBe('complete');
     agent.destroy();
     await settled();
   });

@@ -128,7 +128,6 @@ export class GuardProxy {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    server.on('clientError', (_error, socket: Duplex) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -188,8 +187,11 @@ export class GuardProxy {
     });
     upstream.on('socket', (socket) => this.track(socket));
     upstream.on('response', (response) => {
+      // The upstream cut the response short: the browser must not take it for a whole one.
       response.on('error', () => res.destroy());
-      response.on('aborted', () => res.destroy());
+      response.on('close', () => {
+        if (!response.complete) res.destroy();
+      });
       const passed: IncomingHttpHeaders = {};
       for (const [name, value] of Object.entries(response.headers)) {
         if (!HOP_BY_HOP.has(name) || name === 'transfer-encoding') passed[name] = value;
