@@ -8,8 +8,6 @@ export interface FixtureServer {
   connections: number;
   /** TCP connections accepted and not yet closed. */
   openSockets(): number;
-  /** Resolves once no accepted connection is open (rejects after `withinMs`). */
-  allClosed(withinMs?: number): Promise<void>;
   requests: string[];
   close(): Promise<void>;
 }
@@ -39,7 +37,6 @@ export async function startFixtureServer(
     url: `http://127.0.0.1:${port}`,
     port,
     openSockets: () => sockets.size,
-    allClosed: (withinMs = 20_000) => waitFor(() => sockets.size === 0, withinMs, 'open sockets to close'),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -48,7 +45,7 @@ export async function startFixtureServer(
   }) as FixtureServer;
 }
 
-/** Polls `condition` every 20 ms until it holds; rejects after `withinMs` (a generous bound, not a measurement). */
+/** Polls `condition` every 20 ms until it holds; rejects after `withinMs`. */
 export async function waitFor(condition: () => boolean, withinMs: number, what: string): Promise<void> {
   const until = performance.now() + withinMs;
   while (!condition()) {
@@ -59,9 +56,9 @@ export async function waitFor(condition: () => boolean, withinMs: number, what: 
 
 /**
  * Sends headers, then one byte every `everyMs` for ever (until the client goes away): a body that never
- * ends and never goes quiet long enough for an idle timeout. Returns a function that stops it.
+ * ends and never goes quiet long enough for an idle timeout.
  */
-export function drip(res: ServerResponse, everyMs: number, contentType = 'text/html'): () => void {
+export function drip(res: ServerResponse, everyMs: number, contentType = 'text/html'): void {
   res.writeHead(200, { 'content-type': contentType });
   res.write('<');
   const timer = setInterval(() => {
@@ -69,8 +66,4 @@ export function drip(res: ServerResponse, everyMs: number, contentType = 'text/h
     else res.write('a');
   }, everyMs);
   res.on('close', () => clearInterval(timer));
-  return () => {
-    clearInterval(timer);
-    res.destroy();
-  };
 }
