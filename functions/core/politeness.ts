@@ -137,7 +137,9 @@ export class Politeness {
         }),
         stop.signal,
       );
-      return { status: response.http.status, text: Buffer.from(response.body).toString('utf8') };
+      // The cap is on the wire; a compressed robots.txt is parsed only as far as the same cap (RFC 9309 §2.5).
+      const parsed = response.body.subarray(0, this.options.robotsMaxBytes);
+      return { status: response.http.status, text: Buffer.from(parsed).toString('utf8') };
     } catch (error) {
       if (!stop.signal.aborted || error instanceof FetchTimeoutError) throw error;
       const reason: unknown = stop.signal.reason;
