@@ -53,6 +53,41 @@ export class FetchError extends RedlineError {
   }
 }
 
+/**
+ * A time budget ran out (`budget` names it: "total fetch", "robots.txt", "capture", …). Also the reason a
+ * caller gives to `AbortController.abort()` when its own deadline passes, so whatever it stops can say why.
+ */
+export class DeadlineError extends RedlineError {
+  constructor(
+    readonly budget: string,
+    readonly budgetMs: number,
+    readonly elapsedMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(`the ${budget} budget of ${budgetMs} ms ran out after ${elapsedMs} ms`, options);
+  }
+}
+
+/**
+ * A fetch stopped before its response was read to the end: its own total budget ran out, or the caller's
+ * signal aborted it. `cause` is the abort reason (a DeadlineError when a budget ran out).
+ */
+export class FetchTimeoutError extends FetchError {
+  constructor(
+    readonly url: string,
+    readonly budget: string,
+    readonly elapsedMs: number,
+    options?: ErrorOptions,
+  ) {
+    const cause = options?.cause;
+    const why =
+      cause instanceof DeadlineError
+        ? cause.message
+        : `aborted by the caller after ${elapsedMs} ms${cause instanceof Error ? ` (${cause.message})` : ''}`;
+    super(`fetching ${url} stopped: ${why}`, 'timeout', options);
+  }
+}
+
 /** The headless browser failed to render a page. */
 export class RenderError extends RedlineError {}
 

@@ -33,6 +33,11 @@ export const WatchSchema = z.object({
   type: z.enum(['article', 'feed']).default('article'),
   /** Feeds that are HTML index pages: only same-site links matching this pattern are articles. */
   linkPattern: z.string().optional(),
+  /**
+   * Feeds: whose links become watches. `site` (the default when absent): the feed's own site only (its
+   * host, with or without www., and hosts above or below it); `any`: links to every host.
+   */
+  linkScope: z.enum(['site', 'any']).optional(),
   /** Set on discovered articles: the cadence then follows the article's age (ADR 0007). */
   firstSeenAt: IsoTime.optional(),
   /** The feed watch that discovered this article. */

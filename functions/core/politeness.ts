@@ -1,5 +1,6 @@
 import robotsModule from 'robots-parser';
 import type { Clock } from './clock.js';
+import { DeadlineError, FetchError, FetchTimeoutError } from './errors.js';
 import type { HttpFetcher } from './ports.js';
 
 export interface PolitenessOptions {
@@ -9,6 +10,14 @@ export interface PolitenessOptions {
   minDelayMs: number;
   /** How long a host's robots.txt is reused. */
   robotsTtlMs: number;
+  /** How long a robots.txt that could not be read (5xx, unreachable, too slow, too big) keeps the host closed. */
+  robotsRetryMs: number;
+  /** The robots.txt fetch's own budget, body included: a robots.txt that drips ends here. */
+  robotsTimeoutMs: number;
+  /** robots.txt bytes read at most (RFC 9309 §2.5 asks parsers to read at least 500 KiB). */
+  robotsMaxBytes: number;
+  /** Crawl-delay is honoured up to this much: a robots.txt cannot park a capture for hours. */
+  maxCrawlDelayMs: number;
   /** The product token matched against robots.txt User-agent lines. */
   agent: string;
 }
@@ -17,6 +26,10 @@ export const DEFAULT_POLITENESS: PolitenessOptions = {
   respectRobots: true,
   minDelayMs: 1000,
   robotsTtlMs: 3600_000,
+  robotsRetryMs: 600_000,
+  robotsTimeoutMs: 10_000,
+  robotsMaxBytes: 512 * 1024,
+  maxCrawlDelayMs: 30_000,
   agent: 'Redline',
 };
 
@@ -28,69 +41,145 @@ interface Robots {
 const robotsParser = robotsModule as unknown as (url: string, contents: string) => Robots;
 interface RobotsEntry {
   robots?: Robots;
-  /** Set when robots.txt could not be read in a way that means "stay away for now" (5xx). */
+  /** Set when robots.txt could not be read in a way that means "stay away for now" (5xx, unreachable). */
   unavailable?: string;
-  fetchedAt: number;
+  /** Until when the entry stands. */
+  expiresAt: number;
 }
+
+/** Resolves as `work` does, or rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  });
 
 /**
  * robots.txt and per-host pacing, per process. robots.txt is fetched through the same guarded fetcher
- * as pages. A 4xx robots.txt allows everything; a 5xx disallows for now (RFC 9309).
+ * as pages, within its own time budget and size cap. Following RFC 9309: a 4xx robots.txt allows
+ * everything (§2.3.1.3, "unavailable"); a 5xx, or a robots.txt that cannot be read at all (network
+ * error, too slow, too big), disallows everything for now (§2.3.1.4, "unreachable"), and is tried
+ * again after `robotsRetryMs`.
  */
 export class Politeness {
   private readonly robots = new Map<string, RobotsEntry>();
   private readonly nextSlot = new Map<string, number>();
+  private readonly options: PolitenessOptions;
 
   constructor(
     private readonly fetcher: HttpFetcher,
     private readonly clock: Clock,
-    private readonly options: PolitenessOptions = DEFAULT_POLITENESS,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+    options: Partial<PolitenessOptions> = {},
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = defaultSleep,
+  ) {
+    this.options = { ...DEFAULT_POLITENESS, ...options };
+  }
 
-  private async entry(url: URL): Promise<RobotsEntry> {
+  private async entry(url: URL, signal?: AbortSignal): Promise<RobotsEntry> {
     const now = this.clock.now().getTime();
     const cached = this.robots.get(url.origin);
-    if (cached && now - cached.fetchedAt < this.options.robotsTtlMs) return cached;
+    if (cached && now < cached.expiresAt) return cached;
     const robotsUrl = `${url.origin}/robots.txt`;
+    const fresh = (robots: Robots): RobotsEntry => ({ robots, expiresAt: now + this.options.robotsTtlMs });
+    const closed = (why: string): RobotsEntry => ({
+      unavailable: why,
+      expiresAt: now + Math.min(this.options.robotsRetryMs, this.options.robotsTtlMs),
+    });
     let entry: RobotsEntry;
     try {
-      const response = await this.fetcher.fetch(robotsUrl);
-      const status = response.http.status;
-      if (status >= 500) entry = { unavailable: `robots.txt answered ${status}`, fetchedAt: now };
-      else if (status >= 400) entry = { robots: robotsParser(robotsUrl, ''), fetchedAt: now };
-      else
-        entry = {
-          robots: robotsParser(robotsUrl, Buffer.from(response.body).toString('utf8')),
-          fetchedAt: now,
-        };
-    } catch {
-      // The host did not answer for robots.txt; the page fetch will say why, if it fails too.
-      entry = { robots: robotsParser(robotsUrl, ''), fetchedAt: now };
+      const body = await this.fetchRobots(robotsUrl, signal);
+      if (body.status >= 500) entry = closed(`robots.txt answered ${body.status}`);
+      else if (body.status >= 400) entry = fresh(robotsParser(robotsUrl, ''));
+      else entry = fresh(robotsParser(robotsUrl, body.text));
+    } catch (error) {
+      // The caller gave up (its own deadline): nothing was learned about the host.
+      if (signal?.aborted) throw signal.reason;
+      // What went wrong first (the fetch's own words), then what it means for the host.
+      const tooBig = error instanceof FetchError && error.reason === 'body_too_large';
+      entry = closed(
+        tooBig
+          ? `robots.txt is larger than ${this.options.robotsMaxBytes} bytes`
+          : `${error instanceof Error ? error.message : String(error)}; robots.txt unreachable`,
+      );
     }
     this.robots.set(url.origin, entry);
     return entry;
   }
 
-  /** Why this URL may not be fetched, or undefined when it may. */
-  async disallowed(url: string): Promise<string | undefined> {
+  /** Fetches robots.txt within its own budget (and the caller's signal). */
+  private async fetchRobots(robotsUrl: string, signal?: AbortSignal) {
+    const budgetMs = this.options.robotsTimeoutMs;
+    const started = performance.now();
+    const stop = new AbortController();
+    const timer = setTimeout(
+      () => stop.abort(new DeadlineError('robots.txt', budgetMs, Math.round(performance.now() - started))),
+      budgetMs,
+    );
+    const forward = () => stop.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
+    try {
+      // Raced against the signal too, so a fetcher that ignores it cannot hold the capture.
+      const response = await abortable(
+        this.fetcher.fetch(robotsUrl, undefined, {
+          signal: stop.signal,
+          maxBodyBytes: this.options.robotsMaxBytes,
+        }),
+        stop.signal,
+      );
+      // The cap is on the wire; a compressed robots.txt is parsed only as far as the same cap (RFC 9309 §2.5).
+      const parsed = response.body.subarray(0, this.options.robotsMaxBytes);
+      return { status: response.http.status, text: Buffer.from(parsed).toString('utf8') };
+    } catch (error) {
+      if (!stop.signal.aborted || error instanceof FetchTimeoutError) throw error;
+      const reason: unknown = stop.signal.reason;
+      const budget = reason instanceof DeadlineError ? reason.budget : 'caller';
+      throw new FetchTimeoutError(robotsUrl, budget, Math.round(performance.now() - started), {
+        cause: reason,
+      });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  /**
+   * Why this URL may not be fetched, or undefined when it may. Rejects with the signal's reason when
+   * the signal aborts first.
+   */
+  async disallowed(url: string, signal?: AbortSignal): Promise<string | undefined> {
     if (!this.options.respectRobots) return undefined;
     const target = new URL(url);
-    const entry = await this.entry(target);
-    if (entry.unavailable) return `${entry.unavailable}; not fetching for now`;
+    const entry = await this.entry(target, signal);
+    if (entry.unavailable) return `${entry.unavailable}, not fetching for now`;
     return entry.robots?.isAllowed(url, this.options.agent) === false
       ? 'disallowed by robots.txt'
       : undefined;
   }
 
-  /** Waits for this host's next slot: at least minDelayMs (or Crawl-delay) after the previous request. */
-  async waitTurn(url: string): Promise<void> {
+  /**
+   * Waits for this host's next slot: at least minDelayMs (or Crawl-delay) after the previous request.
+   * Rejects with the signal's reason when it aborts first (the slot stays taken).
+   */
+  async waitTurn(url: string, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
     const target = new URL(url);
     const crawlDelay = this.robots.get(target.origin)?.robots?.getCrawlDelay(this.options.agent);
-    const gap = Math.max(this.options.minDelayMs, (crawlDelay ?? 0) * 1000);
+    const asked = Math.min((crawlDelay ?? 0) * 1000, this.options.maxCrawlDelayMs);
+    const gap = Math.max(this.options.minDelayMs, asked);
     const now = this.clock.now().getTime();
     const slot = Math.max(now, this.nextSlot.get(target.host) ?? 0);
     this.nextSlot.set(target.host, slot + gap);
-    if (slot > now) await this.sleep(slot - now);
+    if (slot > now) await abortable(this.sleep(slot - now, signal), signal);
   }
 }

@@ -126,12 +126,21 @@ export interface ConditionalRequest {
   lastModified?: string;
 }
 
+export interface FetchOptions {
+  /** Aborts the fetch wherever it is (connect, headers, body); it then throws FetchTimeoutError. */
+  signal?: AbortSignal;
+  /** Lowers the fetcher's cap on body bytes for this request (it never raises it). */
+  maxBodyBytes?: number;
+}
+
 export interface HttpFetcher {
   /**
    * GET with redirects followed; every hop passes the network guard. With validators, a 304 comes back
-   * as a response with status 304 and an empty body. Throws FetchError / ForbiddenAddressError.
+   * as a response with status 304 and an empty body. The whole response, body included, must arrive
+   * within the fetcher's total budget. Throws FetchError (FetchTimeoutError when a budget or the signal
+   * stops it) / ForbiddenAddressError.
    */
-  fetch(url: string, conditional?: ConditionalRequest): Promise<FetchedResponse>;
+  fetch(url: string, conditional?: ConditionalRequest, options?: FetchOptions): Promise<FetchedResponse>;
 }
 
 export interface RenderedPage {

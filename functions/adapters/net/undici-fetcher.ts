@@ -1,9 +1,15 @@
 import type { LookupFunction } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { FetchError } from '../../core/errors.js';
+import { DeadlineError, FetchError, FetchTimeoutError } from '../../core/errors.js';
 import type { NetworkPolicy } from '../../core/net-policy.js';
-import type { ConditionalRequest, FetchedResponse, HttpExchange, HttpFetcher } from '../../core/ports.js';
+import type {
+  ConditionalRequest,
+  FetchedResponse,
+  FetchOptions,
+  HttpExchange,
+  HttpFetcher,
+} from '../../core/ports.js';
 import { normalizeUrl } from '../../core/url.js';
 import { forbiddenCause, isIpLiteral, type Resolver, resolveChecked, systemResolver } from './resolve.js';
 
@@ -13,7 +19,10 @@ export interface FetcherOptions {
   userAgent: string;
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
+  /** Longest silence between two body chunks (undici restarts it on every chunk: a drip never trips it). */
   bodyTimeoutMs?: number;
+  /** The whole fetch, every redirect hop and body included: a body that drips ends here. */
+  totalTimeoutMs?: number;
   maxRedirects?: number;
   /** Bytes on the wire. */
   maxBodyBytes?: number;
@@ -41,6 +50,7 @@ export class UndiciFetcher implements HttpFetcher {
       connectTimeoutMs: 10_000,
       headersTimeoutMs: 20_000,
       bodyTimeoutMs: 30_000,
+      totalTimeoutMs: 60_000,
       maxRedirects: 10,
       maxBodyBytes: 25 * 1024 * 1024,
       maxDecodedBytes: 50 * 1024 * 1024,
@@ -68,7 +78,48 @@ export class UndiciFetcher implements HttpFetcher {
     });
   }
 
-  async fetch(url: string, conditional: ConditionalRequest = {}): Promise<FetchedResponse> {
+  async fetch(
+    url: string,
+    conditional: ConditionalRequest = {},
+    options: FetchOptions = {},
+  ): Promise<FetchedResponse> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const budgetMs = this.options.totalTimeoutMs;
+    // One controller stops every hop: the total budget or the caller's signal, whichever comes first.
+    const stop = new AbortController();
+    const timer = setTimeout(
+      () => stop.abort(new DeadlineError('total fetch', budgetMs, elapsed())),
+      budgetMs,
+    );
+    const caller = options.signal;
+    const forward = () => stop.abort(caller?.reason);
+    if (caller?.aborted) forward();
+    else caller?.addEventListener('abort', forward, { once: true });
+    const maxBodyBytes = Math.min(
+      options.maxBodyBytes ?? Number.POSITIVE_INFINITY,
+      this.options.maxBodyBytes,
+    );
+    try {
+      if (stop.signal.aborted) throw stop.signal.reason;
+      return await this.follow(url, conditional, stop.signal, maxBodyBytes);
+    } catch (error) {
+      if (!stop.signal.aborted) throw error;
+      const reason: unknown = stop.signal.reason;
+      const budget = reason instanceof DeadlineError ? reason.budget : 'caller';
+      throw new FetchTimeoutError(url, budget, elapsed(), { cause: reason });
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', forward);
+    }
+  }
+
+  private async follow(
+    url: string,
+    conditional: ConditionalRequest,
+    signal: AbortSignal,
+    maxBodyBytes: number,
+  ): Promise<FetchedResponse> {
     let current = normalizeUrl(url);
     const exchanges: HttpExchange[] = [];
     for (let hop = 0; hop <= this.options.maxRedirects; hop++) {
@@ -84,12 +135,12 @@ export class UndiciFetcher implements HttpFetcher {
         ...(hop === 0 && conditional.etag ? { 'if-none-match': conditional.etag } : {}),
         ...(hop === 0 && conditional.lastModified ? { 'if-modified-since': conditional.lastModified } : {}),
       };
-      const response = await this.request(current, requestHeaders);
+      const response = await this.request(current, requestHeaders, signal);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
-      const wireBody = await this.readCapped(response.body, current);
+      const wireBody = await this.readCapped(response.body, current, maxBodyBytes);
       exchanges.push({ url: current, requestHeaders, status: response.statusCode, headers, wireBody });
       if (REDIRECTS.has(response.statusCode)) {
         const location = headers.location;
@@ -112,10 +163,11 @@ export class UndiciFetcher implements HttpFetcher {
     throw new FetchError(`more than ${this.options.maxRedirects} redirects from ${url}`, 'redirect_limit');
   }
 
-  private async request(url: string, headers: Record<string, string>) {
+  private async request(url: string, headers: Record<string, string>, signal: AbortSignal) {
     try {
       const { host: _host, ...sent } = headers;
-      return await request(url, { dispatcher: this.agent, method: 'GET', headers: sent });
+      // undici aborts the connect, the wait for headers, and destroys the body (and its socket) mid-read.
+      return await request(url, { dispatcher: this.agent, method: 'GET', headers: sent, signal });
     } catch (error) {
       const forbidden = forbiddenCause(error);
       if (forbidden) throw forbidden;
@@ -128,19 +180,20 @@ export class UndiciFetcher implements HttpFetcher {
   private async readCapped(
     body: AsyncIterable<Uint8Array> & { destroy(): void },
     url: string,
+    maxBodyBytes: number,
   ): Promise<Buffer> {
     const chunks: Uint8Array[] = [];
     let total = 0;
     try {
       for await (const chunk of body) {
         total += chunk.byteLength;
-        if (total > this.options.maxBodyBytes) {
-          body.destroy();
-          throw new FetchError(`body of ${url} exceeds ${this.options.maxBodyBytes} bytes`, 'body_too_large');
+        if (total > maxBodyBytes) {
+          throw new FetchError(`body of ${url} exceeds ${maxBodyBytes} bytes`, 'body_too_large');
         }
         chunks.push(chunk);
       }
     } catch (error) {
+      body.destroy();
       if (error instanceof FetchError) throw error;
       throw new FetchError(`reading ${url} failed: ${(error as Error).message}`, 'network', { cause: error });
     }
