@@ -106,7 +106,8 @@ function parseSingleRecord(bytes: Buffer): ParsedRecord | string {
   const end = bytes.indexOf('\r\n\r\n');
   if (end < 0) return 'no end of WARC headers';
   const lines = bytes.subarray(0, end).toString('utf8').split('\r\n');
-  if (!/^WARC\/1\.[01]$/.test(lines[0] ?? '')) return `does not start with a WARC version line (${(lines[0] ?? '').slice(0, 20)})`;
+  if (!/^WARC\/1\.[01]$/.test(lines[0] ?? ''))
+    return `does not start with a WARC version line (${(lines[0] ?? '').slice(0, 20)})`;
   const headers = new Map<string, string>();
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
@@ -119,7 +120,8 @@ function parseSingleRecord(bytes: Buffer): ParsedRecord | string {
   if (bytes.byteLength !== blockStart + length + 4) {
     return `record is ${bytes.byteLength} bytes, headers and Content-Length say ${blockStart + length + 4} (not exactly one record)`;
   }
-  if (bytes.subarray(blockStart + length).toString('latin1') !== '\r\n\r\n') return 'record not followed by CRLF CRLF';
+  if (bytes.subarray(blockStart + length).toString('latin1') !== '\r\n\r\n')
+    return 'record not followed by CRLF CRLF';
   return { headers, block: bytes.subarray(blockStart, blockStart + length) };
 }
 
@@ -134,14 +136,17 @@ async function checkSignature(
   const { hash, signature, publicKey } = signedData;
   const allowed = new Set(['hash', 'created', 'software', 'version', 'signature', 'publicKey']);
   for (const key of Object.keys(signedData)) {
-    if (!allowed.has(key)) problem('signature', `signedData has property ${key}, not in the anonymous signature format`, path);
+    if (!allowed.has(key))
+      problem('signature', `signedData has property ${key}, not in the anonymous signature format`, path);
   }
   if (typeof hash !== 'string' || typeof signature !== 'string' || typeof publicKey !== 'string') {
     problem('signature', 'signedData needs string hash, signature and publicKey', path);
     return;
   }
-  if (hash !== datapackageHash) problem('signature', 'signedData.hash is not the hash of datapackage.json', path);
-  if (signedData.created !== created) problem('signature', 'signedData.created differs from datapackage.json created', path);
+  if (hash !== datapackageHash)
+    problem('signature', 'signedData.hash is not the hash of datapackage.json', path);
+  if (signedData.created !== created)
+    problem('signature', 'signedData.created differs from datapackage.json created', path);
   let key: CryptoKey;
   try {
     key = await webcrypto.subtle.importKey(
@@ -168,7 +173,10 @@ async function checkSignature(
 }
 
 /** Validates a WACZ (a file path or its bytes). Returns every problem found; an empty list means valid. */
-export async function validateWacz(source: string | Uint8Array, options: WaczValidateOptions = {}): Promise<WaczProblem[]> {
+export async function validateWacz(
+  source: string | Uint8Array,
+  options: WaczValidateOptions = {},
+): Promise<WaczProblem[]> {
   const problems: WaczProblem[] = [];
   const problem = (code: WaczProblemCode, message: string, path?: string) =>
     problems.push(path ? { code, path, message } : { code, message });
@@ -200,7 +208,11 @@ async function validateOpen(
   for (const entry of await entries(zip)) {
     if (entry.fileName.endsWith('/')) continue;
     const parts = entry.fileName.split('/');
-    if (entry.fileName.startsWith('/') || parts.some((part) => part === '..' || part === '') || entry.fileName.includes('\\')) {
+    if (
+      entry.fileName.startsWith('/') ||
+      parts.some((part) => part === '..' || part === '') ||
+      entry.fileName.includes('\\')
+    ) {
       problem('bad-path', `unsafe path ${entry.fileName}`, entry.fileName);
       continue;
     }
@@ -217,9 +229,12 @@ async function validateOpen(
   if (!indexPath) problem('missing-file', 'no indexes/index.cdx or indexes/index.cdx.gz', 'indexes/');
   for (const path of paths) {
     const folder = path.split('/')[0];
-    if (folder === 'archive' && !warcPaths.includes(path)) problem('bad-path', `archive/ holds a non-WARC file ${path}`, path);
-    if (folder === 'indexes' && !/^indexes\/[^/]+\.(cdx|cdx\.gz|cdxj|idx)$/.test(path)) problem('bad-path', `unexpected index ${path}`, path);
-    if (folder === 'pages' && !/^pages\/[^/]+\.jsonl$/.test(path)) problem('bad-path', `unexpected pages file ${path}`, path);
+    if (folder === 'archive' && !warcPaths.includes(path))
+      problem('bad-path', `archive/ holds a non-WARC file ${path}`, path);
+    if (folder === 'indexes' && !/^indexes\/[^/]+\.(cdx|cdx\.gz|cdxj|idx)$/.test(path))
+      problem('bad-path', `unexpected index ${path}`, path);
+    if (folder === 'pages' && !/^pages\/[^/]+\.jsonl$/.test(path))
+      problem('bad-path', `unexpected pages file ${path}`, path);
     const entry = byPath.get(path);
     if (entry && (folder === 'archive' || path.endsWith('.cdx.gz')) && entry.compressionMethod !== 0) {
       problem('not-stored', `${path} is compressed in the zip (must be stored for random access)`, path);
@@ -241,22 +256,36 @@ async function validateOpen(
   const dp = 'datapackage.json';
   if (datapackage.profile !== 'data-package') problem('datapackage', 'profile is not "data-package"', dp);
   if (typeof datapackage.wacz_version !== 'string') problem('datapackage', 'wacz_version missing', dp);
-  else if (!/^1\.\d+\.\d+$/.test(datapackage.wacz_version)) problem('datapackage', `unknown wacz_version ${datapackage.wacz_version}`, dp);
+  else if (!/^1\.\d+\.\d+$/.test(datapackage.wacz_version))
+    problem('datapackage', `unknown wacz_version ${datapackage.wacz_version}`, dp);
   if (typeof datapackage.created !== 'string' || Number.isNaN(Date.parse(datapackage.created))) {
     problem('datapackage', 'created is not an ISO date', dp);
   }
   if (typeof datapackage.software !== 'string') problem('datapackage', 'software missing', dp);
-  const resources = Array.isArray(datapackage.resources) ? (datapackage.resources as Record<string, unknown>[]) : [];
+  const resources = Array.isArray(datapackage.resources)
+    ? (datapackage.resources as Record<string, unknown>[])
+    : [];
   if (!Array.isArray(datapackage.resources)) problem('datapackage', 'resources is not a list', dp);
   const listed = new Set<string>();
   for (const resource of resources) {
     const { name, path, hash, bytes } = resource;
-    if (typeof path !== 'string' || typeof hash !== 'string' || typeof bytes !== 'number' || typeof name !== 'string') {
-      problem('datapackage', `resource ${JSON.stringify(resource).slice(0, 80)} needs name, path, hash, bytes`, dp);
+    if (
+      typeof path !== 'string' ||
+      typeof hash !== 'string' ||
+      typeof bytes !== 'number' ||
+      typeof name !== 'string'
+    ) {
+      problem(
+        'datapackage',
+        `resource ${JSON.stringify(resource).slice(0, 80)} needs name, path, hash, bytes`,
+        dp,
+      );
       continue;
     }
-    if (!/^[-a-z0-9._/]+$/.test(name)) problem('datapackage', `resource name ${name} is not lowercase [-a-z0-9._/]`, dp);
-    if (!/^sha256:[0-9a-f]{64}$/.test(hash)) problem('datapackage', `resource ${path} hash is not sha256:<hex>`, dp);
+    if (!/^[-a-z0-9._/]+$/.test(name))
+      problem('datapackage', `resource name ${name} is not lowercase [-a-z0-9._/]`, dp);
+    if (!/^sha256:[0-9a-f]{64}$/.test(hash))
+      problem('datapackage', `resource ${path} hash is not sha256:<hex>`, dp);
     listed.add(path);
     const entry = byPath.get(path);
     if (!entry) {
@@ -264,8 +293,10 @@ async function validateOpen(
       continue;
     }
     const actual = await hashEntry(zip, entry);
-    if (actual.hash !== hash) problem('resource-hash', `${path} hashes to ${actual.hash}, datapackage.json says ${hash}`, path);
-    if (actual.bytes !== bytes) problem('resource-bytes', `${path} is ${actual.bytes} bytes, datapackage.json says ${bytes}`, path);
+    if (actual.hash !== hash)
+      problem('resource-hash', `${path} hashes to ${actual.hash}, datapackage.json says ${hash}`, path);
+    if (actual.bytes !== bytes)
+      problem('resource-bytes', `${path} is ${actual.bytes} bytes, datapackage.json says ${bytes}`, path);
   }
   for (const path of paths) {
     if (path !== 'datapackage.json' && path !== 'datapackage-digest.json' && !listed.has(path)) {
@@ -285,10 +316,17 @@ async function validateOpen(
     }
     if (digest) {
       if (digest.path !== 'datapackage.json') problem('digest', 'path is not "datapackage.json"', dd);
-      if (digest.hash !== datapackageHash) problem('digest', `hash ${String(digest.hash)} is not datapackage.json's ${datapackageHash}`, dd);
+      if (digest.hash !== datapackageHash)
+        problem('digest', `hash ${String(digest.hash)} is not datapackage.json's ${datapackageHash}`, dd);
       const signed = digest.signedData;
       if (signed && typeof signed === 'object') {
-        await checkSignature(signed as Record<string, unknown>, datapackageHash, datapackage.created, options, problem);
+        await checkSignature(
+          signed as Record<string, unknown>,
+          datapackageHash,
+          datapackage.created,
+          options,
+          problem,
+        );
       } else if (options.requireSignature) problem('signature', 'no signedData', dd);
     }
   }
@@ -300,12 +338,14 @@ async function validateOpen(
     const text = (indexPath.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
     const lines = text.split('\n');
     if (lines.at(-1) === '') lines.pop();
-    if (lines.length > MAX_INDEX_LINES) problem('cdxj-syntax', `more than ${MAX_INDEX_LINES} lines`, indexPath);
+    if (lines.length > MAX_INDEX_LINES)
+      problem('cdxj-syntax', `more than ${MAX_INDEX_LINES} lines`, indexPath);
     let previous: Buffer | undefined;
     for (const [i, line] of lines.slice(0, MAX_INDEX_LINES).entries()) {
       const at = `${indexPath} line ${i + 1}`;
       const current = Buffer.from(line);
-      if (previous && Buffer.compare(previous, current) > 0) problem('cdxj-order', `${at} sorts before the line above it`, indexPath);
+      if (previous && Buffer.compare(previous, current) > 0)
+        problem('cdxj-order', `${at} sorts before the line above it`, indexPath);
       previous = current;
       const match = CDXJ_LINE.exec(line);
       if (!match) {
@@ -326,7 +366,10 @@ async function validateOpen(
   const pagesEntry = byPath.get('pages/pages.jsonl');
   if (pagesEntry) {
     const pp = 'pages/pages.jsonl';
-    const lines = (await readAll(zip, pagesEntry)).toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = (await readAll(zip, pagesEntry))
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const indexed = new Set(index.map((entry) => `${entry.timestamp} ${String(entry.fields.url)}`));
     for (const [i, line] of lines.entries()) {
       let page: Record<string, unknown>;
@@ -337,7 +380,8 @@ async function validateOpen(
         continue;
       }
       if (i === 0) {
-        if (page.format !== 'json-pages-1.0') problem('pages', 'first line is not the json-pages-1.0 header', pp);
+        if (page.format !== 'json-pages-1.0')
+          problem('pages', 'first line is not the json-pages-1.0 header', pp);
         continue;
       }
       if (typeof page.url !== 'string' || typeof page.ts !== 'string' || Number.isNaN(Date.parse(page.ts))) {
@@ -346,7 +390,8 @@ async function validateOpen(
       }
       if (typeof page.id !== 'string') problem('pages', `line ${i + 1} has no id`, pp);
       const ts = new Date(page.ts).toISOString().replace(/\D/g, '').slice(0, 14);
-      if (!indexed.has(`${ts} ${page.url}`)) problem('page-not-indexed', `page ${page.url} at ${page.ts} is not in the index`, pp);
+      if (!indexed.has(`${ts} ${page.url}`))
+        problem('page-not-indexed', `page ${page.url} at ${page.ts} is not in the index`, pp);
     }
   }
 }
@@ -362,7 +407,12 @@ async function checkIndexedRecord(
   const { url, filename, digest, status } = entry.fields;
   const offset = Number(entry.fields.offset);
   const length = Number(entry.fields.length);
-  if (typeof url !== 'string' || typeof filename !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) {
+  if (
+    typeof url !== 'string' ||
+    typeof filename !== 'string' ||
+    !Number.isInteger(offset) ||
+    !Number.isInteger(length)
+  ) {
     problem('cdxj-syntax', `${at} needs url, filename, offset and length`, indexPath);
     return;
   }
@@ -384,7 +434,11 @@ async function checkIndexedRecord(
         : (await readAll(zip, warc)).subarray(offset, offset + length);
     bytes = filename.endsWith('.gz') ? gunzipSync(slice) : slice;
   } catch (error) {
-    problem('cdxj-record', `${at}: no gzip member at offset ${offset} length ${length} (${(error as Error).message})`, indexPath);
+    problem(
+      'cdxj-record',
+      `${at}: no gzip member at offset ${offset} length ${length} (${(error as Error).message})`,
+      indexPath,
+    );
     return;
   }
   const record = parseSingleRecord(bytes);
@@ -395,7 +449,8 @@ async function checkIndexedRecord(
   const target = record.headers.get('warc-target-uri')?.replace(/^<|>$/g, '');
   if (target !== url) problem('cdxj-url', `${at}: record is for ${target}, index says ${url}`, indexPath);
   const date = (record.headers.get('warc-date') ?? '').replace(/\D/g, '').slice(0, 14);
-  if (date !== entry.timestamp) problem('cdxj-timestamp', `${at}: record dated ${date}, index says ${entry.timestamp}`, indexPath);
+  if (date !== entry.timestamp)
+    problem('cdxj-timestamp', `${at}: record dated ${date}, index says ${entry.timestamp}`, indexPath);
   const blockDigest = record.headers.get('warc-block-digest');
   if (blockDigest?.startsWith('sha256:') && sha256(record.block) !== blockDigest) {
     problem('cdxj-digest', `${at}: block does not hash to WARC-Block-Digest`, indexPath);
@@ -414,7 +469,11 @@ async function checkIndexedRecord(
     }
   }
   if (typeof digest === 'string' && (!payloadDigest || withPrefix(digest) !== withPrefix(payloadDigest))) {
-    problem('cdxj-digest', `${at}: index digest ${digest} is not the record's WARC-Payload-Digest ${payloadDigest}`, indexPath);
+    problem(
+      'cdxj-digest',
+      `${at}: index digest ${digest} is not the record's WARC-Payload-Digest ${payloadDigest}`,
+      indexPath,
+    );
   }
   if (status !== undefined && status !== '' && Number(status) !== statusCode) {
     problem('cdxj-status', `${at}: index status ${String(status)}, record ${statusCode}`, indexPath);

@@ -47,8 +47,19 @@ function entryFor(record: WARCRecord, filename: string, offset: number, length: 
   if (!INDEXED_TYPES.has(warcType)) return null;
   const url = record.warcTargetURI;
   const date = record.warcDate;
-  if (!url || !date) throw new WaczBuildError(`${filename}: ${warcType} record at ${offset} lacks WARC-Target-URI or WARC-Date`);
-  const entry: CdxjEntry = { surt: surtOf(url), timestamp: warcTimestamp(date), url, filename, offset, length, warcType };
+  if (!url || !date)
+    throw new WaczBuildError(
+      `${filename}: ${warcType} record at ${offset} lacks WARC-Target-URI or WARC-Date`,
+    );
+  const entry: CdxjEntry = {
+    surt: surtOf(url),
+    timestamp: warcTimestamp(date),
+    url,
+    filename,
+    offset,
+    length,
+    warcType,
+  };
   const digest = record.warcPayloadDigest;
   if (digest) entry.digest = digest;
   if (warcType === 'revisit') entry.mime = 'warc/revisit';
@@ -92,28 +103,36 @@ export async function indexWarc(filename: string, source: AsyncIterable<Uint8Arr
   const entries: CdxjEntry[] = [];
   let records = 0;
   let expectedOffset = 0;
-  for await (const record of parser) {
-    if (++records > MAX_RECORDS_PER_WARC) throw new WaczBuildError(`${filename}: more than ${MAX_RECORDS_PER_WARC} records`);
-    await record.readFully();
-    const { offset, recordLength } = parser;
-    if (offset !== expectedOffset || recordLength <= 0) {
-      throw new WaczBuildError(
-        `${filename}: record ${records} is not its own gzip member (offset ${offset}, expected ${expectedOffset}, length ${recordLength})`,
-      );
+  try {
+    for await (const record of parser) {
+      if (++records > MAX_RECORDS_PER_WARC)
+        throw new WaczBuildError(`${filename}: more than ${MAX_RECORDS_PER_WARC} records`);
+      await record.readFully();
+      const { offset, recordLength } = parser;
+      if (offset !== expectedOffset || recordLength <= 0) {
+        throw new WaczBuildError(
+          `${filename}: record ${records} is not its own gzip member (offset ${offset}, expected ${expectedOffset}, length ${recordLength})`,
+        );
+      }
+      expectedOffset = offset + recordLength;
+      const entry = entryFor(record, filename, offset, recordLength);
+      if (entry) entries.push(entry);
     }
-    expectedOffset = offset + recordLength;
-    const entry = entryFor(record, filename, offset, recordLength);
-    if (entry) entries.push(entry);
+  } catch (cause) {
+    if (cause instanceof WaczBuildError) throw cause;
+    throw new WaczBuildError(`${filename}: unreadable WARC after record ${records}`, { cause });
   }
   // Whatever the parser left unread still belongs to the file's hash and size.
   for (let step = await upstream.next(); !step.done; step = await upstream.next()) {
     hasher.update(step.value);
     bytes += step.value.byteLength;
   }
-  if (!head || head[0] !== 0x1f || head[1] !== 0x8b) throw new WaczBuildError(`${filename}: not gzip-compressed`);
+  if (head?.[0] !== 0x1f || head?.[1] !== 0x8b) throw new WaczBuildError(`${filename}: not gzip-compressed`);
   if (records === 0) throw new WaczBuildError(`${filename}: no WARC records`);
   if (expectedOffset !== bytes) {
-    throw new WaczBuildError(`${filename}: gzip members cover ${expectedOffset} of ${bytes} bytes (not one member per record)`);
+    throw new WaczBuildError(
+      `${filename}: gzip members cover ${expectedOffset} of ${bytes} bytes (not one member per record)`,
+    );
   }
   return { entries, hash: `sha256:${hasher.digest('hex')}`, bytes, records };
 }

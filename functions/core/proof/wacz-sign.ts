@@ -28,22 +28,37 @@ function ecP256PrivateKey(pem: string): KeyObject {
   }
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== 'ec' || (curve !== 'prime256v1' && curve !== 'P-256')) {
-    throw new WaczSignatureError(`the WACZ signing key must be ECDSA P-256, got ${key.asymmetricKeyType} ${curve ?? ''}`.trim());
+    throw new WaczSignatureError(
+      `the WACZ signing key must be ECDSA P-256, got ${key.asymmetricKeyType} ${curve ?? ''}`.trim(),
+    );
   }
   return key;
 }
 
 /** Signs a datapackage.json hash as an anonymous WACZ signature. */
-export function signWaczHash(hash: string, created: string, software: string, key: WaczSigningKey): WaczSignedData {
+export function signWaczHash(
+  hash: string,
+  created: string,
+  software: string,
+  key: WaczSigningKey,
+): WaczSignedData {
   const privateKey = ecP256PrivateKey(key.privateKeyPem);
   const signature = sign('sha256', Buffer.from(hash, 'utf8'), { key: privateKey, dsaEncoding: 'ieee-p1363' });
   const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  return { hash, created, software, signature: signature.toString('base64'), publicKey: publicKey.toString('base64') };
+  return {
+    hash,
+    created,
+    software,
+    signature: signature.toString('base64'),
+    publicKey: publicKey.toString('base64'),
+  };
 }
 
 /** The base64 SPKI public key for a signing key: what a verifier must trust (out of band) for an anonymous signature. */
 export function waczPublicKeyOf(key: WaczSigningKey): string {
-  return createPublicKey(ecP256PrivateKey(key.privateKeyPem)).export({ type: 'spki', format: 'der' }).toString('base64');
+  return createPublicKey(ecP256PrivateKey(key.privateKeyPem))
+    .export({ type: 'spki', format: 'der' })
+    .toString('base64');
 }
 
 export type WaczSignatureCheck = { valid: true } | { valid: false; problem: string };
@@ -61,11 +76,16 @@ export function verifyWaczSignature(
   }
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: Buffer.from(signedData.publicKey, 'base64'), format: 'der', type: 'spki' });
+    publicKey = createPublicKey({
+      key: Buffer.from(signedData.publicKey, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
   } catch {
     return { valid: false, problem: 'signedData.publicKey is not a base64 SPKI public key' };
   }
-  if (publicKey.asymmetricKeyType !== 'ec') return { valid: false, problem: 'signedData.publicKey is not an EC key' };
+  if (publicKey.asymmetricKeyType !== 'ec')
+    return { valid: false, problem: 'signedData.publicKey is not an EC key' };
   const ok = verify(
     'sha256',
     Buffer.from(signedData.hash, 'utf8'),

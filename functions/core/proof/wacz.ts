@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { WaczBuildError } from '../errors.js';
-import { cdxjIndex, type CdxjEntry, indexWarc } from './wacz-index.js';
+import { type CdxjEntry, cdxjIndex, indexWarc } from './wacz-index.js';
 import { signWaczHash, type WaczSignedData, type WaczSigningKey } from './wacz-sign.js';
 
 export const WACZ_VERSION = '1.1.1';
@@ -79,7 +79,9 @@ function checkExtraPath(path: string): void {
   const parts = path.split('/');
   const folderOk = parts.length >= 2 && !RESERVED_FOLDERS.some((folder) => path.startsWith(folder));
   if (!folderOk || !parts.every((part) => SAFE_NAME.test(part))) {
-    throw new WaczBuildError(`extra file ${path} must sit in its own folder (not archive/, indexes/, pages/) with plain names`);
+    throw new WaczBuildError(
+      `extra file ${path} must sit in its own folder (not archive/, indexes/, pages/) with plain names`,
+    );
   }
 }
 
@@ -90,13 +92,20 @@ function pageId(page: WaczPageInput): string {
 function tsDigits(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) throw new WaczBuildError(`bad timestamp ${iso}`);
-  return date.toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+  return date
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14);
 }
 
 function pagesJsonl(pages: WaczPageInput[]): Uint8Array {
   const lines = [JSON.stringify({ format: 'json-pages-1.0', id: 'pages', title: 'All Pages' })];
   for (const page of pages) {
-    const line: Record<string, string> = { id: pageId(page), url: page.url, ts: new Date(page.ts).toISOString() };
+    const line: Record<string, string> = {
+      id: pageId(page),
+      url: page.url,
+      ts: new Date(page.ts).toISOString(),
+    };
     if (page.title !== undefined) line.title = page.title;
     if (page.text !== undefined) line.text = page.text;
     lines.push(JSON.stringify(line));
@@ -106,11 +115,15 @@ function pagesJsonl(pages: WaczPageInput[]): Uint8Array {
 
 function checkPagesIndexed(pages: WaczPageInput[], entries: CdxjEntry[]): void {
   const replayable = new Set(
-    entries.filter((e) => e.warcType === 'response' || e.warcType === 'revisit').map((e) => `${e.timestamp} ${e.url}`),
+    entries
+      .filter((e) => e.warcType === 'response' || e.warcType === 'revisit')
+      .map((e) => `${e.timestamp} ${e.url}`),
   );
   for (const page of pages) {
     if (!replayable.has(`${tsDigits(page.ts)} ${page.url}`)) {
-      throw new WaczBuildError(`page ${page.url} at ${page.ts} has no response or revisit record in the WARCs`);
+      throw new WaczBuildError(
+        `page ${page.url} at ${page.ts} has no response or revisit record in the WARCs`,
+      );
     }
   }
 }
@@ -119,8 +132,10 @@ function checkInput(input: WaczInput): void {
   if (input.warcs.length === 0) throw new WaczBuildError('a WACZ needs at least one WARC');
   if (input.warcs.length > MAX_WARCS) throw new WaczBuildError(`more than ${MAX_WARCS} WARCs`);
   if (input.pages.length > MAX_PAGES) throw new WaczBuildError(`more than ${MAX_PAGES} pages`);
-  if ((input.extras?.length ?? 0) > MAX_EXTRAS) throw new WaczBuildError(`more than ${MAX_EXTRAS} extra files`);
-  if (Number.isNaN(new Date(input.created).getTime())) throw new WaczBuildError(`bad created date ${input.created}`);
+  if ((input.extras?.length ?? 0) > MAX_EXTRAS)
+    throw new WaczBuildError(`more than ${MAX_EXTRAS} extra files`);
+  if (Number.isNaN(new Date(input.created).getTime()))
+    throw new WaczBuildError(`bad created date ${input.created}`);
   const names = new Set<string>();
   for (const warc of input.warcs) {
     if (!SAFE_NAME.test(warc.name) || !warc.name.endsWith('.warc.gz')) {
@@ -165,7 +180,12 @@ export async function buildWacz(input: WaczInput, out: Writable): Promise<WaczSu
     ...(input.extras ?? []),
   ];
   for (const file of buffers) {
-    resources.push({ name: resourceName(file.path), path: file.path, hash: sha256(file.bytes), bytes: file.bytes.byteLength });
+    resources.push({
+      name: resourceName(file.path),
+      path: file.path,
+      hash: sha256(file.bytes),
+      bytes: file.bytes.byteLength,
+    });
   }
 
   const main = input.mainPage ?? input.pages.at(-1);
@@ -181,7 +201,9 @@ export async function buildWacz(input: WaczInput, out: Writable): Promise<WaczSu
   };
   const datapackageBytes = Buffer.from(`${JSON.stringify(datapackage, null, 2)}\n`);
   const datapackageHash = sha256(datapackageBytes);
-  const signedData = input.sign ? signWaczHash(datapackageHash, created, input.software, input.sign) : undefined;
+  const signedData = input.sign
+    ? signWaczHash(datapackageHash, created, input.software, input.sign)
+    : undefined;
   const digest = { path: 'datapackage.json', hash: datapackageHash, ...(signedData ? { signedData } : {}) };
 
   const zip = new ZipFile();
