@@ -93,3 +93,9 @@ export class RenderError extends RedlineError {}
 
 /** The code broke one of its own rules (a bug, never bad input). */
 export class InvariantError extends RedlineError {}
+
+/** A WACZ could not be built from its inputs (a WARC that is not per-record gzip, a page missing from the index, a bad path). */
+export class WaczBuildError extends RedlineError {}
+
+/** A WACZ signing key or signature is unusable (wrong key type or curve, malformed PEM). */
+export class WaczSignatureError extends RedlineError {}
