@@ -360,7 +360,13 @@ export class ChromiumRenderer implements PageRenderer {
   }
 
   private async screenshot(page: Page): Promise<Uint8Array> {
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    // Playwright's screenshot first waits for document.fonts.ready, which stays pending while the
+    // document is still loading (a sub-resource that never ends): stop loading first, as the browser's
+    // Stop button would. The HTML and PDF are taken by then.
+    const height = await page.evaluate(() => {
+      if (document.readyState !== 'complete') window.stop();
+      return document.documentElement.scrollHeight;
+    });
     const { width } = this.options.viewport;
     const capped = Math.min(Math.max(height, 1), this.options.maxScreenshotHeight);
     return page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width, height: capped }, type: 'png' });
