@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sparticuz from '@sparticuz/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,9 +16,11 @@ import {
   BROWSER_ENV_ALLOW_LIST,
   type BrowserDir,
   browserEnv,
+  createBrowserDir,
   decideSandbox,
   hasSetuidHelper,
   readSysctl,
+  removeBrowserDir,
   type SandboxFacts,
 } from '../../functions/adapters/chromium/confinement.js';
 import { InvariantError } from '../../functions/core/errors.js';
@@ -231,5 +235,41 @@ describe('sandbox facts from the machine', () => {
     // Setuid and owned by whoever runs the test: a helper only when that is root.
     await chmod(join(scratch, 'chrome-sandbox'), 0o4755);
     expect(hasSetuidHelper(join(scratch, 'chromium'))).toBe(process.geteuid?.() === 0);
+  });
+});
+
+describe('createBrowserDir', () => {
+  const mode = (path: string) => statSync(path).mode & 0o777;
+
+  it('makes a fresh 0700 directory with 0700 parts, and removes it', async () => {
+    const a = await createBrowserDir();
+    const b = await createBrowserDir();
+    try {
+      expect(a.root).not.toBe(b.root);
+      for (const path of [a.root, a.home, a.tmp, a.artifacts, a.cache]) expect(mode(path), path).toBe(0o700);
+    } finally {
+      await removeBrowserDir(a);
+      await removeBrowserDir(b);
+    }
+    expect(existsSync(a.root)).toBe(false);
+    expect(existsSync(b.root)).toBe(false);
+  });
+
+  it('is removed when the process exits without closing its browser', () => {
+    const module = resolve('functions/adapters/chromium/confinement.ts');
+    const root = execFileSync(
+      resolve('node_modules/.bin/tsx'),
+      [
+        '--eval',
+        `import(${JSON.stringify(module)}).then(async ({ createBrowserDir }) => {
+           const dir = await createBrowserDir();
+           process.stdout.write(dir.root);
+           process.exit(0);
+         });`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(root).toContain('redline-chromium-');
+    expect(existsSync(root)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,6 +45,22 @@ export interface BrowserDir {
 export const BROWSER_DIR_PREFIX = 'redline-chromium-';
 
 /**
+ * Directories of browsers not yet closed. A process that exits without closing its renderer (a crash in
+ * Node, a SIGTERM Playwright turns into exit) still removes them, as Playwright does its own profile dirs.
+ */
+const live = new Set<string>();
+let exitHook = false;
+function removeLiveOnExit() {
+  for (const root of live) {
+    try {
+      rmSync(root, { recursive: true, force: true });
+    } catch {
+      // exiting anyway: nothing more to do
+    }
+  }
+}
+
+/**
  * Makes a browser's directory. mkdtemp creates it 0700 and owned by us: other users can neither read what
  * the browser writes (cached page data, cookies) nor plant files in it. Playwright's `launch` keeps the
  * profile (--user-data-dir) in a directory of its own, also made by mkdtemp (0700) and removed when the
@@ -53,6 +69,11 @@ export const BROWSER_DIR_PREFIX = 'redline-chromium-';
  */
 export async function createBrowserDir(parent: string = tmpdir()): Promise<BrowserDir> {
   const root = await mkdtemp(join(parent, BROWSER_DIR_PREFIX));
+  live.add(root);
+  if (!exitHook) {
+    process.once('exit', removeLiveOnExit);
+    exitHook = true;
+  }
   const dir: BrowserDir = {
     root,
     home: join(root, 'home'),
@@ -71,6 +92,7 @@ export async function createBrowserDir(parent: string = tmpdir()): Promise<Brows
 
 export async function removeBrowserDir(dir: BrowserDir): Promise<void> {
   await rm(dir.root, { recursive: true, force: true, maxRetries: 3 });
+  live.delete(dir.root);
 }
 
 /** The browser's whole environment: the allow-listed variables the parent has, HOME and TMPDIR in its own directory. */
