@@ -137,7 +137,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  * context per capture, every connection through the GuardProxy, per-step time budgets.
  */
 export class ChromiumRenderer implements PageRenderer {
-  private browser?: Promise<Browser> | undefined;
+  private browser?: Promise<Browser>;
   private proxy?: GuardProxy;
   private readonly options: Required<Omit<RendererOptions, OptionalOptions>> &
     Pick<RendererOptions, OptionalOptions>;
@@ -254,10 +254,12 @@ export class ChromiumRenderer implements PageRenderer {
   private launch(): Promise<Browser> {
     if (this.options.processModel === 'single') return this.launchBrowser(() => undefined);
     if (!this.browser) {
-      const launching = this.launchBrowser(() => {
-        // A browser that crashed is replaced at the next capture.
+      // A browser that failed to start or crashed is replaced at the next capture.
+      const forget = () => {
         if (this.browser === launching) this.browser = undefined;
-      });
+      };
+      const launching = this.launchBrowser(forget);
+      launching.catch(forget);
       this.browser = launching;
     }
     return this.browser;
