@@ -72,10 +72,13 @@ function tree(root: number): number[] {
     for (const [pid, parent] of all) if (parent === found[i] && !found.includes(pid)) found.push(pid);
   return found.filter((pid) => procFile(pid, 'stat') !== undefined);
 }
-/** The one process whose command line has this argument. */
+/**
+ * The browser this test process launched with this argument: a child of ours (Playwright spawns it
+ * directly). Its own children may carry forwarded switches too until they rewrite their titles.
+ */
 function processWithArg(arg: string): number {
-  const matching = pids().filter((pid) => cmdline(pid).includes(arg));
-  expect(matching, `one process with ${arg}`).toHaveLength(1);
+  const matching = pids().filter((pid) => parentOf(pid) === process.pid && cmdline(pid).includes(arg));
+  expect(matching, `one child process with ${arg}`).toHaveLength(1);
   return matching[0]!;
 }
 const statusField = (pid: number, field: string) =>
@@ -201,10 +204,16 @@ describe('Chromium confined (real @sparticuz/chromium, read through /proc)', () 
   it("control: a browser launched Playwright's default way holds the parent's secrets, and the check sees them", async () => {
     const browser = await chromium.launch({
       executablePath: await sparticuz.executablePath(),
-      args: ['--no-sandbox', '--disable-quic', '--crash-dumps-dir=/redline-confinement-control'],
+      args: [
+        '--no-sandbox',
+        '--disable-quic',
+        `--disk-cache-dir=/nonexistent/redline-confinement-control-${process.pid}`,
+      ],
     });
     try {
-      const control = seeProcess(processWithArg('--crash-dumps-dir=/redline-confinement-control'));
+      const control = seeProcess(
+        processWithArg(`--disk-cache-dir=/nonexistent/redline-confinement-control-${process.pid}`),
+      );
       for (const [name, value] of Object.entries(SECRETS)) expect(control.env[name]).toBe(value);
       expect(() => expectNoSecrets([control])).toThrow();
     } finally {
