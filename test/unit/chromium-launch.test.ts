@@ -159,6 +159,32 @@ describe('browserEnv', () => {
       expect([...BROWSER_ENV_ALLOW_LIST, 'HOME', 'TMPDIR']).toContain(name);
   });
 
+  it('allows every variable @sparticuz/chromium sets for its Lambda path (AL2023), HOME aside', () => {
+    // Prepare: a process that looks like Lambda's Node 22 runtime, with a small known environment.
+    const parentEnv = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    };
+    // Act: import the package there (importing unpacks nothing) and see what it added.
+    const after = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '--eval',
+          "await import('@sparticuz/chromium'); console.log(JSON.stringify(process.env));",
+        ],
+        { encoding: 'utf8', env: parentEnv },
+      ),
+    ) as Record<string, string>;
+    const added = Object.keys(after).filter((name) => !(name in parentEnv));
+    // Assess: it still sets the variables we know of (else this test checks nothing), and we pass them all on.
+    expect(added).toEqual(expect.arrayContaining(['FONTCONFIG_PATH', 'LD_LIBRARY_PATH']));
+    const passed = browserEnv(after, dir);
+    for (const name of added.filter((n) => n !== 'HOME')) expect(passed[name], name).toBe(after[name]);
+    expect(passed.HOME).toBe(dir.home);
+  });
+
   it('gives HOME and TMPDIR even when the parent has none', () => {
     expect(browserEnv({}, dir)).toEqual({ HOME: dir.home, TMPDIR: dir.tmp });
   });
