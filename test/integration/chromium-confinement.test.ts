@@ -261,13 +261,21 @@ describe('Chromium confined (real @sparticuz/chromium, read through /proc)', () 
       expect(renderer.browserDirs).toEqual([]);
     });
 
-    it('decides the sandbox by the rule for this machine', async () => {
-      await renderFreely(renderer);
-      const facts = readSandboxFacts('multi', await sparticuz.executablePath());
-      expect(renderer.sandbox).toEqual(decideSandbox(facts));
-      const browser = processWithArg(`--disk-cache-dir=${join(renderer.browserDirs[0]!, 'cache')}`);
-      expect(cmdline(browser).includes('--no-sandbox')).toBe(!renderer.sandbox!.sandbox);
+    it('decides the sandbox by the rule for this machine, and a sandbox it turns on confines the renderers', async () => {
+      const { seen } = await duringCapture(renderer, () => lookAtBrowser(renderer));
+      const decision = decideSandbox(readSandboxFacts('multi', await sparticuz.executablePath()));
+      // The rule's answer, unless it said on and Chromium then found no usable sandbox (a container's seccomp).
+      const fellBack = decision.sandbox && /could not start its sandbox/.test(renderer.sandbox?.reason ?? '');
+      if (fellBack) expect(renderer.sandbox?.sandbox).toBe(false);
+      else expect(renderer.sandbox).toEqual(decision);
       console.info(`[confinement] sandbox here: ${JSON.stringify(renderer.sandbox)}`);
+      const browserArgs = cmdline(seen.browser);
+      expect(browserArgs.includes('--no-sandbox')).toBe(!renderer.sandbox!.sandbox);
+      if (renderer.sandbox!.sandbox) {
+        const renderers = seen.processes.filter((p) => p.args.includes('--type=renderer'));
+        expect(renderers.length).toBeGreaterThan(0);
+        for (const { pid } of renderers) expect(statusField(pid, 'Seccomp'), 'seccomp filter mode').toBe('2');
+      }
     });
   });
 
