@@ -6,6 +6,25 @@ import type { NetworkPolicy } from '../../core/net-policy.js';
 import type { FetchedResponse, PageRenderer, RenderedPage } from '../../core/ports.js';
 import { GuardProxy } from '../net/guard-proxy.js';
 import type { Resolver } from '../net/resolve.js';
+import { launchOptions } from './browser-launch.js';
+import {
+  type BrowserDir,
+  createBrowserDir,
+  decideSandbox,
+  isSandboxFailure,
+  readSandboxFacts,
+  removeBrowserDir,
+  type SandboxDecision,
+  type SandboxFacts,
+} from './confinement.js';
+
+export {
+  hardenedArgs,
+  SANDBOX_OFF_FLAGS,
+  SINGLE_PROCESS_FLAGS,
+  UNSAFE_FLAGS,
+} from './browser-launch.js';
+export type { SandboxDecision, SandboxFacts } from './confinement.js';
 
 export interface RendererOptions {
   policy: NetworkPolicy;
@@ -33,49 +52,17 @@ export interface RendererOptions {
    */
   processModel?: 'multi' | 'single';
   viewport?: { width: number; height: number };
+  /**
+   * Chromium's sandbox. Left out, the rule in confinement.ts decides (on unless single-process, Lambda,
+   * root, or no user namespaces and no setuid helper) and a launch that finds no usable sandbox retries
+   * without one. `true` insists (such a launch fails); `false` turns it off.
+   */
+  sandbox?: boolean;
+  /** The facts the sandbox rule reads from /proc and the environment; tests pass their own. */
+  sandboxFacts?: SandboxFacts;
 }
 
-/**
- * Flags in @sparticuz/chromium's defaults that we drop: they weaken the browser's security model (its
- * --disable-features turns off site isolation and would replace Playwright's own list).
- */
-export const UNSAFE_FLAGS = [
-  '--disable-web-security',
-  '--allow-running-insecure-content',
-  '--disable-site-isolation-trials',
-  '--disable-features',
-];
-
-/**
- * @sparticuz/chromium's process-model flags, kept only in the `single` model (Lambda). Elsewhere they
- * cost: --single-process ends the browser with a capture's context, and without the zygote every
- * fresh context's renderer is a full process launch (~15 ms a capture, bench/fidelity.bench.ts).
- */
-export const SINGLE_PROCESS_FLAGS = ['--single-process', '--no-zygote'];
-
-export function hardenedArgs(
-  defaults: string[],
-  proxyUrl: string,
-  processModel: 'multi' | 'single' = 'multi',
-): string[] {
-  const dropped = processModel === 'single' ? UNSAFE_FLAGS : [...UNSAFE_FLAGS, ...SINGLE_PROCESS_FLAGS];
-  const kept = defaults.filter((arg) => !dropped.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
-  if (processModel === 'single')
-    for (const flag of SINGLE_PROCESS_FLAGS) if (!kept.includes(flag)) kept.push(flag);
-  return [
-    ...kept,
-    `--proxy-server=${proxyUrl}`,
-    // Without this Chromium sends loopback traffic around the proxy.
-    '--proxy-bypass-list=<-loopback>',
-    // Nothing may resolve or connect except through the proxy.
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ];
-}
+type OptionalOptions = 'resolver' | 'sandbox' | 'sandboxFacts';
 
 /**
  * Counts the page's requests in flight (the favicon aside). Playwright's 'networkidle' always waits
@@ -152,7 +139,8 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 export class ChromiumRenderer implements PageRenderer {
   private browser?: Promise<Browser>;
   private proxy?: GuardProxy;
-  private readonly options: Required<Omit<RendererOptions, 'resolver'>> & Pick<RendererOptions, 'resolver'>;
+  private readonly options: Required<Omit<RendererOptions, OptionalOptions>> &
+    Pick<RendererOptions, OptionalOptions>;
 
   constructor(options: RendererOptions) {
     this.options = {
@@ -176,24 +164,104 @@ export class ChromiumRenderer implements PageRenderer {
     return this.proxy?.denied ?? [];
   }
 
-  private proxyUrl?: Promise<string>;
+  /** Whether the browsers run in Chromium's sandbox, and why; known once a browser launched. */
+  get sandbox(): SandboxDecision | undefined {
+    return this.sandboxDecision;
+  }
 
-  private async launchBrowser(): Promise<Browser> {
+  /** The private directories of the browsers running now, for tests and diagnostics. */
+  get browserDirs(): string[] {
+    return [...this.dirs.values()].map((dir) => dir.root);
+  }
+
+  private proxyUrl?: Promise<string>;
+  private sandboxDecision?: SandboxDecision;
+  /** Each running browser's own directory (confinement.ts), removed when that browser closes or dies. */
+  private readonly dirs = new Map<Browser, BrowserDir>();
+
+  private async launchBrowser(onDisconnected: (browser: Browser) => void): Promise<Browser> {
     this.proxyUrl ??= (async () => {
       this.proxy = new GuardProxy(this.options.policy, this.options.resolver);
       return this.proxy.start();
     })();
-    return chromium.launch({
-      executablePath: await sparticuz.executablePath(),
-      headless: true,
-      args: hardenedArgs(sparticuz.args, await this.proxyUrl, this.options.processModel),
+    const executablePath = await sparticuz.executablePath();
+    const proxyUrl = await this.proxyUrl;
+    const { processModel, sandbox, sandboxFacts } = this.options;
+    this.sandboxDecision ??=
+      sandbox === undefined
+        ? decideSandbox(sandboxFacts ?? readSandboxFacts(processModel, executablePath))
+        : { sandbox, reason: 'set by the caller' };
+    const decided = this.sandboxDecision;
+    try {
+      return await this.launchConfined(executablePath, proxyUrl, decided.sandbox, onDisconnected);
+    } catch (error) {
+      // The rule reads sysctls; a container's seccomp profile can still refuse the namespaces. Then the
+      // sandbox truly cannot run here: say so and launch without it, unless the caller insisted on it.
+      if (!decided.sandbox || sandbox === true || !isSandboxFailure(error)) throw error;
+      const why = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      this.sandboxDecision = { sandbox: false, reason: `Chromium could not start its sandbox here: ${why}` };
+      return this.launchConfined(executablePath, proxyUrl, false, onDisconnected);
+    }
+  }
+
+  private async launchConfined(
+    executablePath: string,
+    proxyUrl: string,
+    sandbox: boolean,
+    onDisconnected: (browser: Browser) => void,
+  ): Promise<Browser> {
+    const dir = await createBrowserDir();
+    let browser: Browser;
+    try {
+      browser = await chromium.launch(
+        launchOptions({
+          executablePath,
+          defaults: sparticuz.args,
+          proxyUrl,
+          processModel: this.options.processModel,
+          sandbox,
+          dir,
+          parentEnv: process.env,
+        }),
+      );
+    } catch (error) {
+      await removeBrowserDir(dir).catch(() => undefined);
+      throw error;
+    }
+    this.dirs.set(browser, dir);
+    // Closed by us or crashed: either way its directory goes.
+    browser.on('disconnected', () => {
+      onDisconnected(browser);
+      void this.removeDir(browser).catch(() => undefined);
     });
+    return browser;
+  }
+
+  private async removeDir(browser: Browser): Promise<void> {
+    const dir = this.dirs.get(browser);
+    if (!dir) return;
+    await removeBrowserDir(dir);
+    this.dirs.delete(browser);
+  }
+
+  /** Closes a browser and removes its directory; a directory that will not go stays listed for close(). */
+  private async closeBrowser(browser: Browser): Promise<void> {
+    await browser.close().catch(() => undefined);
+    await this.removeDir(browser).catch(() => undefined);
   }
 
   /** The process's browser (multi), or a browser of this capture's own (single). */
   private launch(): Promise<Browser> {
-    if (this.options.processModel === 'single') return this.launchBrowser();
-    this.browser ??= this.launchBrowser();
+    if (this.options.processModel === 'single') return this.launchBrowser(() => undefined);
+    if (!this.browser) {
+      // A browser that failed to start or crashed is replaced at the next capture.
+      const forget = () => {
+        if (this.browser === launching) this.browser = undefined;
+      };
+      const launching = this.launchBrowser(forget);
+      launching.catch(forget);
+      this.browser = launching;
+    }
     return this.browser;
   }
 
@@ -202,7 +270,7 @@ export class ChromiumRenderer implements PageRenderer {
     try {
       return await this.renderIn(browser, url, document);
     } finally {
-      if (this.options.processModel === 'single') await browser.close().catch(() => undefined);
+      if (this.options.processModel === 'single') await this.closeBrowser(browser);
     }
   }
 
@@ -294,7 +362,13 @@ export class ChromiumRenderer implements PageRenderer {
   }
 
   private async screenshot(page: Page): Promise<Uint8Array> {
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    // Playwright's screenshot first waits for document.fonts.ready, which stays pending while the
+    // document is still loading (a sub-resource that never ends): stop loading first, as the browser's
+    // Stop button would. The HTML and PDF are taken by then.
+    const height = await page.evaluate(() => {
+      if (document.readyState !== 'complete') window.stop();
+      return document.documentElement.scrollHeight;
+    });
     const { width } = this.options.viewport;
     const capped = Math.min(Math.max(height, 1), this.options.maxScreenshotHeight);
     return page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width, height: capped }, type: 'png' });
@@ -321,9 +395,18 @@ export class ChromiumRenderer implements PageRenderer {
   async close(): Promise<void> {
     const browser = this.browser;
     this.browser = undefined;
-    if (browser) await (await browser.catch(() => undefined))?.close().catch(() => undefined);
+    const launched = await browser?.catch(() => undefined);
+    if (launched) await this.closeBrowser(launched);
     await this.proxy?.close();
     this.proxy = undefined;
     this.proxyUrl = undefined;
+    // Directories whose removal failed before (or of browsers still closing): one more try, and say so.
+    const failures: unknown[] = [];
+    for (const held of [...this.dirs.keys()])
+      await this.removeDir(held).catch((error) => failures.push(error));
+    if (failures.length > 0)
+      throw new RenderError(`could not remove ${failures.length} browser directories`, {
+        cause: failures[0],
+      });
   }
 }
