@@ -1,5 +1,4 @@
-import sparticuz from '@sparticuz/chromium';
-import { type Browser, chromium, type Page, type Request } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { RenderError } from '../../core/errors.js';
 import type { Step } from '../../core/model.js';
 import type { NetworkPolicy } from '../../core/net-policy.js';
@@ -136,6 +135,18 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  * Headless Chromium from @sparticuz/chromium driven by playwright-core. One browser per process, a fresh
  * context per capture, every connection through the GuardProxy, per-step time budgets.
  */
+/**
+ * Playwright and @sparticuz/chromium, loaded on the first launch: commands and functions that never render
+ * (`redline watch list`, the planner) do not pay ~0.6 s to import them.
+ */
+async function loadBrowserModules() {
+  const [{ chromium }, { default: sparticuz }] = await Promise.all([
+    import('playwright-core'),
+    import('@sparticuz/chromium'),
+  ]);
+  return { chromium, sparticuz };
+}
+
 export class ChromiumRenderer implements PageRenderer {
   private browser?: Promise<Browser>;
   private proxy?: GuardProxy;
@@ -184,6 +195,7 @@ export class ChromiumRenderer implements PageRenderer {
       this.proxy = new GuardProxy(this.options.policy, this.options.resolver);
       return this.proxy.start();
     })();
+    const { sparticuz } = await loadBrowserModules();
     const executablePath = await sparticuz.executablePath();
     const proxyUrl = await this.proxyUrl;
     const { processModel, sandbox, sandboxFacts } = this.options;
@@ -210,6 +222,7 @@ export class ChromiumRenderer implements PageRenderer {
     sandbox: boolean,
     onDisconnected: (browser: Browser) => void,
   ): Promise<Browser> {
+    const { chromium, sparticuz } = await loadBrowserModules();
     const dir = await createBrowserDir();
     let browser: Browser;
     try {
