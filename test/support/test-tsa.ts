@@ -52,6 +52,8 @@ export interface TestTsa {
   rootPem: string;
   otherRootPem: string;
   behaviour: TsaBehaviour;
+  /** The URL of a TSA on the same server that always behaves as `behaviour`. */
+  urlFor(behaviour: TsaBehaviour): string;
   /** Requests received, all behaviours. */
   requests: number;
   /** Replies `openssl ts -reply` made for a query, without the HTTP server: for tests of stored tokens. */
@@ -221,7 +223,15 @@ export async function startTestTsa(): Promise<TestTsa> {
   await makeCertificates(dir);
   let counter = 0;
 
-  const opensslReply = async (query: Uint8Array, section: string): Promise<Uint8Array> => {
+  // `openssl ts -reply` reads and rewrites the section's serial file: concurrent runs can read it half
+  // written. One reply at a time, as a real TSA would serialize its serial numbers.
+  let queue: Promise<unknown> = Promise.resolve();
+  const opensslReply = (query: Uint8Array, section: string): Promise<Uint8Array> => {
+    const next = queue.then(() => opensslReplyNow(query, section));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const opensslReplyNow = async (query: Uint8Array, section: string): Promise<Uint8Array> => {
     const id = ++counter;
     const q = join(dir, `q${id}.tsq`);
     const r = join(dir, `r${id}.tsr`);
@@ -335,6 +345,7 @@ export async function startTestTsa(): Promise<TestTsa> {
     rootPem: await readFile(join(dir, 'root.pem'), 'utf8'),
     otherRootPem: await readFile(join(dir, 'other-root.pem'), 'utf8'),
     behaviour: 'honest',
+    urlFor: (behaviour) => `${tsa.url}/b/${behaviour}`,
     requests: 0,
     reply,
     close: async () => {
@@ -346,7 +357,9 @@ export async function startTestTsa(): Promise<TestTsa> {
 
   const server: Server = createServer((req, res) => {
     tsa.requests++;
-    const behaviour = tsa.behaviour;
+    // `/b/<behaviour>` picks a behaviour per URL, so several misbehaving TSAs can share one server.
+    const named = /\/b\/([a-z0-9-]+)$/.exec(req.url ?? '')?.[1] as TsaBehaviour | undefined;
+    const behaviour = named ?? tsa.behaviour;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {

@@ -73,6 +73,8 @@ export class HttpTimestampAuthority implements TimestampAuthority {
         bodyTimeout: this.timeoutMs,
       });
       const reject = (reason: 'http-status' | 'content-type' | 'too-large', message: string) => {
+        // Destroying a body undici is still reading emits an AbortError: it is the expected end here.
+        response.body.on('error', () => {});
         response.body.destroy();
         return new TimestampAuthorityError(this.url, reason, message);
       };
