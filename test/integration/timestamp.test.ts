@@ -153,6 +153,17 @@ describe('What a verifier refuses', () => {
     expect(await codeOf(authority(tsa.urlFor(behaviour)).stamp(DIGEST))).toBe(code);
   });
 
+  it('a token whose certificate was swapped for a same-key twin fails on the ESS signing-certificate binding', async () => {
+    const error = await authority(tsa.urlFor('twin-cert'))
+      .stamp(DIGEST)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimestampError);
+    expect((error as TimestampError).code).toBe('signature');
+    expect((error as TimestampError).message).toMatch(
+      /signing-certificate attribute names a different certificate/,
+    );
+  });
+
   it('a genTime far from the local clock fails with time', async () => {
     const farFuture = { now: () => new Date(Date.now() + 3600_000) };
     expect(await codeOf(authority(tsa.urlFor('honest'), { clock: farFuture }).stamp(DIGEST))).toBe('time');

@@ -35,6 +35,7 @@ export type TsaBehaviour =
   | 'eku-not-critical' // the same, with a non-critical timeStamping EKU
   | 'other-ca' // signed by a proper TSA certificate under a root nobody configured (that root in the token)
   | 'reject' // openssl answers with status rejection (badAlg: it only accepts SHA-512 here)
+  | 'twin-cert' // the honest token with its certificate swapped for another one of the same key, issuer and serial
   | 'bad-signature' // the honest reply with the last byte of the signature flipped
   | 'garbage' // random bytes served as application/timestamp-reply
   | 'html' // a 200 text/html page
@@ -201,6 +202,47 @@ async function makeCertificates(dir: string): Promise<void> {
     leaf('noncritical', 'Non-critical EKU Signer', 'root', 'noncritical_ext', ec),
     leaf('other-tsa', 'Other CA TSA', 'other-root', 'tsa_ext', ec),
   ]);
+  // A second certificate for the TSA's own key, with the same issuer and serial number: a token whose
+  // certificate is swapped for it still verifies by key; only the ESS signing-certificate binding tells.
+  const serial = (await openssl(['x509', '-in', 'tsa.pem', '-noout', '-serial'], dir)).trim().split('=')[1]!;
+  await openssl(
+    [
+      'req',
+      '-new',
+      '-key',
+      'tsa.key',
+      '-out',
+      'twin.csr',
+      '-subj',
+      '/O=Redline Tests/CN=Twin',
+      '-config',
+      cnf,
+    ],
+    dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'twin.csr',
+      '-CA',
+      'root.pem',
+      '-CAkey',
+      'root.key',
+      '-set_serial',
+      `0x${serial}`,
+      '-days',
+      '825',
+      '-out',
+      'twin.pem',
+      '-extfile',
+      cnf,
+      '-extensions',
+      'tsa_ext',
+    ],
+    dir,
+  );
   for (const s of ['good', 'essv1', 'reject', 'other']) await writeFile(join(dir, `serial-${s}`), '01\n');
   await writeFile(join(dir, 'ts.cnf'), tsConfig(dir));
 }
@@ -209,6 +251,10 @@ function mutateQuery(query: Uint8Array, change: (req: pkijs.TimeStampReq) => voi
   const req = pkijs.TimeStampReq.fromBER(new Uint8Array(query));
   change(req);
   return new Uint8Array(req.toSchema().toBER(false));
+}
+
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
 /** A granted TimeStampResp around a token: SEQUENCE { PKIStatusInfo { 0 }, token }. */
@@ -325,6 +371,20 @@ export async function startTestTsa(): Promise<TestTsa> {
         return resign(query, 'noeku');
       case 'eku-not-critical':
         return resign(query, 'noncritical');
+      case 'twin-cert': {
+        const honest = await opensslReply(query, 'good');
+        const resp = pkijs.TimeStampResp.fromBER(new Uint8Array(honest));
+        const signed = new pkijs.SignedData({ schema: resp.timeStampToken!.content });
+        const twin = pkijs.Certificate.fromBER(
+          new Uint8Array(pemToDer(await readFile(join(dir, 'twin.pem'), 'utf8'))),
+        );
+        signed.certificates = [twin];
+        const token = new pkijs.ContentInfo({
+          contentType: '1.2.840.113549.1.7.2',
+          content: signed.toSchema(true),
+        });
+        return wrapToken(new Uint8Array(token.toSchema().toBER(false)));
+      }
       case 'bad-signature': {
         const bytes = await opensslReply(query, 'good');
         bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0x01;
