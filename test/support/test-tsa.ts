@@ -300,7 +300,7 @@ export async function startTestTsa(): Promise<TestTsa> {
   };
 
   /** The honest token's TSTInfo, re-signed with `openssl cms` by a signer openssl ts would refuse. */
-  const resign = async (query: Uint8Array, signer: string): Promise<Uint8Array> => {
+  const resign = async (query: Uint8Array, signer: string, sidArgs: string[] = []): Promise<Uint8Array> => {
     const honest = await opensslReply(query, 'good');
     const resp = pkijs.TimeStampResp.fromBER(new Uint8Array(honest));
     const signed = new pkijs.SignedData({ schema: resp.timeStampToken!.content });
@@ -328,6 +328,7 @@ export async function startTestTsa(): Promise<TestTsa> {
       '-md',
       'sha256',
       '-nosmimecap',
+      ...sidArgs,
     ]);
     const token = new Uint8Array(await readFile(out));
     await Promise.all([rm(tst, { force: true }), rm(out, { force: true })]);
@@ -370,7 +371,8 @@ export async function startTestTsa(): Promise<TestTsa> {
       case 'no-eku':
         return resign(query, 'noeku');
       case 'eku-not-critical':
-        return resign(query, 'noncritical');
+        // `-keyid`: the signer named by subjectKeyIdentifier, not issuer and serial.
+        return resign(query, 'noncritical', ['-keyid']);
       case 'twin-cert': {
         const honest = await opensslReply(query, 'good');
         const resp = pkijs.TimeStampResp.fromBER(new Uint8Array(honest));

@@ -320,25 +320,20 @@ function checkImprint(tst: pkijs.TSTInfo, digestHex: string): void {
   if (got !== digestHex) fail('imprint', `the token stamps ${got}, not ${digestHex}`);
 }
 
-function findSigner(
-  signed: pkijs.SignedData,
-  info: pkijs.SignerInfo,
-  certs: pkijs.Certificate[],
-): pkijs.Certificate {
+function findSigner(info: pkijs.SignerInfo, certs: pkijs.Certificate[]): pkijs.Certificate {
   const sid: unknown = info.sid;
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
     const match = certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
     if (match) return match;
-  } else if (sid instanceof asn1js.BaseBlock) {
+  } else if (sid instanceof asn1js.Primitive) {
     // [0] SubjectKeyIdentifier: compare with each certificate's SKI extension.
-    const keyId = sid.valueBeforeDecodeView.slice(2);
+    const keyId = sid.valueBlock.valueHexView;
     const match = certs.find((c) => {
       const ski = c.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier)?.parsedValue;
       return ski instanceof asn1js.OctetString && bytesEqual(ski.valueBlock.valueHexView, keyId);
     });
     if (match) return match;
   }
-  void signed;
   return fail('signature', "the token does not include its signer's certificate");
 }
 
@@ -396,7 +391,7 @@ async function checkSignature(parsed: ParsedToken, crypto: pkijs.ICryptoEngine):
   if (certs.length > MAX_CERTIFICATES)
     fail('malformed', `the token carries more than ${MAX_CERTIFICATES} certificates`);
   const info = signed.signerInfos[0]!;
-  const signer = findSigner(signed, info, certs);
+  const signer = findSigner(info, certs);
   const attrs = info.signedAttrs?.attributes ?? [];
   if (!info.signedAttrs || attrs.length === 0) fail('signature', 'the signer signed no attributes');
   if (attrs.length > MAX_SIGNED_ATTRIBUTES) fail('malformed', 'the signer has too many signed attributes');
