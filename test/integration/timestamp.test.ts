@@ -153,6 +153,14 @@ describe('What a verifier refuses', () => {
     expect(await codeOf(authority(tsa.urlFor(behaviour)).stamp(DIGEST))).toBe(code);
   });
 
+  it('a token without the ESS signing-certificate attribute fails with signature', async () => {
+    const error = await authority(tsa.urlFor('no-ess'))
+      .stamp(DIGEST)
+      .catch((e: unknown) => e);
+    expect((error as TimestampError).code).toBe('signature');
+    expect((error as TimestampError).message).toMatch(/no ESS signing-certificate attribute/);
+  });
+
   it('a token whose certificate was swapped for a same-key twin fails on the ESS signing-certificate binding', async () => {
     const error = await authority(tsa.urlFor('twin-cert'))
       .stamp(DIGEST)
@@ -190,6 +198,33 @@ describe('What a verifier refuses', () => {
   it('a TSA that is down fails with network', async () => {
     expect(await codeOf(authority(await deadUrl()).stamp(DIGEST))).toBe('transport:network');
   });
+});
+
+describe('openssl agrees', () => {
+  it.each<TsaBehaviour>(['no-eku', 'eku-not-critical', 'other-ca', 'no-ess', 'twin-cert', 'bad-signature'])(
+    'openssl ts -verify also rejects the %s reply that Redline rejects',
+    async (behaviour) => {
+      // Prepare
+      const request = buildTimestampRequest(DIGEST);
+      const reply = await tsa.reply(request.der, behaviour);
+      const path = join(tsa.dir, `${behaviour}.tsr`);
+      await writeFile(path, reply);
+      const check = { digestHex: DIGEST, nonce: request.nonce, roots, now: new Date() };
+
+      // Act + Assess: both verifiers refuse it
+      await expect(verifyTimestampReply(reply, check)).rejects.toThrow(TimestampError);
+      await expect(
+        openssl(['ts', '-verify', '-digest', DIGEST, '-in', path, '-CAfile', tsa.rootPemPath]),
+      ).rejects.toThrow(/Verification: FAILED|openssl ts -verify/);
+      // And the control: the honest reply to the same request passes both.
+      const honest = await tsa.reply(request.der, 'honest');
+      await writeFile(path, honest);
+      await expect(verifyTimestampReply(honest, check)).resolves.toBeDefined();
+      expect(
+        await openssl(['ts', '-verify', '-digest', DIGEST, '-in', path, '-CAfile', tsa.rootPemPath]),
+      ).toMatch(/Verification: OK/);
+    },
+  );
 });
 
 describe('Function: stampWithAll over HTTP', () => {

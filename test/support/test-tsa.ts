@@ -31,6 +31,7 @@ export type TsaBehaviour =
   | 'wrong-imprint' // answers a query for a different digest (same nonce)
   | 'wrong-nonce'
   | 'no-nonce'
+  | 'no-ess' // the honest TSTInfo re-signed by the TSA's own key and certificate, without an ESS signing-certificate attribute
   | 'no-eku' // a valid token re-signed by a certificate of the same root without extendedKeyUsage
   | 'eku-not-critical' // the same, with a non-critical timeStamping EKU
   | 'other-ca' // signed by a proper TSA certificate under a root nobody configured (that root in the token)
@@ -300,7 +301,11 @@ export async function startTestTsa(): Promise<TestTsa> {
   };
 
   /** The honest token's TSTInfo, re-signed with `openssl cms` by a signer openssl ts would refuse. */
-  const resign = async (query: Uint8Array, signer: string, sidArgs: string[] = []): Promise<Uint8Array> => {
+  const resign = async (
+    query: Uint8Array,
+    signer: string,
+    extraArgs: string[] = ['-cades'],
+  ): Promise<Uint8Array> => {
     const honest = await opensslReply(query, 'good');
     const resp = pkijs.TimeStampResp.fromBER(new Uint8Array(honest));
     const signed = new pkijs.SignedData({ schema: resp.timeStampToken!.content });
@@ -328,7 +333,7 @@ export async function startTestTsa(): Promise<TestTsa> {
       '-md',
       'sha256',
       '-nosmimecap',
-      ...sidArgs,
+      ...extraArgs,
     ]);
     const token = new Uint8Array(await readFile(out));
     await Promise.all([rm(tst, { force: true }), rm(out, { force: true })]);
@@ -368,11 +373,13 @@ export async function startTestTsa(): Promise<TestTsa> {
           }),
           'good',
         );
+      case 'no-ess':
+        return resign(query, 'tsa', []);
       case 'no-eku':
         return resign(query, 'noeku');
       case 'eku-not-critical':
         // `-keyid`: the signer named by subjectKeyIdentifier, not issuer and serial.
-        return resign(query, 'noncritical', ['-keyid']);
+        return resign(query, 'noncritical', ['-cades', '-keyid']);
       case 'twin-cert': {
         const honest = await opensslReply(query, 'good');
         const resp = pkijs.TimeStampResp.fromBER(new Uint8Array(honest));

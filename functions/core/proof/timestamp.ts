@@ -337,14 +337,23 @@ function findSigner(info: pkijs.SignerInfo, certs: pkijs.Certificate[]): pkijs.C
   return fail('signature', "the token does not include its signer's certificate");
 }
 
-/** The ESS signing-certificate attribute (v1 SHA-1 or v2) must name the certificate that verified the signature. */
+/**
+ * The ESS signing-certificate attribute (v1 SHA-1 or v2) must be there (RFC 3161 §2.4.1, RFC 5816; as
+ * `openssl ts -verify` requires) and name the certificate that verified the signature: without it, a
+ * token could be re-dressed with another certificate for the same key.
+ */
 async function checkSigningCertificateBinding(
   attrs: pkijs.Attribute[],
   signer: pkijs.Certificate,
   crypto: pkijs.ICryptoEngine,
 ): Promise<void> {
-  for (const attr of attrs) {
-    if (attr.type !== OID.signingCertificate && attr.type !== OID.signingCertificateV2) continue;
+  const bindings = attrs.filter(
+    (a) => a.type === OID.signingCertificate || a.type === OID.signingCertificateV2,
+  );
+  if (bindings.length === 0) {
+    fail('signature', 'the signer signed no ESS signing-certificate attribute (RFC 3161 §2.4.1)');
+  }
+  for (const attr of bindings) {
     const v2 = attr.type === OID.signingCertificateV2;
     const value = attr.values[0];
     const certIds = value instanceof asn1js.Sequence ? value.valueBlock.value[0] : undefined;
