@@ -99,3 +99,40 @@ export class WaczBuildError extends RedlineError {}
 
 /** A WACZ signing key or signature is unusable (wrong key type or curve, malformed PEM). */
 export class WaczSignatureError extends RedlineError {}
+
+/** What a timestamp reply or token got wrong; a closed set so callers and reports can name it. */
+export type TimestampErrorCode =
+  | 'status'
+  | 'imprint'
+  | 'nonce'
+  | 'eku'
+  | 'chain'
+  | 'signature'
+  | 'time'
+  | 'malformed';
+
+/** An RFC 3161 timestamp reply or stored token failed verification. */
+export class TimestampError extends RedlineError {
+  constructor(
+    readonly code: TimestampErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`timestamp ${code}: ${message}`, options);
+  }
+}
+
+/** Asking a timestamp authority failed before there was a reply to verify (network, timeout, HTTP, limits). */
+export class TimestampAuthorityError extends RedlineError {
+  constructor(
+    readonly url: string,
+    readonly reason: 'network' | 'timeout' | 'http-status' | 'content-type' | 'too-large' | 'aborted',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${url}: ${message}`, options);
+  }
+}
+
+/** The timestamp authority settings (URLs, CA file) are invalid. */
+export class TimestampConfigError extends RedlineError {}
