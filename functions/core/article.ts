@@ -2,7 +2,14 @@ import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { PAYWALL } from './anomaly.js';
 import { type Digest, sha256 } from './digest.js';
-import { isFurniture, isFurnitureName, stripFurniturePhrases } from './furniture.js';
+import { collapseWhitespace, renderedText } from './dom-text.js';
+import {
+  commentName,
+  isCommentLine,
+  isFurniture,
+  isFurnitureName,
+  stripFurniturePhrases,
+} from './furniture.js';
 import { canonicalText } from './text.js';
 
 /** The words of an article, as Redline compares them. */
@@ -105,6 +112,120 @@ function removeFurniture(document: Document): void {
   }
 }
 
+/** A comment section may outweigh a short article, but never holds its headline or marked body. */
+const COMMENT_MAX_SHARE = 0.6;
+const ARTICLE_MARKERS = 'h1,[itemprop="articleBody"],[itemprop="headline"]';
+const COMMENT_DATA = [
+  'data-spotim-module',
+  'data-spot-im-module',
+  'data-vf-container-id',
+  'data-hyvor-talk-id',
+];
+/** Elements that mark a comment section or one comment, whatever the site's class names. */
+const COMMENT_SELECTOR = [
+  '[itemtype*="Comment" i]',
+  '[itemprop="comment" i]',
+  '[itemprop="comments" i]',
+  ...COMMENT_DATA.map((attribute) => `[${attribute}]`),
+  '[aria-label]',
+  '[class]',
+  '[id]',
+].join(',');
+/** Embeds that render as custom elements: Viafoura, Hyvor Talk, Coral. */
+const COMMENT_ELEMENT = /^(?:vf-|hyvor-talk|coral-|disqus-|commento)/;
+const HEADING_SELECTOR = 'h1,h2,h3,h4,h5,h6,[role="heading"],legend';
+/** Caps on elements looked at: a page with more is cut short rather than read whole. */
+const MAX_COMMENT_CANDIDATES = 20_000;
+const MAX_HEADINGS = 2_000;
+
+/** How sure the markup is that an element is a comment section or a comment. */
+function commentMarkup(element: Element): 'strong' | 'weak' | undefined {
+  const tag = element.tagName.toLowerCase();
+  if (COMMENT_ELEMENT.test(tag)) return 'strong';
+  if (/Comment/i.test(element.getAttribute('itemtype') ?? '')) return 'strong';
+  if (/^comments?$/i.test(element.getAttribute('itemprop') ?? '')) return 'strong';
+  if (COMMENT_DATA.some((a) => element.hasAttribute(a))) return 'strong';
+  const label = element.getAttribute('aria-label');
+  if (label && isCommentLine(canonicalText(label))) return 'strong';
+  const byClass = commentName(element.getAttribute('class') ?? '');
+  const byId = commentName(element.getAttribute('id') ?? '');
+  return byClass === 'strong' || byId === 'strong' ? 'strong' : (byClass ?? byId);
+}
+
+function removable(element: Element, total: number, maxShare: number): boolean {
+  const tag = element.tagName.toLowerCase();
+  if (['html', 'body', 'main'].includes(tag)) return false;
+  if (element.querySelector(ARTICLE_MARKERS) || element.matches(ARTICLE_MARKERS)) return false;
+  return renderedText(element).length / total < maxShare;
+}
+
+/** Rank of a heading element (1–6); other headings (role=heading, legend) rank 6. */
+function rank(element: Element): number {
+  const match = /^h([1-6])$/i.exec(element.tagName);
+  return match ? Number(match[1]) : 6;
+}
+
+/**
+ * Comment sections (ADR 0002): removed before extraction by their markup (class/id names of comment
+ * systems, schema.org Comment, an aria-label, embeds' custom elements) or by their heading ("12
+ * Comments", "Leave a Reply", "Kommentare", "Deja un comentario"). A heading that starts its container
+ * takes the container; one among the article's own blocks takes itself and what follows up to the next
+ * heading of the same or higher rank. Never the headline, a marked article body or html/body/main.
+ */
+function removeComments(document: Document): void {
+  const total = renderedText(document.body ?? document).length || 1;
+  let seen = 0;
+  for (const element of document.querySelectorAll(COMMENT_SELECTOR)) {
+    if (++seen > MAX_COMMENT_CANDIDATES) break;
+    if (!element.isConnected) continue;
+    const markup = commentMarkup(element);
+    if (!markup) continue;
+    // A bare "comment" class may be an opinion piece: the cautious furniture rule decides it.
+    const fits =
+      markup === 'strong'
+        ? removable(element, total, COMMENT_MAX_SHARE)
+        : removable(element, total, FURNITURE_MAX_SHARE) && longParagraphs(element) <= 2;
+    if (fits) element.remove();
+  }
+  seen = 0;
+  for (const element of document.querySelectorAll('*')) {
+    if (++seen > MAX_COMMENT_CANDIDATES) break;
+    if (element.isConnected && COMMENT_ELEMENT.test(element.tagName.toLowerCase())) element.remove();
+  }
+  let headings = 0;
+  for (const heading of document.querySelectorAll(HEADING_SELECTOR)) {
+    if (++headings > MAX_HEADINGS) break;
+    if (!heading.isConnected || !isCommentLine(canonicalText(renderedText(heading)))) continue;
+    // Climb while the heading (or its wrapper) opens its parent: the parent is the comment section.
+    let section: Element = heading;
+    while (
+      section.parentElement &&
+      section.parentElement.firstElementChild === section &&
+      !['body', 'main', 'article', 'html'].includes(section.parentElement.tagName.toLowerCase()) &&
+      !section.parentElement.querySelector(ARTICLE_MARKERS)
+    ) {
+      section = section.parentElement;
+    }
+    if (section !== heading) {
+      if (removable(section, total, COMMENT_MAX_SHARE)) section.remove();
+      continue;
+    }
+    // A heading among the article's blocks: it and what follows, up to the next heading of its rank.
+    const run: Element[] = [heading];
+    for (let next = heading.nextElementSibling; next && run.length < 500; next = next.nextElementSibling) {
+      const inner = next.matches(HEADING_SELECTOR) ? next : next.querySelector(HEADING_SELECTOR);
+      if (inner && inner === next && rank(inner) <= rank(heading)) break;
+      run.push(next);
+    }
+    const length = run.reduce((sum, element) => sum + renderedText(element).length, 0);
+    if (
+      length / total < FURNITURE_MAX_SHARE &&
+      !run.some((e) => e.matches(ARTICLE_MARKERS) || e.querySelector(ARTICLE_MARKERS))
+    )
+      for (const element of run) element.remove();
+  }
+}
+
 function longParagraphs(element: Element): number {
   let count = 0;
   for (const p of element.querySelectorAll('p')) if ((p.textContent ?? '').length > 120) count++;
@@ -131,7 +252,7 @@ const DATE_LIKE = /^[\W\d]*$|^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,|\b\d{4}\b/i
 /** The byline a reader sees on the page, with dates, times and counters taken out. */
 function visibleByline(document: Document): string {
   for (const element of document.querySelectorAll(BYLINE_SELECTOR)) {
-    let text = stripFurniturePhrases(canonicalText(element.textContent ?? ''));
+    let text = stripFurniturePhrases(canonicalText(renderedText(element)));
     // A long byline block ("By A, a deputy editor and author of …"): the names come first.
     if (text.length > 120)
       text = text
@@ -156,6 +277,8 @@ export function extractArticle(html: string): Article {
   const ld = jsonLdObjects(html).filter((o) => ARTICLE_TYPES.test(String(o['@type'] ?? '')));
   const { document: parsed } = parseHTML(stripInert(html));
   const document = parsed as unknown as Document;
+  // Indentation is not text: collapse it as a browser does before anything reads the tree.
+  collapseWhitespace(document);
 
   const published =
     isoDate(ld.find((o) => o.datePublished)?.datePublished) ??
@@ -186,6 +309,7 @@ export function extractArticle(html: string): Article {
 
   const signals = paywallSignals(document, ld);
   if (!/<\/html\s*>/i.test(html.slice(-4096))) signals.push('unterminated');
+  removeComments(document);
   const seen = visibleByline(document);
   removeFurniture(document);
   const result = new Readability(document, { charThreshold: 100 }).parse();
@@ -219,7 +343,7 @@ export function blocksOf(contentHtml: string): { blocks: string[]; corrections: 
   const corrections: string[] = [];
   for (const element of document.querySelectorAll(BLOCK_SELECTOR)) {
     if (element.querySelector(BLOCK_SELECTOR)) continue; // an outer block: its children speak for it
-    const text = canonicalText(element.textContent ?? '');
+    const text = canonicalText(renderedText(element));
     if (!text || isFurniture(text)) continue;
     if (CORRECTION.test(text)) corrections.push(text);
     else blocks.push(text);
