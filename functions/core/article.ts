@@ -210,11 +210,15 @@ function removeComments(document: Document): void {
       if (removable(section, total, COMMENT_MAX_SHARE)) section.remove();
       continue;
     }
-    // A heading among the article's blocks: it and what follows, up to the next heading of its rank.
+    // A heading among the article's blocks: it and what follows, up to the next heading of its rank,
+    // or up to a bare paragraph once the comments' own containers (lists, forms, divs) are over.
     const run: Element[] = [heading];
+    let containers = false;
     for (let next = heading.nextElementSibling; next && run.length < 500; next = next.nextElementSibling) {
-      const inner = next.matches(HEADING_SELECTOR) ? next : next.querySelector(HEADING_SELECTOR);
-      if (inner && inner === next && rank(inner) <= rank(heading)) break;
+      if (next.matches(HEADING_SELECTOR) && rank(next) <= rank(heading)) break;
+      const paragraph = next.tagName.toLowerCase() === 'p';
+      if (paragraph && containers) break;
+      containers ||= !paragraph;
       run.push(next);
     }
     const length = run.reduce((sum, element) => sum + renderedText(element).length, 0);

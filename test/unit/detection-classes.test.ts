@@ -304,7 +304,9 @@ describe('Class 2: re-indented markup', () => {
   it(
     'compares a re-indented page as unchanged and still sees an edit made with it',
     async () => {
-      for (const [name, html] of PAGES.slice(0, 4)) {
+      // The pages whose headline, byline or blocks moved with indentation before the fix.
+      const broke = new Set(['wordpress-post.html', 'react-ssr.html', 'yahoo-1', 'citylab-1', 'medium-1']);
+      for (const [name, html] of PAGES.filter(([page]) => broke.has(page))) {
         const reindented = REFORMATS.all_at_once!(html);
         expect((await compare(html, reindented)).verdict, name).toBe('unchanged');
         const edited = await compare(html, REFORMATS.all_at_once!(mutate(html, wordEdit)));
