@@ -6,6 +6,16 @@
  * docs/adr/0002-canonical-text.md.
  */
 
+/** A furniture container is removed only when it holds less than this share of the page's text. */
+export const FURNITURE_MAX_SHARE = 0.3;
+
+/** Paragraphs of over 120 characters: story text, when a furniture-named container holds several. */
+export function longParagraphs(element: Element): number {
+  let count = 0;
+  for (const p of element.querySelectorAll('p')) if ((p.textContent ?? '').length > 120) count++;
+  return count;
+}
+
 /** Class or id tokens (split on - and _) that mark furniture containers. */
 const FURNITURE_TOKENS = new Set([
   'ad',
