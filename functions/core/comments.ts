@@ -16,21 +16,11 @@ const COMMENT_DATA = [
   'data-vf-container-id',
   'data-hyvor-talk-id',
 ];
-/** Elements that mark a comment section or one comment, whatever the site's class names. */
-const COMMENT_SELECTOR = [
-  '[itemtype*="Comment" i]',
-  '[itemprop="comment" i]',
-  '[itemprop="comments" i]',
-  ...COMMENT_DATA.map((attribute) => `[${attribute}]`),
-  '[aria-label]',
-  '[class]',
-  '[id]',
-].join(',');
 /** Embeds that render as custom elements: Viafoura, Hyvor Talk, Coral. */
 const COMMENT_ELEMENT = /^(?:vf-|hyvor-talk|coral-|disqus-|commento)/;
 const HEADING_SELECTOR = 'h1,h2,h3,h4,h5,h6,[role="heading"],legend';
 /** Caps on elements looked at: a page with more is cut short rather than read whole. */
-const MAX_COMMENT_CANDIDATES = 20_000;
+const MAX_ELEMENTS = 200_000;
 const MAX_HEADINGS = 2_000;
 
 /** How sure the markup is that an element is a comment section or a comment. */
@@ -68,8 +58,8 @@ function rank(element: Element): number {
 export function removeComments(document: Document): void {
   const total = renderedText(document.body ?? document).length || 1;
   let seen = 0;
-  for (const element of document.querySelectorAll(COMMENT_SELECTOR)) {
-    if (++seen > MAX_COMMENT_CANDIDATES) break;
+  for (const element of (document.body ?? document).querySelectorAll('*')) {
+    if (++seen > MAX_ELEMENTS) break;
     if (!element.isConnected) continue;
     const markup = commentMarkup(element);
     if (!markup) continue;
@@ -79,11 +69,6 @@ export function removeComments(document: Document): void {
         ? removable(element, total, COMMENT_MAX_SHARE)
         : removable(element, total, FURNITURE_MAX_SHARE) && longParagraphs(element) <= 2;
     if (fits) element.remove();
-  }
-  seen = 0;
-  for (const element of document.querySelectorAll('*')) {
-    if (++seen > MAX_COMMENT_CANDIDATES) break;
-    if (element.isConnected && COMMENT_ELEMENT.test(element.tagName.toLowerCase())) element.remove();
   }
   let headings = 0;
   for (const heading of document.querySelectorAll(HEADING_SELECTOR)) {
