@@ -132,7 +132,6 @@ const COMMENT_LINE = new RegExp(
     String.raw`^(?:leave|post|add|write|submit)\s+(?:a|your|new)\s+(?:comment|reply|response)\b.{0,30}$`,
     String.raw`^(?:cancel reply|be the first to comment|show comments|view comments|load comments|see all comments|you must be (?:logged in|signed in) to post a comment)\b.{0,20}$`,
     String.raw`^join (?:the|our) (?:conversation|discussion|debate)\b.{0,20}$`,
-    String.raw`^what do you think\??$`,
     // fr
     String.raw`^(?:laisser|laissez|ajouter|écrire|poster|publier)\s+(?:un|votre)\s+commentaire\b.{0,20}$`,
     String.raw`^(?:réagir|réagissez|réagissez à cet article|participez (?:à|au) (?:la )?(?:discussion|débat|conversation)|voir les commentaires|afficher les commentaires)\b.{0,20}$`,

@@ -51,6 +51,7 @@ describe('comment sections', () => {
     'Public comments',
     'Comments from the fishing fleet',
     'Reactions',
+    'What do you think?',
     'The minister declined to comment on the report.',
     'Leave a comment, the form said, but many fishermen came in person instead.',
   ])('leaves %j alone (an opinion label or article text)', (text) => {
