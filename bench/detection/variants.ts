@@ -346,6 +346,141 @@ const NOISE: Record<string, Mutation> = {
   },
 };
 
+// ---- held-out classes: XHTML prologues, re-indented markup, comment systems ----
+// Built with markup unlike test/unit/detection-classes.test.ts, which the engine's rules were fixed on.
+
+/** A step on the serialized page (the DOM serializer drops XML prologues, so they go on after it). */
+type Finish = (html: string, random: () => number) => string;
+
+const XML_PROLOGUES = [
+  "<?xml version='1.0' encoding='UTF-8'?>\n<!-- served by ExpressionEngine -->\n",
+  '<?xml version="1.0" encoding="utf-8" ?>\n<?xml-stylesheet href="/print.css" type="text/css" media="print"?>\n',
+  '\uFEFF<!-- cache: HIT --> <?xml version="1.0"?>',
+];
+const STRICT_DOCTYPE =
+  '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">';
+
+/** The page as XHTML behind an XML prologue (and a strict doctype on some loads). */
+const asXhtml: Finish = (html, random) => {
+  const body = html
+    .replace(/^\s*<!doctype[^>]*>/i, '')
+    .replace(/<html(?![^>]*xmlns=)/i, '<html xmlns="http://www.w3.org/1999/xhtml"')
+    .trimStart();
+  return `${pick(random, XML_PROLOGUES)}${random() < 0.5 ? `${STRICT_DOCTYPE}\n` : ''}${body}`;
+};
+
+const BLOCK_TAG =
+  /^\/?(?:html|head|body|title|meta|link|div|p|section|article|header|footer|nav|aside|main|ul|ol|li|h[1-6]|table|thead|tbody|tr|td|th|figure|figcaption|blockquote|dl|dt|dd|hr|form|noscript)$/i;
+
+/** Rewrites the white space between two tags outside script/style/pre/textarea, as a formatter does. */
+function regap(html: string, gap: (prev: string, next: string, ws: string) => string): string {
+  let raw: string | undefined;
+  let prev = '';
+  return html.replace(
+    /(<!--[\s\S]*?-->|<(\/?)([a-zA-Z][\w:-]*)\b[^>]*>)([ \t\r\n]*)(?=<(\/?[a-zA-Z][\w:-]*))/g,
+    (whole, tag: string, closing: string, name: string | undefined, ws: string, next: string) => {
+      if (tag.startsWith('<!--')) return whole;
+      const lower = (name ?? '').toLowerCase();
+      if (raw) {
+        if (closing && lower === raw) raw = undefined;
+        return whole;
+      }
+      if (!closing && /^(?:script|style|pre|textarea)$/.test(lower)) {
+        raw = lower;
+        return whole;
+      }
+      prev = `${closing}${lower}`;
+      return `${tag}${gap(prev, next.toLowerCase(), ws)}`;
+    },
+  );
+}
+
+/** Re-indentation only: minified, CRLF with three-space indents, or inline gaps moved onto new lines. */
+const reindent: Finish = (html, random) => {
+  const style = Math.floor(random() * 4);
+  if (style === 0) return html; // the page as first served
+  if (style === 1) return regap(html, (p, n, ws) => (BLOCK_TAG.test(p) || BLOCK_TAG.test(n) ? '' : ws));
+  if (style === 2)
+    return regap(html, (p, n, ws) => (BLOCK_TAG.test(p) || BLOCK_TAG.test(n) ? '\r\n   ' : ws)).replace(
+      /\r?\n/g,
+      '\r\n',
+    );
+  return regap(html, (p, n, ws) =>
+    BLOCK_TAG.test(p) || BLOCK_TAG.test(n) ? '\n\t\t' : ws ? '\n\t\t\t' : ws,
+  );
+};
+
+const COMMENTERS = ['river_fan', 'M. Okoye', 'grumpycat77', 'Lea S.', 'old reader'];
+const COMMENT_TEXTS = [
+  'I read the full filing and the article gets the timeline right, but it leaves out the earlier vote.',
+  'Why is nobody asking who pays for this in the end? It is always the same people.',
+  'Excellent piece. I shared it with our neighbourhood association this morning.',
+  'The second quote is taken out of context, in my opinion, and the headline overstates it.',
+];
+const comments = (random: () => number, render: (who: string, said: string, i: number) => string) =>
+  Array.from({ length: 1 + Math.floor(random() * 4) }, (_, i) =>
+    render(pick(random, COMMENTERS), pick(random, COMMENT_TEXTS), i),
+  ).join('');
+
+/** Comment systems and CMS comment blocks as they render into a page, in five languages. */
+const COMMENT_SYSTEMS: ((random: () => number) => string)[] = [
+  (r) =>
+    `<div id="disqus_thread"><div id="dsq-app"><ul id="post-list" class="post-list">${comments(r, (who, said, i) => `<li class="post" id="post-${i}${Math.floor(r() * 1e6)}"><div class="post-content"><span class="author">${who}</span><div class="post-message"><p>${said}</p></div></div></li>`)}</ul></div></div>`,
+  (r) =>
+    `<div id="coral_thread"><div class="coral coral-stream"><h2 class="coral-streamHeading">${1 + Math.floor(r() * 90)} Comments</h2>${comments(r, (who, said) => `<div class="coral-comment"><span class="coral-username">${who}</span><div class="coral-comment-content">${said}</div></div>`)}</div></div>`,
+  (r) =>
+    `<vf-conversations vf-container-id="${Math.floor(r() * 1e6)}"><div class="vf-content"><h3>Conversation</h3>${comments(r, (who, said) => `<div class="vf-comment"><b>${who}</b><p>${said}</p></div>`)}</div></vf-conversations>`,
+  (r) =>
+    `<div id="commento"><div class="commento-main-area">${comments(r, (who, said) => `<div class="commento-card"><div class="commento-name">${who}</div><div class="commento-body"><p>${said}</p></div></div>`)}</div></div>`,
+  (r) =>
+    `<div data-spotim-module="conversation" data-post-id="${Math.floor(r() * 1e6)}"><div>${comments(r, (who, said) => `<div><span>${who}</span><p>${said}</p></div>`)}</div></div>`,
+  (r) =>
+    `<div class="thread-${Math.floor(r() * 1e4)}"><h3>${1 + Math.floor(r() * 40)} Kommentare</h3>${comments(r, (who, said) => `<div class="post"><p><strong>${who}</strong></p><p>${said}</p></div>`)}</div>`,
+  (r) =>
+    `<h4>Deja un comentario</h4><form action="/c"><textarea name="c"></textarea></form>${comments(r, (who, said) => `<div itemprop="comment" itemscope><p>${who}: ${said}</p></div>`)}`,
+  (r) =>
+    `<div><h2>Réagissez à cet article</h2>${comments(r, (who, said) => `<blockquote><p>${said}</p><footer>${who}</footer></blockquote>`)}</div>`,
+  (r) =>
+    `<section aria-label="Comentários dos leitores"><h2>Participe da conversa</h2>${comments(r, (who, said) => `<article><h4>${who}</h4><p>${said}</p></article>`)}</section>`,
+];
+
+/** A comment section: after the article's last paragraph on most loads, else at the end of <body>. */
+const commentSystem =
+  (system?: number): Mutation =>
+  (doc, t, random) => {
+    const render = COMMENT_SYSTEMS[system ?? Math.floor(random() * COMMENT_SYSTEMS.length)]!;
+    if (random() < 0.7) insertAfter(doc, t.last, render(random));
+    else doc.body.insertAdjacentHTML('beforeend', render(random));
+    return true;
+  };
+
+const SERIALIZED_NOISE: Record<string, { mutation?: Mutation; finish?: Finish }> = {
+  xhtml_prologue: { mutation: (doc, t, random) => NOISE.ad_rotation!(doc, t, random), finish: asXhtml },
+  reindented: { finish: reindent },
+  comment_system: { mutation: commentSystem() },
+};
+
+/** Edits made on pages of the held-out classes: before and after each get the class's markup. */
+const SERIALIZED_EDITS: Record<
+  string,
+  { mutation: { before?: Mutation; after: Mutation }; finish?: Finish }
+> = {
+  xhtml_word_changed: {
+    mutation: { after: (doc, t, random) => EDITS.word_changed!(doc, t, random) },
+    finish: asXhtml,
+  },
+  reindented_word_changed: {
+    mutation: { after: (doc, t, random) => EDITS.word_changed!(doc, t, random) },
+    finish: (html, random) => reindent(html, () => 0.3 + random() * 0.7),
+  },
+  comments_paragraph_added: {
+    mutation: {
+      before: (doc, t, random) => commentSystem()(doc, t, random),
+      after: (doc, t, random) => EDITS.paragraph_added!(doc, t, random) && commentSystem()(doc, t, random),
+    },
+  },
+};
+
 // ---- anomalies: the capture does not show the article ----
 
 function chrome(source: Source, body: string, title = ''): string {
@@ -417,13 +552,19 @@ const BYLINE_EXCLUDED = new Set([
   'herald-sun-1',
 ]);
 
-function serializeWith(source: Source, mutation: Mutation | undefined, seed: string): string | undefined {
+function serializeWith(
+  source: Source,
+  mutation: Mutation | undefined,
+  seed: string,
+  finish?: Finish,
+): string | undefined {
   const { document } = parseHTML(source.html);
   const doc = document as unknown as Document;
   const targets = findTargets(doc, source.expected);
   if (!targets) return undefined;
-  if (mutation && !mutation(doc, targets, rng(seed))) return undefined;
-  return doc.toString();
+  const random = rng(seed);
+  if (mutation && !mutation(doc, targets, random)) return undefined;
+  return finish ? finish(doc.toString(), random) : doc.toString();
 }
 
 export function htmlPairs(source: Source): Pair[] {
@@ -438,11 +579,21 @@ export function htmlPairs(source: Source): Pair[] {
     if (changed && changed !== base)
       pairs.push({ page, kind, label: 'edit', format: 'html', old: base, new: changed });
   }
-  for (const [kind, mutation] of Object.entries(NOISE)) {
-    const a = serializeWith(source, mutation, `${page}:${kind}:1`);
+  for (const [kind, { mutation, finish }] of Object.entries(SERIALIZED_EDITS)) {
+    const before = serializeWith(source, mutation.before, `${page}:${kind}:0`, finish);
+    const after = serializeWith(source, mutation.after, `${page}:${kind}:1`, finish);
+    if (before && after && before !== after)
+      pairs.push({ page, kind, label: 'edit', format: 'html', old: before, new: after });
+  }
+  const noise: Record<string, { mutation?: Mutation; finish?: Finish }> = {
+    ...Object.fromEntries(Object.entries(NOISE).map(([kind, mutation]) => [kind, { mutation }])),
+    ...SERIALIZED_NOISE,
+  };
+  for (const [kind, { mutation, finish }] of Object.entries(noise)) {
+    const a = serializeWith(source, mutation, `${page}:${kind}:1`, finish);
     // Draw seeds until the two loads differ (some kinds only show their noise on some loads).
     for (let seed = 2; seed < 10; seed++) {
-      const b = serializeWith(source, mutation, `${page}:${kind}:${seed}`);
+      const b = serializeWith(source, mutation, `${page}:${kind}:${seed}`, finish);
       if (a && b && a !== b) {
         pairs.push({ page, kind, label: 'noise', format: 'html', old: a, new: b });
         break;

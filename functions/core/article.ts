@@ -1,8 +1,16 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { PAYWALL } from './anomaly.js';
+import { removeComments } from './comments.js';
 import { type Digest, sha256 } from './digest.js';
-import { isFurniture, isFurnitureName, stripFurniturePhrases } from './furniture.js';
+import { collapseWhitespace, renderedText } from './dom-text.js';
+import {
+  FURNITURE_MAX_SHARE,
+  isFurniture,
+  isFurnitureName,
+  longParagraphs,
+  stripFurniturePhrases,
+} from './furniture.js';
 import { canonicalText } from './text.js';
 
 /** The words of an article, as Redline compares them. */
@@ -29,8 +37,6 @@ export interface Article {
 const BLOCK_SELECTOR = 'h1,h2,h3,h4,h5,h6,p,li,blockquote,pre,figcaption,dt,dd,td,th';
 const CORRECTION =
   /^(?:corrections?|clarifications?|editor['’]?s[’']? note|editors['’]? note|update[d]?|an earlier version of this (?:article|story|report|post))\b[^:：—–-]{0,60}[:：—–-]?/i;
-/** A furniture container is removed only when it holds less than this share of the page's text. */
-const FURNITURE_MAX_SHARE = 0.3;
 
 type JsonLd = Record<string, unknown>;
 
@@ -105,12 +111,6 @@ function removeFurniture(document: Document): void {
   }
 }
 
-function longParagraphs(element: Element): number {
-  let count = 0;
-  for (const p of element.querySelectorAll('p')) if ((p.textContent ?? '').length > 120) count++;
-  return count;
-}
-
 const PAYWALL_MARKER =
   '[class*="paywall" i],[id*="paywall" i],[class*="regwall" i],[data-paywall],[class*="subscriber-only" i],[class*="login-gate" i]';
 
@@ -131,7 +131,7 @@ const DATE_LIKE = /^[\W\d]*$|^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,|\b\d{4}\b/i
 /** The byline a reader sees on the page, with dates, times and counters taken out. */
 function visibleByline(document: Document): string {
   for (const element of document.querySelectorAll(BYLINE_SELECTOR)) {
-    let text = stripFurniturePhrases(canonicalText(element.textContent ?? ''));
+    let text = stripFurniturePhrases(canonicalText(renderedText(element)));
     // A long byline block ("By A, a deputy editor and author of …"): the names come first.
     if (text.length > 120)
       text = text
@@ -156,6 +156,8 @@ export function extractArticle(html: string): Article {
   const ld = jsonLdObjects(html).filter((o) => ARTICLE_TYPES.test(String(o['@type'] ?? '')));
   const { document: parsed } = parseHTML(stripInert(html));
   const document = parsed as unknown as Document;
+  // Indentation is not text: collapse it as a browser does before anything reads the tree.
+  collapseWhitespace(document);
 
   const published =
     isoDate(ld.find((o) => o.datePublished)?.datePublished) ??
@@ -186,6 +188,7 @@ export function extractArticle(html: string): Article {
 
   const signals = paywallSignals(document, ld);
   if (!/<\/html\s*>/i.test(html.slice(-4096))) signals.push('unterminated');
+  removeComments(document);
   const seen = visibleByline(document);
   removeFurniture(document);
   const result = new Readability(document, { charThreshold: 100 }).parse();
@@ -219,7 +222,7 @@ export function blocksOf(contentHtml: string): { blocks: string[]; corrections: 
   const corrections: string[] = [];
   for (const element of document.querySelectorAll(BLOCK_SELECTOR)) {
     if (element.querySelector(BLOCK_SELECTOR)) continue; // an outer block: its children speak for it
-    const text = canonicalText(element.textContent ?? '');
+    const text = canonicalText(renderedText(element));
     if (!text || isFurniture(text)) continue;
     if (CORRECTION.test(text)) corrections.push(text);
     else blocks.push(text);

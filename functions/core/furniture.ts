@@ -6,6 +6,16 @@
  * docs/adr/0002-canonical-text.md.
  */
 
+/** A furniture container is removed only when it holds less than this share of the page's text. */
+export const FURNITURE_MAX_SHARE = 0.3;
+
+/** Paragraphs of over 120 characters: story text, when a furniture-named container holds several. */
+export function longParagraphs(element: Element): number {
+  let count = 0;
+  for (const p of element.querySelectorAll('p')) if ((p.textContent ?? '').length > 120) count++;
+  return count;
+}
+
 /** Class or id tokens (split on - and _) that mark furniture containers. */
 const FURNITURE_TOKENS = new Set([
   'ad',
@@ -81,6 +91,70 @@ const FURNITURE_TOKENS = new Set([
 const COMPOUND_TOKENS =
   /^(read-?more|most-?read|more-?stories|also-?read|see-?also|you-?may-?like|story-?continues|ad-?container|ad-?wrapper)$/;
 
+/**
+ * Class or id token parts that name a comment section or its embed: WordPress (`comment-list`,
+ * `commentlist`, `#respond`), Disqus, Coral, Viafoura, Commento, Livefyre, OpenWeb/Spot.IM, Hyvor,
+ * giscus/utterances. `commentary` (an opinion label) is not one.
+ */
+const COMMENT_PART =
+  /^(?:(?:user|reader|readers|article|post|story|fb)?comments?(?:list|area|section|thread|threads|block|container|wrapper|box|form|count|stream|widget)?|respond|disqus|dsq|commento|coral|viafoura|livefyre|spotim|openweb|hyvor|giscus|utterances|remark42)$/;
+
+/**
+ * Whether a class/id attribute names a comment section: `strong` for names only comment systems use,
+ * `weak` for a bare `comment` part, which also labels opinion pieces ("content--type-comment").
+ */
+export function commentName(name: string): 'strong' | 'weak' | undefined {
+  let found: 'weak' | undefined;
+  for (const token of name.toLowerCase().split(/\s+/)) {
+    if (!token) continue;
+    for (const part of token.split(/[-_:]+/)) {
+      if (part === 'comment') found = 'weak';
+      else if (COMMENT_PART.test(part)) return 'strong';
+    }
+  }
+  return found;
+}
+
+/**
+ * The heading or prompt of a comment section, as a whole line, in English, French, German, Spanish,
+ * Portuguese, Italian and Dutch: "Comments (12)", "12 Comments", "3 thoughts on “…”", "Leave a Reply",
+ * "Join the conversation", "Commentaires", "Kommentare", "Deja un comentario", "Deixe seu comentário".
+ * Headings that also title news sections ("Reactions", "Discussion", "Public comments") are not here.
+ */
+const COMMENT_LINE = new RegExp(
+  [
+    // counts and bare labels: "Comments", "12 comments", "Comments (12)", "Kommentare: 4", "Reader comments"
+    // (a bare singular "Comment"/"Kommentar" is an opinion label, not a comment section)
+    String.raw`^(?:\d[\d,.]*\s+(?:comments?|commentaires?|kommentare?|comentarios?|comentários?|commenti|commento|reacties|reactie)|(?:reader\s+|user\s+|leser)?(?:comments|commentaires|kommentare|comentarios|comentários|commenti|reacties)(?:\s*[(\[:]?\s*\d[\d,.]*\s*[)\]]?)?)\s*[:.]?$`,
+    // WordPress counts: "3 thoughts on “Title”", "12 Responses to “Title”", "One reply on …"
+    String.raw`^(?:\d+|one|no)\s+(?:thoughts?|responses?|replies|reply|comments?)\s+(?:on|to)\b.{0,200}$`,
+    // prompts
+    String.raw`^(?:leave|post|add|write|submit)\s+(?:a|your|new)\s+(?:comment|reply|response)\b.{0,30}$`,
+    String.raw`^(?:cancel reply|be the first to comment|show comments|view comments|load comments|see all comments|you must be (?:logged in|signed in) to post a comment)\b.{0,20}$`,
+    String.raw`^join (?:the|our) (?:conversation|discussion|debate)\b.{0,20}$`,
+    // fr
+    String.raw`^(?:laisser|laissez|ajouter|écrire|poster|publier)\s+(?:un|votre)\s+commentaire\b.{0,20}$`,
+    String.raw`^(?:réagir|réagissez|réagissez à cet article|participez (?:à|au) (?:la )?(?:discussion|débat|conversation)|voir les commentaires|afficher les commentaires)\b.{0,20}$`,
+    // de
+    String.raw`^(?:(?:neuen|einen|ihren)\s+kommentar\s+(?:hinzufügen|schreiben|verfassen)|kommentar\s+(?:schreiben|verfassen|hinzufügen)|kommentieren|diskutieren sie mit|jetzt kommentieren|kommentare (?:anzeigen|lesen|einblenden)|leserkommentare)\b.{0,20}$`,
+    // es
+    String.raw`^(?:deja|dejar|deje|escribe|añade|agrega|publica)\s+(?:un|tu|su)\s+comentario\b.{0,20}$`,
+    String.raw`^(?:únete a la conversación|participa en la conversación|ver comentarios|mostrar comentarios)\b.{0,20}$`,
+    // pt
+    String.raw`^(?:deixe|deixar|escreva|adicione|publique)\s+(?:um|seu|o seu|sua)\s+comentário\b.{0,20}$`,
+    String.raw`^(?:participe da (?:conversa|discussão)|ver comentários|comente)\b.{0,20}$`,
+    // it, nl
+    String.raw`^(?:lascia un commento|scrivi un commento|reageer|plaats een reactie|laat een reactie achter)\b.{0,20}$`,
+  ].join('|'),
+  'iu',
+);
+const COMMENT_LINE_MAX_WORDS = 30;
+
+/** Whether a heading or a short line is a comment section's title or prompt. */
+export function isCommentLine(text: string): boolean {
+  return text.split(/\s+/).length <= COMMENT_LINE_MAX_WORDS && COMMENT_LINE.test(text.trim());
+}
+
 /** Whether a class/id attribute names a furniture container. */
 export function isFurnitureName(name: string): boolean {
   for (const token of name.toLowerCase().split(/\s+/)) {
@@ -136,6 +210,7 @@ export function stripFurniturePhrases(text: string): string {
 }
 
 export function isFurniture(block: string): boolean {
+  if (isCommentLine(block)) return true;
   let rest = block;
   for (const pattern of FURNITURE_PATTERNS) rest = rest.replace(pattern, ' ');
   if (rest !== block && LEFTOVER.test(rest)) return true;

@@ -18,6 +18,14 @@ describe('canonicalText', () => {
     expect(canonicalText('is expected')).not.toBe(canonicalText('is not expected'));
   });
 
+  it('reads a space before closing punctuation as none, and keeps a decimal point', () => {
+    expect(canonicalText('reprinted on Wired.com .')).toBe('reprinted on Wired.com.');
+    expect(canonicalText('Il a dit : « non » !')).toBe('Il a dit: « non »!');
+    expect(canonicalText('in your inbox .]')).toBe('in your inbox.]');
+    expect(canonicalText('batting .300 this year')).toBe('batting .300 this year');
+    expect(canonicalText('a , b')).toBe('a, b');
+  });
+
   it('counts words', () => {
     expect(wordCount('')).toBe(0);
     expect(wordCount(' one two  three ')).toBe(3);
