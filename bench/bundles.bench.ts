@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { EDITED, ORIGINAL, startNewsSite } from '../demo/news-site.js';
-import type { Watch } from '../functions/core/model.js';
+import type { Watch } from '../functions/core/domain/model.js';
 import { startAwsEmulator, startDynalite } from '../test/support/emulators.js';
 import {
   buildSdkNodeModules,

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ORIGINAL, startNewsSite } from '../demo/news-site.js';
-import { captureUrl } from '../functions/core/capture.js';
+import { captureUrl } from '../functions/core/capture/capture.js';
 import { localConfig } from '../functions/local/config.js';
 import { openLocal } from '../functions/local/runtime.js';
 import { barePlaywright } from './lib/bare-playwright.js';

@@ -12,9 +12,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256 } from '../functions/core/digest.js';
+import { buildWarc } from '../functions/core/capture/warc.js';
+import { sha256 } from '../functions/core/domain/digest.js';
 import { buildWacz, type WaczInput } from '../functions/core/proof/wacz.js';
-import { buildWarc } from '../functions/core/warc.js';
 import { validateWacz } from '../test/support/wacz-validator.js';
 
 const versions = Number(process.argv[2] ?? 100);

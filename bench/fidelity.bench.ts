@@ -20,7 +20,7 @@ import { Agent, request } from 'undici';
 import { articlePage, ORIGINAL } from '../demo/news-site.js';
 import { ChromiumRenderer } from '../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../functions/adapters/net/undici-fetcher.js';
-import { captureUrl } from '../functions/core/capture.js';
+import { captureUrl } from '../functions/core/capture/capture.js';
 import { localConfig } from '../functions/local/config.js';
 import { openLocal } from '../functions/local/runtime.js';
 import { startFixtureServer } from '../test/support/fixture-server.js';

@@ -8,10 +8,10 @@
 import { BatchWriteItemCommand, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoCatalog } from '../functions/adapters/dynamo/dynamo-catalog.js';
-import { TABLE_SCHEMA } from '../functions/adapters/dynamo/table-schema.js';
-import type { CaptureRequest } from '../functions/core/model.js';
-import { planDueCaptures } from '../functions/core/plan.js';
-import { buildWatch } from '../functions/core/watches.js';
+import { TABLE_SCHEMA } from '../functions/contracts/table.js';
+import type { CaptureRequest } from '../functions/core/domain/model.js';
+import { planDueCaptures } from '../functions/core/watches/plan.js';
+import { buildWatch } from '../functions/core/watches/watches.js';
 import { startDynalite } from '../test/support/emulators.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -31,15 +31,15 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../functions/adapters/dynamo/table-schema.js';
-import { sha256 } from '../functions/core/digest.js';
 import {
   type CaptureWorkerEnv,
   METRICS_NAMESPACE,
   type PlannerEnv,
   type WatchAdminEnv,
   type WatchSyncEnv,
-} from '../functions/handlers/env.js';
+} from '../functions/contracts/env.js';
+import { TABLE_SCHEMA } from '../functions/contracts/table.js';
+import { sha256 } from '../functions/core/domain/digest.js';
 import { planWatchList } from '../functions/handlers/watch-sync.js';
 import type { StageConfig } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
@@ -118,7 +118,7 @@ export class CaptureStack extends Stack {
       // @sparticuz/chromium unpacks the browser into /tmp (~200 MB).
       ephemeralStorageMiB: 1024,
       // Installed, not bundled: the browser archive ships inside @sparticuz/chromium, as its README recommends.
-      // pdf.js is bundled: functions/core/pdf.ts runs its worker in-process, without canvas (test/shipped).
+      // pdf.js is bundled: functions/core/detect/pdf.ts runs its worker in-process, without canvas (test/shipped).
       nodeModules: ['@sparticuz/chromium', 'playwright-core'],
       logRetention,
       environment: {

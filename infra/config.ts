@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONTACT_URL } from '../functions/core/user-agent.js';
+import { DEFAULT_CONTACT_URL } from '../functions/core/domain/user-agent.js';
 
 /** One deployment stage's settings: `config/<stage>.json`, validated at synth. */
 export const StageConfigSchema = z.object({

@@ -12,7 +12,7 @@ import {
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../functions/adapters/dynamo/table-schema.js';
+import { TABLE_SCHEMA } from '../functions/contracts/table.js';
 import type { StageConfig } from './config.js';
 
 /**

@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { extractArticle } from '../../functions/core/article.js';
-import { compareDocuments } from '../../functions/core/compare.js';
-import { compareArticles } from '../../functions/core/detect.js';
+import { extractArticle } from '../../functions/core/detect/article.js';
+import { compareDocuments } from '../../functions/core/detect/compare.js';
+import { compareArticles } from '../../functions/core/detect/edits.js';
 import { buildCorpus, corpusSources, htmlPairs, type Pair } from './variants.js';
 
 const root = join(import.meta.dirname, '..', '..');

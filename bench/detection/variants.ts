@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
-import { blocksOf } from '../../functions/core/article.js';
-import { canonicalText } from '../../functions/core/text.js';
+import { blocksOf } from '../../functions/core/detect/article.js';
+import { canonicalText } from '../../functions/core/detect/text.js';
 import { simplePdf } from '../../test/support/simple-pdf.js';
 
 export type Label = 'edit' | 'noise' | 'anomaly';

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/domain/ports.js';
 
 /** Structured JSON log lines, one per event, to a writable stream (stderr by default). */
 export function jsonLogger(

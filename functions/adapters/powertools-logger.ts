@@ -1,5 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/domain/ports.js';
 
 /** The core's Logger port on Powertools' structured JSON logger (Lambda). */
 export function powertoolsLogger(serviceName: string): Logger {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { RedlineError } from '../core/errors.js';
+import { RedlineError } from '../core/domain/errors.js';
 import type { LocalRuntime } from '../local/runtime.js';
 import type { RemoteRuntime } from '../remote/runtime.js';
 

@@ -1,8 +1,8 @@
-import type { CaptureResult } from '../core/capture.js';
-import type { Comparison } from '../core/detect.js';
-import { wordDiff } from '../core/diff.js';
-import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/model.js';
-import { formatCadence } from '../core/url.js';
+import type { CaptureResult } from '../core/capture/capture.js';
+import { wordDiff } from '../core/detect/diff.js';
+import type { Comparison } from '../core/detect/edits.js';
+import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/domain/model.js';
+import { formatCadence } from '../core/domain/url.js';
 
 export interface Style {
   ins(text: string): string;

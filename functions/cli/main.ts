@@ -1,5 +1,5 @@
 import { Command, CommanderError, Help } from 'commander';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError } from '../core/domain/errors.js';
 import type { CliContext, CliIo, DefineGroup } from './context.js';
 import { UsageError } from './context.js';
 import { withRuntime } from './runtime.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { silentLogger } from '../core/ports.js';
+import { silentLogger } from '../core/domain/ports.js';
 import { type CliIo, type Runtime, UsageError } from './context.js';
 
 /**

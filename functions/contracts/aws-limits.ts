@@ -5,9 +5,9 @@
  *
  * | limit | enforced in |
  * | --- | --- |
- * | SNS message 256 KB (body + attributes) | core/fit.ts (notifications fitted), adapters/sns (measured before Publish) |
+ * | SNS message 256 KB (body + attributes) | core/capture/fit.ts (notifications fitted), adapters/sns (measured before Publish) |
  * | SNS Subject rules | adapters/sns (snsSubject), this file's validator |
- * | DynamoDB item 400 KB | core/fit.ts (records fitted, edits in a blob), adapters/dynamo (measured before Put) |
+ * | DynamoDB item 400 KB | core/capture/fit.ts (records fitted, edits in a blob), adapters/dynamo (measured before Put) |
  * | SQS message and batch 256 KB | adapters/sqs (batches packed by size) |
  * | CloudFormation custom-resource response 4,096 bytes | infra (the watch-list custom resource) |
  * | Lambda synchronous payload 6 MB | handlers/watch-admin (`list` paged by size) |

@@ -9,11 +9,11 @@ import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { PresignedLinks } from '../adapters/s3/presigned-links.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
-import type { CaptureDeps } from '../core/capture.js';
-import { systemClock } from '../core/clock.js';
-import { Politeness } from '../core/politeness.js';
-import { userAgentFor } from '../core/user-agent.js';
-import type { CaptureWorkerEnvSchema } from './env.js';
+import type { CaptureWorkerEnvSchema } from '../contracts/env.js';
+import type { CaptureDeps } from '../core/capture/capture.js';
+import { Politeness } from '../core/capture/politeness.js';
+import { systemClock } from '../core/domain/clock.js';
+import { userAgentFor } from '../core/domain/user-agent.js';
 
 /** SDK clients may be pointed at emulators in tests; in Lambda they use the function's role and region. */
 export interface AwsClients {

@@ -1,10 +1,10 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import type { CaptureDeps } from '../core/capture.js';
-import { type CaptureRecord, CaptureRequestSchema } from '../core/model.js';
-import { captureRequested } from '../core/run-due.js';
+import { CaptureWorkerEnvSchema, METRICS_NAMESPACE, parseEnv } from '../contracts/env.js';
+import type { CaptureDeps } from '../core/capture/capture.js';
+import { captureRequested } from '../core/capture/run-due.js';
+import { type CaptureRecord, CaptureRequestSchema } from '../core/domain/model.js';
 import { awsCaptureDeps, defaultClients } from './aws-context.js';
-import { CaptureWorkerEnvSchema, METRICS_NAMESPACE, parseEnv } from './env.js';
 
 export const SqsEventSchema = z.object({
   Records: z.array(z.object({ messageId: z.string(), body: z.string() }).loose()),

@@ -5,10 +5,10 @@ import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { SqsCaptureQueue } from '../adapters/sqs/sqs-capture-queue.js';
-import { type Clock, systemClock } from '../core/clock.js';
-import { type PlanResult, planDueCaptures } from '../core/plan.js';
-import type { CaptureQueue, WatchStore } from '../core/ports.js';
-import { PlannerEnvSchema, parseEnv } from './env.js';
+import { PlannerEnvSchema, parseEnv } from '../contracts/env.js';
+import { type Clock, systemClock } from '../core/domain/clock.js';
+import type { CaptureQueue, WatchStore } from '../core/domain/ports.js';
+import { type PlanResult, planDueCaptures } from '../core/watches/plan.js';
 
 /** EventBridge Scheduler invokes the planner with this payload on every tick. */
 export const TickEventSchema = z.object({ kind: z.literal('tick') }).loose();

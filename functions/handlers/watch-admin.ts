@@ -2,15 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { jsonBytes, LAMBDA_SYNC_PAYLOAD_MAX_BYTES } from '../contracts/aws-limits.js';
-import { systemClock } from '../core/clock.js';
-import { RedlineError } from '../core/errors.js';
-import type { Watch } from '../core/model.js';
-import type { WatchStore } from '../core/ports.js';
-import { WatchSpecSchema, watchSettingsOf } from '../core/watch-spec.js';
-import { addWatch, removeWatch } from '../core/watches.js';
-import { parseEnv, WatchAdminEnvSchema } from './env.js';
+import { parseEnv, WatchAdminEnvSchema } from '../contracts/env.js';
+import { systemClock } from '../core/domain/clock.js';
+import { RedlineError } from '../core/domain/errors.js';
+import type { Watch } from '../core/domain/model.js';
+import type { WatchStore } from '../core/domain/ports.js';
+import { WatchSpecSchema, watchSettingsOf } from '../core/watches/watch-spec.js';
+import { addWatch, removeWatch } from '../core/watches/watches.js';
 
-export { type WatchSpec, WatchSpecSchema } from '../core/watch-spec.js';
+export { type WatchSpec, WatchSpecSchema } from '../core/watches/watch-spec.js';
 
 /** `aws lambda invoke` payloads for managing watches in a deployed stack. */
 export const WatchAdminEventSchema = z.discriminatedUnion('action', [

@@ -7,14 +7,14 @@ import { z } from 'zod';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { CLOUDFORMATION_CUSTOM_RESOURCE_RESPONSE_MAX_BYTES } from '../contracts/aws-limits.js';
-import { type Clock, systemClock } from '../core/clock.js';
-import { type Digest, DigestSchema, sha256 } from '../core/digest.js';
-import { IntegrityError, InvalidInputError, RedlineError } from '../core/errors.js';
-import type { Logger, WatchStore } from '../core/ports.js';
-import { normalizeUrl, watchIdFor } from '../core/url.js';
-import { WatchSpecSchema, watchSettingsOf } from '../core/watch-spec.js';
-import { addWatch, type WatchSettings } from '../core/watches.js';
-import { parseEnv, WatchSyncEnvSchema } from './env.js';
+import { parseEnv, WatchSyncEnvSchema } from '../contracts/env.js';
+import { type Clock, systemClock } from '../core/domain/clock.js';
+import { type Digest, DigestSchema, sha256 } from '../core/domain/digest.js';
+import { IntegrityError, InvalidInputError, RedlineError } from '../core/domain/errors.js';
+import type { Logger, WatchStore } from '../core/domain/ports.js';
+import { normalizeUrl, watchIdFor } from '../core/domain/url.js';
+import { WatchSpecSchema, watchSettingsOf } from '../core/watches/watch-spec.js';
+import { addWatch, type WatchSettings } from '../core/watches/watches.js';
 
 /**
  * The watch list synced on deploy: a CloudFormation custom resource (infra/capture-stack.ts) whose

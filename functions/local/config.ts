@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_POLITENESS } from '../core/politeness.js';
-import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/user-agent.js';
+import { DEFAULT_POLITENESS } from '../core/capture/politeness.js';
+import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/domain/user-agent.js';
 
 const LocalEnvSchema = z.object({
   REDLINE_HOME: z.string().min(1).optional(),

@@ -9,11 +9,11 @@ import { FileLinks } from '../adapters/fs/file-links.js';
 import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
-import type { CaptureDeps } from '../core/capture.js';
-import { systemClock } from '../core/clock.js';
-import { RedlineError } from '../core/errors.js';
-import { DEFAULT_POLITENESS, Politeness } from '../core/politeness.js';
-import { type Logger, silentLogger } from '../core/ports.js';
+import type { CaptureDeps } from '../core/capture/capture.js';
+import { DEFAULT_POLITENESS, Politeness } from '../core/capture/politeness.js';
+import { systemClock } from '../core/domain/clock.js';
+import { RedlineError } from '../core/domain/errors.js';
+import { type Logger, silentLogger } from '../core/domain/ports.js';
 import type { LocalConfig } from './config.js';
 
 export const LOCAL_TABLE = 'redline';

@@ -10,7 +10,7 @@ import {
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SqsCaptureQueue } from '../adapters/sqs/sqs-capture-queue.js';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/domain/clock.js';
 
 /** The CLI's ports on a deployed stage: its table, its bucket and its capture queue, found from its stack outputs. */
 export interface RemoteRuntime {

@@ -6,12 +6,12 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../../functions/core/digest.js';
 import {
   CaptureWorkerEnvSchema,
   PlannerEnvSchema,
   WatchSyncEnvSchema,
-} from '../../functions/handlers/env.js';
+} from '../../functions/contracts/env.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
 import { CaptureStack } from '../../infra/capture-stack.js';
 import { loadStageConfig, type StageConfig, watchListFile } from '../../infra/config.js';
 import { DataStack } from '../../infra/data-stack.js';

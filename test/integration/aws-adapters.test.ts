@@ -18,13 +18,13 @@ import {
   SNS_MESSAGE_MAX_BYTES,
   snsSubjectProblems,
 } from '../../functions/contracts/aws-limits.js';
-import { type CaptureDeps, captureWatch } from '../../functions/core/capture.js';
-import { sha256 } from '../../functions/core/digest.js';
-import { BlobNotFoundError } from '../../functions/core/errors.js';
-import { fitEditNotification } from '../../functions/core/fit.js';
-import type { Edit, EditNotification } from '../../functions/core/model.js';
-import type { BlobLinks } from '../../functions/core/ports.js';
-import { addWatch } from '../../functions/core/watches.js';
+import { type CaptureDeps, captureWatch } from '../../functions/core/capture/capture.js';
+import { fitEditNotification } from '../../functions/core/capture/fit.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { BlobNotFoundError } from '../../functions/core/domain/errors.js';
+import type { Edit, EditNotification } from '../../functions/core/domain/model.js';
+import type { BlobLinks } from '../../functions/core/domain/ports.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
 import { startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 

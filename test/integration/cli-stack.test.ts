@@ -4,7 +4,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
-import type { CaptureDeps } from '../../functions/core/capture.js';
+import type { CaptureDeps } from '../../functions/core/capture/capture.js';
 import { handleCaptureBatch } from '../../functions/handlers/capture-worker.js';
 import { runRedline } from '../support/cli.js';
 import { emulatedWorker, startAwsEmulator, startDynalite, topicWithQueue } from '../support/emulators.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCorpus } from '../../bench/detection/variants.js';
-import { compareDocuments } from '../../functions/core/compare.js';
+import { compareDocuments } from '../../functions/core/detect/compare.js';
 
 /**
  * A slice of the labeled detection corpus (bench/detection): five real news pages in three languages,

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog, itemBytes } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { DYNAMODB_ITEM_MAX_BYTES, jsonBytes } from '../../functions/contracts/aws-limits.js';
-import { type CaptureDeps, captureWatch } from '../../functions/core/capture.js';
-import { pendingFor } from '../../functions/core/deliveries.js';
-import { sha256 } from '../../functions/core/digest.js';
-import { ConflictError } from '../../functions/core/errors.js';
-import { fitRecords, JOURNAL_RECORDS_MAX_BYTES } from '../../functions/core/fit.js';
+import { type CaptureDeps, captureWatch } from '../../functions/core/capture/capture.js';
+import { pendingFor } from '../../functions/core/capture/deliveries.js';
+import { fitRecords, JOURNAL_RECORDS_MAX_BYTES } from '../../functions/core/capture/fit.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { ConflictError } from '../../functions/core/domain/errors.js';
 import type {
   CaptureRecord,
   Edit,
@@ -20,8 +20,8 @@ import type {
   JournalEntry,
   VersionRecord,
   Watch,
-} from '../../functions/core/model.js';
-import { addWatch, buildWatch } from '../../functions/core/watches.js';
+} from '../../functions/core/domain/model.js';
+import { addWatch, buildWatch } from '../../functions/core/watches/watches.js';
 import { startDynalite } from '../support/emulators.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 

@@ -11,8 +11,8 @@ import { EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
 import { SqsCaptureQueue } from '../../functions/adapters/sqs/sqs-capture-queue.js';
-import type { CaptureDeps } from '../../functions/core/capture.js';
-import { sha256 } from '../../functions/core/digest.js';
+import type { CaptureDeps } from '../../functions/core/capture/capture.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
 import { handleCaptureBatch } from '../../functions/handlers/capture-worker.js';
 import { handlePlan } from '../../functions/handlers/planner.js';
 import { handleWatchAdmin } from '../../functions/handlers/watch-admin.js';

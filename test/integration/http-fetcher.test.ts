@@ -6,7 +6,7 @@ import {
   FetchError,
   FetchTimeoutError,
   ForbiddenAddressError,
-} from '../../functions/core/errors.js';
+} from '../../functions/core/domain/errors.js';
 import { drip, type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 
 let server: FixtureServer;

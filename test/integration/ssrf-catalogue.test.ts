@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
-import { ForbiddenAddressError, InvalidInputError } from '../../functions/core/errors.js';
+import { ForbiddenAddressError, InvalidInputError } from '../../functions/core/domain/errors.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 
 /**

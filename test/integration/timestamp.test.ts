@@ -13,7 +13,7 @@ import {
   TimestampConfigError,
   TimestampError,
   type TimestampErrorCode,
-} from '../../functions/core/errors.js';
+} from '../../functions/core/domain/errors.js';
 import { stampWithAll } from '../../functions/core/proof/stamp-all.js';
 import {
   buildTimestampRequest,

@@ -7,12 +7,12 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
-import { sha256 } from '../../functions/core/digest.js';
-import { WaczBuildError } from '../../functions/core/errors.js';
+import { buildWarc } from '../../functions/core/capture/warc.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { WaczBuildError } from '../../functions/core/domain/errors.js';
 import { buildWacz, buildWaczBytes, type WaczInput } from '../../functions/core/proof/wacz.js';
 import { indexWarc } from '../../functions/core/proof/wacz-index.js';
 import { verifyWaczSignature, waczPublicKeyOf } from '../../functions/core/proof/wacz-sign.js';
-import { buildWarc } from '../../functions/core/warc.js';
 import { validateWacz, type WaczProblem } from '../support/wacz-validator.js';
 
 const URL_A = 'https://news.example.org/2026/11/story?id=7';

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
-import { systemClock } from '../../functions/core/clock.js';
-import { sha256 } from '../../functions/core/digest.js';
-import { silentLogger } from '../../functions/core/ports.js';
-import { normalizeUrl } from '../../functions/core/url.js';
+import { systemClock } from '../../functions/core/domain/clock.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { silentLogger } from '../../functions/core/domain/ports.js';
+import { normalizeUrl } from '../../functions/core/domain/url.js';
 import type { WatchSpec } from '../../functions/handlers/watch-admin.js';
 import {
   CUSTOM_RESOURCE_RESPONSE_LIMIT_BYTES,

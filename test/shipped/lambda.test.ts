@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
-import { sha256 } from '../../functions/core/digest.js';
-import type { CaptureRecord, Watch } from '../../functions/core/model.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import type { CaptureRecord, Watch } from '../../functions/core/domain/model.js';
 import { startAwsEmulator, startDynalite } from '../support/emulators.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import {

@@ -4,10 +4,10 @@
  * fixture server, the feed it serves) in the number. Run as `tsx test/support/capture-in-child.ts '<json>'`.
  */
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
-import { type CaptureDeps, captureWatch } from '../../functions/core/capture.js';
-import { Politeness } from '../../functions/core/politeness.js';
-import { silentLogger } from '../../functions/core/ports.js';
-import { addWatch } from '../../functions/core/watches.js';
+import { type CaptureDeps, captureWatch } from '../../functions/core/capture/capture.js';
+import { Politeness } from '../../functions/core/capture/politeness.js';
+import { silentLogger } from '../../functions/core/domain/ports.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
 import { EchoRenderer, MemoryBlobStore, MemoryCatalog, MemoryNotifier } from './memory.js';
 
 export interface ChildCapture {

@@ -5,11 +5,11 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import type { CaptureDeps } from '../../functions/core/capture.js';
-import type { Clock } from '../../functions/core/clock.js';
-import { silentLogger } from '../../functions/core/ports.js';
+import { CaptureWorkerEnvSchema } from '../../functions/contracts/env.js';
+import type { CaptureDeps } from '../../functions/core/capture/capture.js';
+import type { Clock } from '../../functions/core/domain/clock.js';
+import { silentLogger } from '../../functions/core/domain/ports.js';
 import { awsCaptureDeps } from '../../functions/handlers/aws-context.js';
-import { CaptureWorkerEnvSchema } from '../../functions/handlers/env.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'us-east-1';

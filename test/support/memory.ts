@@ -3,8 +3,8 @@
  * real behaviour (content addressing, conditional version writes), not mocks; the real adapters are
  * tested against emulators in test/integration.
  */
-import { sha256 } from '../../functions/core/digest.js';
-import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/errors.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/domain/errors.js';
 import type {
   AnomalyNotification,
   CaptureRecord,
@@ -15,7 +15,7 @@ import type {
   VersionRecord,
   Watch,
   WatchUpdate,
-} from '../../functions/core/model.js';
+} from '../../functions/core/domain/model.js';
 import type {
   BlobStore,
   CaptureJournal,
@@ -28,8 +28,8 @@ import type {
   RenderedPage,
   VersionLog,
   WatchStore,
-} from '../../functions/core/ports.js';
-import { silentLogger } from '../../functions/core/ports.js';
+} from '../../functions/core/domain/ports.js';
+import { silentLogger } from '../../functions/core/domain/ports.js';
 
 /** Every write, in order, across the fakes: lets tests check that blobs precede the records naming them. */
 export type WriteEvent =

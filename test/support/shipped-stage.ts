@@ -32,7 +32,7 @@ const keyOf = (ref: ResourceRef) =>
 /**
  * A deployed stage played by emulators: every resource the functions' environments name in the
  * synthesized templates is made in dynalite or fauxqs as the template defines it (the table's name and
- * the key schema of table-schema.ts, the bucket's name; topics with an SQS inbox subscribed, raw
+ * the key schema of contracts/table.ts, the bucket's name; topics with an SQS inbox subscribed, raw
  * delivery, so tests can read what was published), and functions run in Lambda-like containers with
  * their template environment pointed at those resources.
  */

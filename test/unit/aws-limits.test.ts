@@ -9,8 +9,7 @@ import {
   snsSubject,
   snsSubjectProblems,
 } from '../../functions/contracts/aws-limits.js';
-import type { CaptureRecords } from '../../functions/core/commit.js';
-import { sha256 } from '../../functions/core/digest.js';
+import type { CaptureRecords } from '../../functions/core/capture/commit.js';
 import {
   fitEditNotification,
   fitRecords,
@@ -19,9 +18,10 @@ import {
   JOURNAL_RECORDS_MAX_BYTES,
   NOTIFICATION_MAX_BYTES,
   VERSION_EDITS_MAX_BYTES,
-} from '../../functions/core/fit.js';
-import type { Edit, EditNotification } from '../../functions/core/model.js';
-import { buildWatch } from '../../functions/core/watches.js';
+} from '../../functions/core/capture/fit.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import type { Edit, EditNotification } from '../../functions/core/domain/model.js';
+import { buildWatch } from '../../functions/core/watches/watches.js';
 import { listPage } from '../../functions/handlers/watch-admin.js';
 
 /** Every C0 control character, DEL and every C1 control character. */

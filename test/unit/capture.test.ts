@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
-import { captureUrl, captureWatch } from '../../functions/core/capture.js';
-import { DEFAULT_POLITENESS, Politeness } from '../../functions/core/politeness.js';
-import { captureDueWatches } from '../../functions/core/run-due.js';
-import { addWatch } from '../../functions/core/watches.js';
+import { captureUrl, captureWatch } from '../../functions/core/capture/capture.js';
+import { DEFAULT_POLITENESS, Politeness } from '../../functions/core/capture/politeness.js';
+import { captureDueWatches } from '../../functions/core/capture/run-due.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 import { simplePdf } from '../support/simple-pdf.js';
 

@@ -23,7 +23,7 @@ import {
   removeBrowserDir,
   type SandboxFacts,
 } from '../../functions/adapters/chromium/confinement.js';
-import { InvariantError } from '../../functions/core/errors.js';
+import { InvariantError } from '../../functions/core/domain/errors.js';
 
 const proxy = 'http://127.0.0.1:1';
 const dir: BrowserDir = {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
-import { captureWatch } from '../../functions/core/capture.js';
-import { commitCapture, recoverInterrupted, StagedBlobs } from '../../functions/core/commit.js';
-import { InvariantError } from '../../functions/core/errors.js';
-import { captureRequested } from '../../functions/core/run-due.js';
-import { addWatch } from '../../functions/core/watches.js';
+import { captureWatch } from '../../functions/core/capture/capture.js';
+import { commitCapture, recoverInterrupted, StagedBlobs } from '../../functions/core/capture/commit.js';
+import { captureRequested } from '../../functions/core/capture/run-due.js';
+import { InvariantError } from '../../functions/core/domain/errors.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 
 const URL_A = 'https://news.example/2026/11/24/flood-barrier';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
-import { captureWatch } from '../../functions/core/capture.js';
-import { MAX_RECOVERY_ATTEMPTS } from '../../functions/core/commit.js';
-import { backoffSeconds, DEFAULT_DELIVERY_SETTINGS } from '../../functions/core/deliveries.js';
-import type { EditNotification } from '../../functions/core/model.js';
-import { captureRequested } from '../../functions/core/run-due.js';
-import { addWatch } from '../../functions/core/watches.js';
+import { captureWatch } from '../../functions/core/capture/capture.js';
+import { MAX_RECOVERY_ATTEMPTS } from '../../functions/core/capture/commit.js';
+import { backoffSeconds, DEFAULT_DELIVERY_SETTINGS } from '../../functions/core/capture/deliveries.js';
+import { captureRequested } from '../../functions/core/capture/run-due.js';
+import type { EditNotification } from '../../functions/core/domain/model.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 
 const URL_A = 'https://news.example/2026/11/24/flood-barrier';

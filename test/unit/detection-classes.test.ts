@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
-import { type Article, extractArticle } from '../../functions/core/article.js';
-import { documentKind } from '../../functions/core/charset.js';
-import { compareDocuments } from '../../functions/core/compare.js';
-import { readContent } from '../../functions/core/content.js';
-import { renderedText } from '../../functions/core/dom-text.js';
-import { canonicalText } from '../../functions/core/text.js';
+import { type Article, extractArticle } from '../../functions/core/detect/article.js';
+import { documentKind } from '../../functions/core/detect/charset.js';
+import { compareDocuments } from '../../functions/core/detect/compare.js';
+import { readContent } from '../../functions/core/detect/content.js';
+import { renderedText } from '../../functions/core/detect/dom-text.js';
+import { canonicalText } from '../../functions/core/detect/text.js';
 
 /**
  * Three classes of failure found on held-out pages: XHTML with an XML prologue, re-indented markup,

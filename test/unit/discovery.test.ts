@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
-import { captureUrl, captureWatch } from '../../functions/core/capture.js';
-import { StagedBlobs } from '../../functions/core/commit.js';
+import { captureUrl, captureWatch } from '../../functions/core/capture/capture.js';
+import { StagedBlobs } from '../../functions/core/capture/commit.js';
+import { DEFAULT_FEED_LIMITS, discoverFromFeed } from '../../functions/core/capture/feed-capture.js';
+import { watchIdFor } from '../../functions/core/domain/url.js';
 import {
   ageCadenceSeconds,
   canonicalArticleUrl,
   declaredCanonical,
   discoverLinks,
   sameSite,
-} from '../../functions/core/discovery.js';
-import { DEFAULT_FEED_LIMITS, discoverFromFeed } from '../../functions/core/feed-capture.js';
-import { watchIdFor } from '../../functions/core/url.js';
-import { addWatch } from '../../functions/core/watches.js';
+} from '../../functions/core/watches/discovery.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 
 const RSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commentName, isCommentLine, isFurniture } from '../../functions/core/furniture.js';
+import { commentName, isCommentLine, isFurniture } from '../../functions/core/detect/furniture.js';
 
 describe('isFurniture', () => {
   it.each([

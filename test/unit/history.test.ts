@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sha256 } from '../../functions/core/digest.js';
-import { IntegrityError, VersionNotFoundError } from '../../functions/core/errors.js';
-import { artifactFor, readVerified, selectVersion } from '../../functions/core/history.js';
-import type { VersionRecord } from '../../functions/core/model.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { IntegrityError, VersionNotFoundError } from '../../functions/core/domain/errors.js';
+import type { VersionRecord } from '../../functions/core/domain/model.js';
+import { artifactFor, readVerified, selectVersion } from '../../functions/core/history/history.js';
 import { MemoryBlobStore } from '../support/memory.js';
 
 const digest = sha256('x');

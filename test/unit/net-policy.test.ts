@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forbiddenBy } from '../../functions/core/net-policy.js';
+import { forbiddenBy } from '../../functions/core/domain/net-policy.js';
 
 const deny = { allowPrivateNetwork: false };
 const allow = { allowPrivateNetwork: true };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractPdf, loadPdfJs } from '../../functions/core/pdf.js';
+import { extractPdf, loadPdfJs } from '../../functions/core/detect/pdf.js';
 import { simplePdf } from '../support/simple-pdf.js';
 
 const dirs: string[] = [];
@@ -46,7 +46,7 @@ describe('extractPdf', () => {
     writeFileSync(
       join(dir, 'entry.ts'),
       `import { readFileSync, writeFileSync } from 'node:fs';
-import { extractPdf } from ${JSON.stringify(join(import.meta.dirname, '../../functions/core/pdf.ts'))};
+import { extractPdf } from ${JSON.stringify(join(import.meta.dirname, '../../functions/core/detect/pdf.ts'))};
 const article = await extractPdf(readFileSync(process.argv[2]));
 writeFileSync(process.argv[3], JSON.stringify(article));`,
     );

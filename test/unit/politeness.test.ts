@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, FetchError } from '../../functions/core/errors.js';
-import { Politeness } from '../../functions/core/politeness.js';
-import type { FetchedResponse, FetchOptions, HttpFetcher } from '../../functions/core/ports.js';
+import { Politeness } from '../../functions/core/capture/politeness.js';
+import { DeadlineError, FetchError } from '../../functions/core/domain/errors.js';
+import type { FetchedResponse, FetchOptions, HttpFetcher } from '../../functions/core/domain/ports.js';
 import { StaticFetcher } from '../support/memory.js';
 
 function setup(robots?: { status?: number; body: string }) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
-import type { CaptureRequest } from '../../functions/core/model.js';
-import { requestCapture } from '../../functions/core/request-capture.js';
-import { captureRequested } from '../../functions/core/run-due.js';
-import { watchIdFor } from '../../functions/core/url.js';
+import { requestCapture } from '../../functions/core/capture/request-capture.js';
+import { captureRequested } from '../../functions/core/capture/run-due.js';
+import type { CaptureRequest } from '../../functions/core/domain/model.js';
+import { watchIdFor } from '../../functions/core/domain/url.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 
 const URL_A = 'https://news.example/2026/11/24/flood-barrier';

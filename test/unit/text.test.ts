@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalText, wordCount } from '../../functions/core/text.js';
+import { canonicalText, wordCount } from '../../functions/core/detect/text.js';
 
 describe('canonicalText', () => {
   it('folds non-breaking and exotic spaces, soft hyphens and zero-width characters', () => {

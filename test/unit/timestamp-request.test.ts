@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as pkijs from 'pkijs';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, TimestampError } from '../../functions/core/errors.js';
+import { InvalidInputError, TimestampError } from '../../functions/core/domain/errors.js';
 import {
   buildTimestampRequest,
   parsePemCertificates,

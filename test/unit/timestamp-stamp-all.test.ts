@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimestampAuthorityError, TimestampError } from '../../functions/core/errors.js';
+import { TimestampAuthorityError, TimestampError } from '../../functions/core/domain/errors.js';
 import type { TimestampAuthority } from '../../functions/core/proof/ports.js';
 import { MAX_AUTHORITIES, stampWithAll } from '../../functions/core/proof/stamp-all.js';
 import type { TimestampToken } from '../../functions/core/proof/timestamp.js';

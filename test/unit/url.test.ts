@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../functions/core/errors.js';
-import { formatCadence, normalizeUrl, parseCadence, watchIdFor } from '../../functions/core/url.js';
+import { InvalidInputError } from '../../functions/core/domain/errors.js';
+import { formatCadence, normalizeUrl, parseCadence, watchIdFor } from '../../functions/core/domain/url.js';
 
 describe('normalizeUrl', () => {
   it('drops the fragment and keeps the query', () => {

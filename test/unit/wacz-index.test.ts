@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CDXIndexer } from 'warcio';
-import { sha256 } from '../../functions/core/digest.js';
-import { WaczBuildError, WaczSignatureError } from '../../functions/core/errors.js';
+import { buildWarc } from '../../functions/core/capture/warc.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { WaczBuildError, WaczSignatureError } from '../../functions/core/domain/errors.js';
 import { cdxjIndex, cdxjLine, indexWarc, surtOf } from '../../functions/core/proof/wacz-index.js';
 import { signWaczHash, verifyWaczSignature } from '../../functions/core/proof/wacz-sign.js';
-import { buildWarc } from '../../functions/core/warc.js';
 
 async function* once(bytes: Uint8Array) {
   yield bytes;

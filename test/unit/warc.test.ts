@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
-import { sha256 } from '../../functions/core/digest.js';
-import { buildWarc } from '../../functions/core/warc.js';
+import { buildWarc } from '../../functions/core/capture/warc.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
 
 const exchange = (url: string, status: number, body: string, headers: Record<string, string> = {}) => ({
   url,

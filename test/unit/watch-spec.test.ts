@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../functions/core/errors.js';
-import { parseLinkPattern, parseWatchSpec, WatchSpecSchema } from '../../functions/core/watch-spec.js';
+import { InvalidInputError } from '../../functions/core/domain/errors.js';
+import {
+  parseLinkPattern,
+  parseWatchSpec,
+  WatchSpecSchema,
+} from '../../functions/core/watches/watch-spec.js';
 import { WatchAdminEventSchema } from '../../functions/handlers/watch-admin.js';
 
 describe('parseWatchSpec', () => {

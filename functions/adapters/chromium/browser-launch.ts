@@ -1,5 +1,5 @@
 import type { LaunchOptions } from 'playwright-core';
-import { InvariantError } from '../../core/errors.js';
+import { InvariantError } from '../../core/domain/errors.js';
 import { type BrowserDir, browserEnv } from './confinement.js';
 
 export type ProcessModel = 'multi' | 'single';

@@ -1,8 +1,8 @@
 import type { Browser, Page, Request } from 'playwright-core';
-import { RenderError } from '../../core/errors.js';
-import type { Step } from '../../core/model.js';
-import type { NetworkPolicy } from '../../core/net-policy.js';
-import type { FetchedResponse, PageRenderer, RenderedPage } from '../../core/ports.js';
+import { RenderError } from '../../core/domain/errors.js';
+import type { Step } from '../../core/domain/model.js';
+import type { NetworkPolicy } from '../../core/domain/net-policy.js';
+import type { FetchedResponse, PageRenderer, RenderedPage } from '../../core/domain/ports.js';
 import { GuardProxy } from '../net/guard-proxy.js';
 import type { Resolver } from '../net/resolve.js';
 import { launchOptions } from './browser-launch.js';

@@ -4,7 +4,7 @@ import {
   type DescribeStacksCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import { z } from 'zod';
-import { RedlineError } from '../../core/errors.js';
+import { RedlineError } from '../../core/domain/errors.js';
 
 /** What a deployed stage's two stacks output (infra/data-stack.ts, infra/capture-stack.ts), as the CLI needs it. */
 export const StackOutputsSchema = z.object({

@@ -16,8 +16,9 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
 import { DYNAMODB_ITEM_MAX_BYTES, type DynamoValue, dynamoItemBytes } from '../../contracts/aws-limits.js';
-import { ConflictError } from '../../core/errors.js';
-import { LimitExceededError } from '../../core/fit.js';
+import { TABLE_SCHEMA as T } from '../../contracts/table.js';
+import { LimitExceededError } from '../../core/capture/fit.js';
+import { ConflictError } from '../../core/domain/errors.js';
 import {
   type CaptureRecord,
   CaptureRecordSchema,
@@ -30,9 +31,8 @@ import {
   type Watch,
   WatchSchema,
   type WatchUpdate,
-} from '../../core/model.js';
-import type { CaptureJournal, CaptureLog, VersionLog, WatchStore } from '../../core/ports.js';
-import { TABLE_SCHEMA as T } from './table-schema.js';
+} from '../../core/domain/model.js';
+import type { CaptureJournal, CaptureLog, VersionLog, WatchStore } from '../../core/domain/ports.js';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'duePk', 'dueSk', 'kind'];
 const watchKey = (id: string) => ({ pk: `WATCH#${id}`, sk: 'WATCH' });

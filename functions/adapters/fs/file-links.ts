@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import type { ArtifactRef } from '../../core/model.js';
-import type { BlobLinks } from '../../core/ports.js';
+import type { ArtifactRef } from '../../core/domain/model.js';
+import type { BlobLinks } from '../../core/domain/ports.js';
 import type { FsBlobStore } from './fs-blob-store.js';
 
 /** Local mode: a file:// URL to the blob in the data dir. */

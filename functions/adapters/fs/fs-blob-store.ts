@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Digest, digestHex, sha256 } from '../../core/digest.js';
-import { BlobNotFoundError } from '../../core/errors.js';
-import type { ArtifactRef } from '../../core/model.js';
-import type { BlobStore } from '../../core/ports.js';
+import { type Digest, digestHex, sha256 } from '../../core/domain/digest.js';
+import { BlobNotFoundError } from '../../core/domain/errors.js';
+import type { ArtifactRef } from '../../core/domain/model.js';
+import type { BlobStore } from '../../core/domain/ports.js';
 
 /** Blobs as files named by their SHA-256 under `root/sha256/ab/abcdef…`; written once, atomically (temp + rename). */
 export class FsBlobStore implements BlobStore {

@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { AnomalyNotification, EditNotification, FailureNotification } from '../../core/model.js';
-import type { Notifier } from '../../core/ports.js';
+import type { AnomalyNotification, EditNotification, FailureNotification } from '../../core/domain/model.js';
+import type { Notifier } from '../../core/domain/ports.js';
 
 /**
  * Local stand-in for SNS: one JSON line per notification, the same JSON as the SNS message body.

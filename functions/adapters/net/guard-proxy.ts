@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { NetworkPolicy } from '../../core/net-policy.js';
+import type { NetworkPolicy } from '../../core/domain/net-policy.js';
 import { type Resolver, resolveChecked, systemResolver } from './resolve.js';
 
 export interface DeniedConnection {

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { FetchError, ForbiddenAddressError } from '../../core/errors.js';
-import { forbiddenBy, type NetworkPolicy } from '../../core/net-policy.js';
+import { FetchError, ForbiddenAddressError } from '../../core/domain/errors.js';
+import { forbiddenBy, type NetworkPolicy } from '../../core/domain/net-policy.js';
 
 /** Resolves a host name to addresses. Injectable so tests can use a fake resolver. */
 export type Resolver = (host: string) => Promise<string[]>;

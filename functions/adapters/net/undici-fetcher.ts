@@ -1,16 +1,16 @@
 import type { LookupFunction } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { DeadlineError, FetchError, FetchTimeoutError } from '../../core/errors.js';
-import type { NetworkPolicy } from '../../core/net-policy.js';
+import { DeadlineError, FetchError, FetchTimeoutError } from '../../core/domain/errors.js';
+import type { NetworkPolicy } from '../../core/domain/net-policy.js';
 import type {
   ConditionalRequest,
   FetchedResponse,
   FetchOptions,
   HttpExchange,
   HttpFetcher,
-} from '../../core/ports.js';
-import { normalizeUrl } from '../../core/url.js';
+} from '../../core/domain/ports.js';
+import { normalizeUrl } from '../../core/domain/url.js';
 import { forbiddenCause, isIpLiteral, type Resolver, resolveChecked, systemResolver } from './resolve.js';
 
 export interface FetcherOptions {

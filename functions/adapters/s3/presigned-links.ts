@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ArtifactRef } from '../../core/model.js';
-import type { BlobLinks } from '../../core/ports.js';
+import type { ArtifactRef } from '../../core/domain/model.js';
+import type { BlobLinks } from '../../core/domain/ports.js';
 import type { S3BlobStore } from './s3-blob-store.js';
 
 /**

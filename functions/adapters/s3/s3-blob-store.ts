@@ -7,10 +7,10 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { type Digest, digestHex, sha256 } from '../../core/digest.js';
-import { BlobNotFoundError } from '../../core/errors.js';
-import type { ArtifactRef } from '../../core/model.js';
-import type { BlobStore } from '../../core/ports.js';
+import { type Digest, digestHex, sha256 } from '../../core/domain/digest.js';
+import { BlobNotFoundError } from '../../core/domain/errors.js';
+import type { ArtifactRef } from '../../core/domain/model.js';
+import type { BlobStore } from '../../core/domain/ports.js';
 
 /** Blobs in S3 under `blobs/sha256/<hex>`, put create-only with the SHA-256 checked by S3 on upload. */
 export class S3BlobStore implements BlobStore {

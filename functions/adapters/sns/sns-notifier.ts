@@ -1,17 +1,17 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SNS_MESSAGE_MAX_BYTES, snsPublishBytes, snsSubject } from '../../contracts/aws-limits.js';
-import { LimitExceededError } from '../../core/fit.js';
+import { LimitExceededError } from '../../core/capture/fit.js';
 import type {
   AnomalyNotification,
   EditNotification,
   FailureNotification,
   Notification,
-} from '../../core/model.js';
-import type { Notifier } from '../../core/ports.js';
+} from '../../core/domain/model.js';
+import type { Notifier } from '../../core/domain/ports.js';
 
 /**
  * Publishes notifications to SNS topics, with attributes subscribers can filter on. The core fits each
- * body to the limit (core/fit.ts); here the Subject is made to keep SNS's rules and the whole Publish
+ * body to the limit (core/capture/fit.ts); here the Subject is made to keep SNS's rules and the whole Publish
  * (body and attributes) is measured against the 256 KB before it is sent.
  */
 export class SnsNotifier implements Notifier {

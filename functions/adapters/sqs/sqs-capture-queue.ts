@@ -5,9 +5,9 @@ import {
   SQS_MESSAGE_MAX_BYTES,
   utf8Bytes,
 } from '../../contracts/aws-limits.js';
-import { RedlineError } from '../../core/errors.js';
-import type { CaptureRequest } from '../../core/model.js';
-import type { CaptureQueue } from '../../core/ports.js';
+import { RedlineError } from '../../core/domain/errors.js';
+import type { CaptureRequest } from '../../core/domain/model.js';
+import type { CaptureQueue } from '../../core/domain/ports.js';
 
 export class QueueError extends RedlineError {}
 

@@ -1,6 +1,6 @@
 import type * as pkijs from 'pkijs';
 import { z } from 'zod';
-import { TimestampConfigError } from '../../core/errors.js';
+import { TimestampConfigError } from '../../core/domain/errors.js';
 import { MAX_AUTHORITIES } from '../../core/proof/stamp-all.js';
 import { parsePemCertificates } from '../../core/proof/timestamp.js';
 import { HTTP_TSA_DEFAULTS, HttpTimestampAuthority } from './http-tsa.js';

@@ -1,7 +1,7 @@
 import type * as pkijs from 'pkijs';
 import { request } from 'undici';
-import { type Clock, systemClock } from '../../core/clock.js';
-import { TimestampAuthorityError } from '../../core/errors.js';
+import { type Clock, systemClock } from '../../core/domain/clock.js';
+import { TimestampAuthorityError } from '../../core/domain/errors.js';
 import type { TimestampAuthority } from '../../core/proof/ports.js';
 import {
   buildTimestampRequest,

@@ -1,6 +1,6 @@
-import { captureUrl } from '../../core/capture.js';
-import { requestCapture } from '../../core/request-capture.js';
-import { normalizeUrl } from '../../core/url.js';
+import { captureUrl } from '../../core/capture/capture.js';
+import { requestCapture } from '../../core/capture/request-capture.js';
+import { normalizeUrl } from '../../core/domain/url.js';
 import { CaptureFailedError, type DefineGroup, isRemote, nonNegativeInt } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { compareDocuments } from '../../core/compare.js';
-import { normalizeUrl } from '../../core/url.js';
+import { compareDocuments } from '../../core/detect/compare.js';
+import { normalizeUrl } from '../../core/domain/url.js';
 import type { DefineGroup } from '../context.js';
 import { formatComparison, styleFor } from '../format.js';
 

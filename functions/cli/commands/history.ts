@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { renderDiffPage } from '../../core/diff-html.js';
-import { diffVersions, getSnapshot, SnapshotFormats } from '../../core/history.js';
-import { normalizeUrl, watchIdFor } from '../../core/url.js';
-import { findWatch } from '../../core/watches.js';
+import { renderDiffPage } from '../../core/detect/diff-html.js';
+import { normalizeUrl, watchIdFor } from '../../core/domain/url.js';
+import { diffVersions, getSnapshot, SnapshotFormats } from '../../core/history/history.js';
+import { findWatch } from '../../core/watches/watches.js';
 import { type DefineGroup, flag, positiveInt, UsageError } from '../context.js';
 import { formatCaptureLine, formatEdits, formatVersion, styleFor } from '../format.js';
 

@@ -1,4 +1,4 @@
-import { captureDueWatches } from '../../core/run-due.js';
+import { captureDueWatches } from '../../core/capture/run-due.js';
 import { type DefineGroup, isRemote, positiveInt, UsageError } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
 

@@ -1,8 +1,8 @@
 import { Option } from 'commander';
-import { CaptureModeSchema } from '../../core/model.js';
-import { normalizeUrl } from '../../core/url.js';
-import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watch-spec.js';
-import { addWatch, removeWatch } from '../../core/watches.js';
+import { CaptureModeSchema } from '../../core/domain/model.js';
+import { normalizeUrl } from '../../core/domain/url.js';
+import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watches/watch-spec.js';
+import { addWatch, removeWatch } from '../../core/watches/watches.js';
 import { collect, type DefineGroup } from '../context.js';
 import { formatWatch } from '../format.js';
 

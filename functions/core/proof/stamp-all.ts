@@ -1,4 +1,4 @@
-import { RedlineError, TimestampAuthorityError, TimestampError } from '../errors.js';
+import { RedlineError, TimestampAuthorityError, TimestampError } from '../domain/errors.js';
 import type { TimestampAuthority } from './ports.js';
 import type { TimestampToken } from './timestamp.js';
 

@@ -1,6 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { InvalidInputError, TimestampError, type TimestampErrorCode } from '../errors.js';
+import { InvalidInputError, TimestampError, type TimestampErrorCode } from '../domain/errors.js';
 
 /**
  * RFC 3161 trusted timestamps: build a request for a SHA-256 digest we already hold, and verify a reply

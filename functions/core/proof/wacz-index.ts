@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getSurt, WARCParser, type WARCRecord } from 'warcio';
-import { WaczBuildError } from '../errors.js';
+import { WaczBuildError } from '../domain/errors.js';
 
 /** One CDXJ line's parts, before serialization. */
 export interface CdxjEntry {

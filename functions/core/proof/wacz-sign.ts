@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { WaczSignatureError } from '../errors.js';
+import { WaczSignatureError } from '../domain/errors.js';
 
 /** The WACZ auth spec's anonymous signature (`signedData` in datapackage-digest.json). */
 export interface WaczSignedData {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { WaczBuildError } from '../errors.js';
+import { WaczBuildError } from '../domain/errors.js';
 import { type CdxjEntry, cdxjIndex, indexWarc } from './wacz-index.js';
 import { signWaczHash, type WaczSignedData, type WaczSigningKey } from './wacz-sign.js';
 

@@ -1,8 +1,8 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
+import { type Digest, sha256 } from '../domain/digest.js';
 import { PAYWALL } from './anomaly.js';
 import { removeComments } from './comments.js';
-import { type Digest, sha256 } from './digest.js';
 import { collapseWhitespace, renderedText } from './dom-text.js';
 import {
   FURNITURE_MAX_SHARE,

@@ -1,20 +1,9 @@
-import { type AlertLimit, admitAlert, DEFAULT_ALERT_LIMIT } from './alerts.js';
-import { type Article, articleText } from './article.js';
-import { decodeBody, documentKind } from './charset.js';
-import {
-  type CaptureRecords,
-  type CommitDeps,
-  commitCapture,
-  recoverInterrupted,
-  StagedBlobs,
-} from './commit.js';
-import { type Content, readContent } from './content.js';
-import { blockShape, editsBetween, summarizeEdits } from './detect.js';
-import { renderDiffPage } from './diff-html.js';
-import { sha256 } from './digest.js';
-import { ageCadenceSeconds, declaredCanonical } from './discovery.js';
-import { discoverFromFeed } from './feed-capture.js';
-import { fitEditNotification, fitTitle, fitVersionEdits } from './fit.js';
+import { type Article, articleText } from '../detect/article.js';
+import { decodeBody, documentKind } from '../detect/charset.js';
+import { type Content, readContent } from '../detect/content.js';
+import { renderDiffPage } from '../detect/diff-html.js';
+import { blockShape, editsBetween, summarizeEdits } from '../detect/edits.js';
+import { sha256 } from '../domain/digest.js';
 import type {
   Artifacts,
   CaptureRecord,
@@ -25,12 +14,23 @@ import type {
   Verdict,
   VersionRecord,
   Watch,
-} from './model.js';
+} from '../domain/model.js';
+import type { BlobLinks, FetchedResponse, HttpFetcher, PageRenderer } from '../domain/ports.js';
+import { normalizeUrl, watchIdFor } from '../domain/url.js';
+import { ageCadenceSeconds, declaredCanonical } from '../watches/discovery.js';
+import { buildWatch } from '../watches/watches.js';
+import { type AlertLimit, admitAlert, DEFAULT_ALERT_LIMIT } from './alerts.js';
+import {
+  type CaptureRecords,
+  type CommitDeps,
+  commitCapture,
+  recoverInterrupted,
+  StagedBlobs,
+} from './commit.js';
+import { discoverFromFeed } from './feed-capture.js';
+import { fitEditNotification, fitTitle, fitVersionEdits } from './fit.js';
 import type { Politeness } from './politeness.js';
-import type { BlobLinks, FetchedResponse, HttpFetcher, PageRenderer } from './ports.js';
-import { normalizeUrl, watchIdFor } from './url.js';
 import { buildWarc } from './warc.js';
-import { buildWatch } from './watches.js';
 
 export interface CaptureSettings {
   /** Re-capture once to confirm a suspected edit; blocks that differ between the two are volatile. */

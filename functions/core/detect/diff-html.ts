@@ -1,5 +1,5 @@
+import type { Edit } from '../domain/model.js';
 import { wordDiff } from './diff.js';
-import type { Edit } from './model.js';
 
 export interface DiffPageInput {
   url: string;

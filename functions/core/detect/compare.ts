@@ -1,6 +1,6 @@
+import type { FetchedResponse } from '../domain/ports.js';
 import { readContent } from './content.js';
-import { type Comparison, editsBetween } from './detect.js';
-import type { FetchedResponse } from './ports.js';
+import { type Comparison, editsBetween } from './edits.js';
 
 const asResponse = (body: Uint8Array, url: string): FetchedResponse => ({
   http: { status: 200, finalUrl: url, contentType: '', headers: {} },

@@ -1,8 +1,8 @@
-import type { Clock } from './clock.js';
-import { InvalidInputError, WatchNotFoundError } from './errors.js';
-import { type CaptureMode, CaptureModeSchema, type Watch } from './model.js';
-import type { WatchStore } from './ports.js';
-import { normalizeUrl, watchIdFor } from './url.js';
+import type { Clock } from '../domain/clock.js';
+import { InvalidInputError, WatchNotFoundError } from '../domain/errors.js';
+import { type CaptureMode, CaptureModeSchema, type Watch } from '../domain/model.js';
+import type { WatchStore } from '../domain/ports.js';
+import { normalizeUrl, watchIdFor } from '../domain/url.js';
 import { parseLinkPattern } from './watch-spec.js';
 
 export interface WatchSettings {

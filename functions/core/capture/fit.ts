@@ -3,9 +3,8 @@
  * pure functions, applied in the core so the local outbox file and SNS get the same bodies and every
  * DynamoDB item is bounded however large the article or its edit list. Each is idempotent.
  */
-import { DYNAMODB_ITEM_MAX_BYTES, jsonBytes, SNS_MESSAGE_MAX_BYTES } from '../contracts/aws-limits.js';
-import type { CaptureRecords } from './commit.js';
-import { InvariantError, RedlineError } from './errors.js';
+import { DYNAMODB_ITEM_MAX_BYTES, jsonBytes, SNS_MESSAGE_MAX_BYTES } from '../../contracts/aws-limits.js';
+import { InvariantError, RedlineError } from '../domain/errors.js';
 import type {
   AnomalyNotification,
   ArtifactRef,
@@ -14,7 +13,8 @@ import type {
   EditNotification,
   FailureNotification,
   Notification,
-} from './model.js';
+} from '../domain/model.js';
+import type { CaptureRecords } from './commit.js';
 
 /** A record or message is over a service limit even after fitting (a bug: fitting bounds every field). */
 export class LimitExceededError extends RedlineError {}

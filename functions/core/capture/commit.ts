@@ -9,13 +9,11 @@
  * (deliveries.ts): a notification that cannot be published never blocks the watch.
  */
 
-import type { Clock } from './clock.js';
-import { type DeliverySettings, deliverPending, pendingFor } from './deliveries.js';
-import type { Digest } from './digest.js';
-import { sha256 } from './digest.js';
-import { ConflictError, InvariantError } from './errors.js';
-import { fitRecords } from './fit.js';
-import type { ArtifactRef, JournalEntry, Watch } from './model.js';
+import type { Clock } from '../domain/clock.js';
+import type { Digest } from '../domain/digest.js';
+import { sha256 } from '../domain/digest.js';
+import { ConflictError, InvariantError } from '../domain/errors.js';
+import type { ArtifactRef, JournalEntry, Watch } from '../domain/model.js';
 import type {
   BlobStore,
   CaptureJournal,
@@ -24,7 +22,9 @@ import type {
   Notifier,
   VersionLog,
   WatchStore,
-} from './ports.js';
+} from '../domain/ports.js';
+import { type DeliverySettings, deliverPending, pendingFor } from './deliveries.js';
+import { fitRecords } from './fit.js';
 
 /** The records one capture writes, in the order they are written. */
 export type CaptureRecords = Omit<

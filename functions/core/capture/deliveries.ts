@@ -6,10 +6,10 @@
  * `undeliverable` and reported once on the alerts topic. Works the same on DynamoDB and dynalite: single
  * conditional writes only.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
+import type { FailureNotification, Notification, PendingNotification } from '../domain/model.js';
+import type { CaptureJournal, Logger, Notifier } from '../domain/ports.js';
 import { cleanText, clip, fitAlert, fitNotification } from './fit.js';
-import type { FailureNotification, Notification, PendingNotification } from './model.js';
-import type { CaptureJournal, Logger, Notifier } from './ports.js';
 
 export interface DeliverySettings {
   /** Publishing is attempted at most this many times; then the notification is undeliverable. */

@@ -1,9 +1,9 @@
+import { type Digest, sha256 } from '../domain/digest.js';
+import type { FetchedResponse } from '../domain/ports.js';
 import { anomalyOf, httpStatusAnomaly } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
 import { type DocumentKind, decodeBody, documentKind } from './charset.js';
-import { type Digest, sha256 } from './digest.js';
 import { extractPdf } from './pdf.js';
-import type { FetchedResponse } from './ports.js';
 
 /** What a capture says, as compared: an article (HTML, PDF with text), or the bytes of any other document. */
 export interface Content {

@@ -1,7 +1,7 @@
 import robotsModule from 'robots-parser';
-import type { Clock } from './clock.js';
-import { DeadlineError, FetchError, FetchTimeoutError } from './errors.js';
-import type { HttpFetcher } from './ports.js';
+import type { Clock } from '../domain/clock.js';
+import { DeadlineError, FetchError, FetchTimeoutError } from '../domain/errors.js';
+import type { HttpFetcher } from '../domain/ports.js';
 
 export interface PolitenessOptions {
   /** Honour robots.txt (a watch may override it, with a reason). */

@@ -1,8 +1,8 @@
+import type { Clock } from '../domain/clock.js';
+import type { CaptureRecord, VersionRecord } from '../domain/model.js';
+import type { CaptureLog, CaptureQueue, VersionLog, WatchStore } from '../domain/ports.js';
+import { normalizeUrl, watchIdFor } from '../domain/url.js';
 import { onDemandWatch } from './capture.js';
-import type { Clock } from './clock.js';
-import type { CaptureRecord, VersionRecord } from './model.js';
-import type { CaptureLog, CaptureQueue, VersionLog, WatchStore } from './ports.js';
-import { normalizeUrl, watchIdFor } from './url.js';
 
 export interface RequestCaptureDeps {
   watches: WatchStore;

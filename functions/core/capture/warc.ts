@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { WARCRecord, WARCSerializer } from 'warcio';
-import { sha256 } from './digest.js';
-import type { HttpExchange } from './ports.js';
+import { sha256 } from '../domain/digest.js';
+import type { HttpExchange } from '../domain/ports.js';
 
 export interface WarcInput {
   /** When the capture started (every record's WARC-Date). */

@@ -1,9 +1,9 @@
-import type { Article } from './article.js';
-import { editsBetween, summarizeEdits } from './detect.js';
-import { type Digest, sha256 } from './digest.js';
-import { IntegrityError, InvalidInputError, VersionNotFoundError } from './errors.js';
-import type { ArtifactKind, ArtifactRef, Edit, VersionRecord, Watch } from './model.js';
-import type { BlobStore, VersionLog } from './ports.js';
+import type { Article } from '../detect/article.js';
+import { editsBetween, summarizeEdits } from '../detect/edits.js';
+import { type Digest, sha256 } from '../domain/digest.js';
+import { IntegrityError, InvalidInputError, VersionNotFoundError } from '../domain/errors.js';
+import type { ArtifactKind, ArtifactRef, Edit, VersionRecord, Watch } from '../domain/model.js';
+import type { BlobStore, VersionLog } from '../domain/ports.js';
 
 export const SnapshotFormats = ['html', 'rendered', 'pdf', 'png', 'text', 'article', 'warc'] as const;
 export type SnapshotFormat = (typeof SnapshotFormats)[number];

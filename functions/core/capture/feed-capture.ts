@@ -1,11 +1,11 @@
+import { decodeBody } from '../detect/charset.js';
+import type { CaptureRecord, Watch } from '../domain/model.js';
+import type { FetchedResponse } from '../domain/ports.js';
+import { watchIdFor } from '../domain/url.js';
+import { ageCadenceSeconds, DEFAULT_MAX_FEED_ITEMS, discoverLinks } from '../watches/discovery.js';
+import { buildWatch } from '../watches/watches.js';
 import type { CaptureDeps } from './capture.js';
-import { decodeBody } from './charset.js';
 import type { StagedBlobs } from './commit.js';
-import { ageCadenceSeconds, DEFAULT_MAX_FEED_ITEMS, discoverLinks } from './discovery.js';
-import type { CaptureRecord, Watch } from './model.js';
-import type { FetchedResponse } from './ports.js';
-import { watchIdFor } from './url.js';
-import { buildWatch } from './watches.js';
 
 /** At most this many new watches from one feed capture (a runaway sitemap cannot flood the table). */
 export const MAX_DISCOVERED_PER_CAPTURE = 500;

@@ -1,5 +1,5 @@
+import type { CaptureRequest } from '../domain/model.js';
 import { type CaptureDeps, type CaptureResult, captureFresh, captureWatch, recoverWatch } from './capture.js';
-import type { CaptureRequest } from './model.js';
 
 export interface RunSummary {
   due: number;

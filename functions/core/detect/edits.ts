@@ -1,9 +1,9 @@
 import { diffArrays } from 'diff';
+import type { Digest } from '../domain/digest.js';
+import type { Edit } from '../domain/model.js';
 import { anomalyOf } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
 import { inlineDiff, wordDiff } from './diff.js';
-import type { Digest } from './digest.js';
-import type { Edit } from './model.js';
 import { wordCount } from './text.js';
 
 export { anomalyOf } from './anomaly.js';

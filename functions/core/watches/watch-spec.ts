@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { InvalidInputError } from './errors.js';
-import { CaptureModeSchema } from './model.js';
-import { normalizeUrl, parseCadence } from './url.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { CaptureModeSchema } from '../domain/model.js';
+import { normalizeUrl, parseCadence } from '../domain/url.js';
 import type { WatchSettings } from './watches.js';
 
 /**

@@ -1,4 +1,4 @@
-import { normalizeUrl } from './url.js';
+import { normalizeUrl } from '../domain/url.js';
 
 export type FeedKind = 'rss' | 'atom' | 'sitemap' | 'sitemap-index' | 'html';
 

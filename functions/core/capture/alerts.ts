@@ -1,4 +1,4 @@
-import type { Watch } from './model.js';
+import type { Watch } from '../domain/model.js';
 
 export interface AlertLimit {
   /** At most this many edit alerts per watch per window; the rest are recorded, not sent. */

@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import type { CaptureRequest } from './model.js';
-import type { CaptureQueue, WatchStore } from './ports.js';
+import type { Clock } from '../domain/clock.js';
+import type { CaptureRequest } from '../domain/model.js';
+import type { CaptureQueue, WatchStore } from '../domain/ports.js';
 
 export interface PlanResult {
   /** Watches found due (read from the due index: the cost of a tick). */
