@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { extractArticle } from '../../functions/core/detect/article.js';
-import { compareDocuments } from '../../functions/core/detect/compare.js';
-import { compareArticles } from '../../functions/core/detect/edits.js';
+import { compareArticles, compareDocuments } from '../../functions/core/detect/compare.js';
 import { buildCorpus, corpusSources, htmlPairs, type Pair } from './variants.js';
 
 const root = join(import.meta.dirname, '..', '..');

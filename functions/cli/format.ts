@@ -1,6 +1,6 @@
 import type { CaptureResult } from '../core/capture/capture.js';
+import type { Comparison } from '../core/detect/compare.js';
 import { wordDiff } from '../core/detect/diff.js';
-import type { Comparison } from '../core/detect/edits.js';
 import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/domain/model.js';
 import { formatCadence } from '../core/domain/url.js';
 

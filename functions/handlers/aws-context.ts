@@ -50,6 +50,6 @@ export function awsCaptureDeps(
     renderer: new ChromiumRenderer({ policy, userAgent, processModel: 'single' }),
     clock: systemClock,
     logger: powertoolsLogger('redline-capture'),
-    settings: { journalStaleSeconds: env.CAPTURE_TIMEOUT_SECONDS },
+    options: { journal: { staleSeconds: env.CAPTURE_TIMEOUT_SECONDS } },
   };
 }

@@ -154,7 +154,7 @@ describe('SNS limits on fauxqs', () => {
       watchId: edit.watchId,
       url: 'https://news.example/a',
       capturedAt: edit.capturedAt,
-      anomaly: `paywall${CONTROL_CHARACTERS}`,
+      anomaly: 'paywall',
       baselineVersion: 1,
       tags: [],
     });

@@ -204,7 +204,7 @@ describe('DynamoDB item size', () => {
           diff: ref,
         },
         steps: Array.from({ length: 500 }, (_, i) => ({
-          name: `step${i}`,
+          name: i % 2 ? ('navigate' as const) : ('render' as const),
           status: 'failed',
           ms: 1,
           detail: long,
@@ -227,7 +227,7 @@ describe('DynamoDB item size', () => {
         watchId: 'w_00000000000000000000',
         url: 'https://news.example/a',
         capturedAt: '2026-11-26T10:00:01.000Z',
-        anomaly: long,
+        anomaly: 'paywall',
         baselineVersion: 1,
         tags: Array.from({ length: 500 }, () => long),
       },

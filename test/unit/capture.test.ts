@@ -74,7 +74,7 @@ describe('captureWatch', () => {
     const result = await captureUrl(deps, 'https://unreachable.example/story');
     expect(result.capture).toMatchObject({
       status: 'failed',
-      reason: 'could not resolve unreachable.example',
+      reason: 'fetch: could not resolve unreachable.example',
     });
     expect(catalog.captures.size).toBe(1);
     expect(catalog.watches.size).toBe(0);

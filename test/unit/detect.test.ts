@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
+import { anomalyOf } from '../../functions/core/detect/anomaly.js';
 import { type Article, articleHash, extractArticle } from '../../functions/core/detect/article.js';
-import { anomalyOf, compareArticles, compareHtml, editsBetween } from '../../functions/core/detect/edits.js';
+import { compareArticles, compareHtml } from '../../functions/core/detect/compare.js';
+import { editsBetween } from '../../functions/core/detect/edits.js';
 
 const paragraphs = ORIGINAL.paragraphs;
 const article = (overrides: Partial<Article> = {}): Article => ({

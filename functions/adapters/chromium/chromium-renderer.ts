@@ -389,7 +389,7 @@ export class ChromiumRenderer implements PageRenderer {
 
   private async step<T>(
     steps: Step[],
-    name: string,
+    name: Step['name'],
     budgetMs: number,
     work: () => Promise<T>,
   ): Promise<T | undefined> {

@@ -1,4 +1,5 @@
 import type { Watch } from '../domain/model.js';
+import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
 
 export interface AlertLimit {
   /** At most this many edit alerts per watch per window; the rest are recorded, not sent. */
@@ -6,7 +7,7 @@ export interface AlertLimit {
   windowSeconds: number;
 }
 
-export const DEFAULT_ALERT_LIMIT: AlertLimit = { max: 3, windowSeconds: 6 * 3600 };
+export const DEFAULT_ALERT_LIMIT: AlertLimit = DEFAULT_CAPTURE_OPTIONS.detect.alertLimit;
 
 /** Whether one more alert may go out for this watch now, and the window state after it. */
 export function admitAlert(

@@ -10,6 +10,7 @@ import type { Clock } from '../domain/clock.js';
 import type { FailureNotification, Notification, PendingNotification } from '../domain/model.js';
 import type { CaptureJournal, Logger, Notifier } from '../domain/ports.js';
 import { cleanText, clip, fitAlert, fitNotification } from './fit.js';
+import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
 
 export interface DeliverySettings {
   /** Publishing is attempted at most this many times; then the notification is undeliverable. */
@@ -22,12 +23,7 @@ export interface DeliverySettings {
   batch: number;
 }
 
-export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
-  maxAttempts: 8,
-  backoffSeconds: 60,
-  maxBackoffSeconds: 6 * 3600,
-  batch: 25,
-};
+export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = DEFAULT_CAPTURE_OPTIONS.delivery;
 
 export interface DeliveryDeps {
   journal: CaptureJournal;

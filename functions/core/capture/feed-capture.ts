@@ -2,13 +2,14 @@ import { decodeBody } from '../detect/charset.js';
 import type { CaptureRecord, Watch } from '../domain/model.js';
 import type { FetchedResponse } from '../domain/ports.js';
 import { watchIdFor } from '../domain/url.js';
-import { ageCadenceSeconds, DEFAULT_MAX_FEED_ITEMS, discoverLinks } from '../watches/discovery.js';
+import { ageCadenceSeconds, discoverLinks } from '../watches/discovery.js';
 import { buildWatch } from '../watches/watches.js';
 import type { CaptureDeps } from './capture.js';
 import type { StagedBlobs } from './commit.js';
+import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
 
 /** At most this many new watches from one feed capture (a runaway sitemap cannot flood the table). */
-export const MAX_DISCOVERED_PER_CAPTURE = 500;
+export const MAX_DISCOVERED_PER_CAPTURE = DEFAULT_CAPTURE_OPTIONS.feed.maxDiscovered;
 
 export interface FeedLimits {
   /** Bytes of the feed read for links (the whole body is still archived as fetched). */
@@ -19,11 +20,7 @@ export interface FeedLimits {
   maxDiscovered: number;
 }
 
-export const DEFAULT_FEED_LIMITS: FeedLimits = {
-  maxBytes: 10 * 1024 * 1024,
-  maxItems: DEFAULT_MAX_FEED_ITEMS,
-  maxDiscovered: MAX_DISCOVERED_PER_CAPTURE,
-};
+export const DEFAULT_FEED_LIMITS: FeedLimits = DEFAULT_CAPTURE_OPTIONS.feed;
 
 /**
  * A feed watch's capture: stage the feed as fetched and turn each link not yet watched into a watch

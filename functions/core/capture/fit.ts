@@ -133,9 +133,8 @@ export function fitAlert<T extends AnomalyNotification | FailureNotification>(no
     url: clip(notification.url, URL_MAX_CHARS),
     tags: fitTags(notification.tags),
   };
-  if (fitted.type === 'redline.anomaly')
-    fitted.anomaly = clip(cleanText(fitted.anomaly, true), REASON_MAX_CHARS);
-  else fitted.reason = clip(cleanText(fitted.reason), REASON_MAX_CHARS);
+  // An anomaly is one of a closed set of kinds (AnomalyKindSchema): nothing to clean.
+  if (fitted.type === 'redline.failure') fitted.reason = clip(cleanText(fitted.reason), REASON_MAX_CHARS);
   return fitted;
 }
 
@@ -171,7 +170,6 @@ export function fitCaptureRecord(capture: CaptureRecord): CaptureRecord {
     url: clip(capture.url, URL_MAX_CHARS),
     steps: capture.steps.slice(0, MAX_STEPS).map((step) => ({
       ...step,
-      name: clip(step.name, 64),
       ...(step.detail !== undefined ? { detail: clip(cleanText(step.detail), STEP_DETAIL_MAX_CHARS) } : {}),
     })),
   };

@@ -2,6 +2,7 @@ import robotsModule from 'robots-parser';
 import type { Clock } from '../domain/clock.js';
 import { DeadlineError, FetchError, FetchTimeoutError } from '../domain/errors.js';
 import type { HttpFetcher } from '../domain/ports.js';
+import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
 
 export interface PolitenessOptions {
   /** Honour robots.txt (a watch may override it, with a reason). */
@@ -22,16 +23,7 @@ export interface PolitenessOptions {
   agent: string;
 }
 
-export const DEFAULT_POLITENESS: PolitenessOptions = {
-  respectRobots: true,
-  minDelayMs: 1000,
-  robotsTtlMs: 3600_000,
-  robotsRetryMs: 600_000,
-  robotsTimeoutMs: 10_000,
-  robotsMaxBytes: 512 * 1024,
-  maxCrawlDelayMs: 30_000,
-  agent: 'Redline',
-};
+export const DEFAULT_POLITENESS: PolitenessOptions = DEFAULT_CAPTURE_OPTIONS.politeness;
 
 interface Robots {
   isAllowed(url: string, ua?: string): boolean | undefined;

@@ -1,3 +1,4 @@
+import type { AnomalyKind } from '../domain/model.js';
 import type { Article } from './article.js';
 import { wordCount } from './text.js';
 
@@ -24,10 +25,10 @@ function bodyWords(article: Article): number {
 }
 
 /** The anomaly an HTTP error status stands for, for any kind of document. */
-export function httpStatusAnomaly(status: number): string | undefined {
+export function httpStatusAnomaly(status: number): AnomalyKind | undefined {
   if (status === 404 || status === 410) return 'not_found';
   if ([401, 402, 403, 407, 429, 451].includes(status)) return 'blocked';
-  return status >= 400 ? `http_status_${status}` : undefined;
+  return status >= 400 && status <= 599 ? `http_status_${status}` : undefined;
 }
 
 /**
@@ -38,7 +39,7 @@ export function httpStatusAnomaly(status: number): string | undefined {
  * mid-sentence inside a baseline block, or its HTML stops before </html> unlike the baseline's and the
  * article is shorter); and an empty shell (under 40 words of body).
  */
-export function anomalyOf(article: Article, context: AnomalyContext = {}): string | undefined {
+export function anomalyOf(article: Article, context: AnomalyContext = {}): AnomalyKind | undefined {
   const failed = context.httpStatus === undefined ? undefined : httpStatusAnomaly(context.httpStatus);
   if (failed) return failed;
   const words = bodyWords(article);

@@ -1,4 +1,5 @@
 import { type Digest, sha256 } from '../domain/digest.js';
+import type { AnomalyKind } from '../domain/model.js';
 import type { FetchedResponse } from '../domain/ports.js';
 import { anomalyOf, httpStatusAnomaly } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
@@ -10,9 +11,14 @@ export interface Content {
   kind: DocumentKind;
   article?: Article;
   textHash: Digest;
-  anomaly?: string;
+  anomaly?: AnomalyKind;
   /** Why the text could not be read (a malformed or encrypted PDF). */
   extractError?: string;
+}
+
+export interface ReadOptions {
+  /** Ends a read that takes too long (a PDF's extraction is stopped). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -24,7 +30,9 @@ export async function readContent(
   fetched: FetchedResponse,
   renderedHtml: string | undefined,
   baseline: Article | undefined,
+  options: ReadOptions = {},
 ): Promise<Content> {
+  options.signal?.throwIfAborted();
   const kind = documentKind(fetched.body, fetched.http.contentType);
   const status = fetched.http.status;
   if (kind === 'html') {

@@ -1,29 +1,8 @@
 import { diffArrays } from 'diff';
-import type { Digest } from '../domain/digest.js';
 import type { Edit } from '../domain/model.js';
-import { anomalyOf } from './anomaly.js';
-import { type Article, articleHash, extractArticle } from './article.js';
+import type { Article } from './article.js';
 import { inlineDiff, wordDiff } from './diff.js';
 import { wordCount } from './text.js';
-
-export { anomalyOf } from './anomaly.js';
-
-export interface Comparison {
-  changed: boolean;
-  verdict: 'unchanged' | 'edited' | 'anomaly';
-  anomaly?: string;
-  edits: Edit[];
-  oldHash: Digest;
-  newHash: Digest;
-  /** Edited while the publisher's dateModified stayed the same (or was never given). */
-  silent?: boolean;
-}
-
-export interface CompareOptions {
-  httpStatus?: number;
-  /** Shapes of blocks known to change on every load of this page (see blockShape). */
-  volatile?: ReadonlySet<string>;
-}
 
 /** A block with its digits folded: the identity of a block that varies only in its numbers. */
 export function blockShape(block: string): string {
@@ -161,29 +140,6 @@ export function editsBetween(before: Article, after: Article, volatile?: Readonl
     });
   }
   return edits;
-}
-
-/** Compares a new capture's article with the baseline. An anomaly is never an edit. */
-export function compareArticles(before: Article, after: Article, options: CompareOptions = {}): Comparison {
-  const oldHash = articleHash(before);
-  const newHash = articleHash(after);
-  const anomaly = anomalyOf(after, { ...options, baseline: before });
-  if (anomaly) return { changed: false, verdict: 'anomaly', anomaly, edits: [], oldHash, newHash };
-  if (oldHash === newHash) return { changed: false, verdict: 'unchanged', edits: [], oldHash, newHash };
-  const edits = editsBetween(before, after, options.volatile);
-  if (edits.length === 0) return { changed: false, verdict: 'unchanged', edits, oldHash, newHash };
-  return {
-    changed: true,
-    verdict: 'edited',
-    edits,
-    oldHash,
-    newHash,
-    silent: before.modified === after.modified,
-  };
-}
-
-export function compareHtml(oldHtml: string, newHtml: string, options: CompareOptions = {}): Comparison {
-  return compareArticles(extractArticle(oldHtml), extractArticle(newHtml), options);
 }
 
 /** A short, readable summary of edits for notifications: one line per edit. */

@@ -87,8 +87,58 @@ export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
 export const ArtifactsSchema = z.partialRecord(ArtifactKindSchema, ArtifactRefSchema);
 export type Artifacts = z.infer<typeof ArtifactsSchema>;
 
+/**
+ * The capture pipeline's steps, in order (functions/core/capture/pipeline.ts), then the browser's own
+ * steps inside `render` (functions/adapters/chromium). A closed set: a step record names one of these.
+ */
+export const PIPELINE_STEPS = [
+  'robots',
+  'wait',
+  'fetch',
+  'feed',
+  'render',
+  'extract',
+  'detect',
+  'confirm',
+  'warc',
+  'version',
+  'record',
+] as const;
+export const BROWSER_STEPS = [
+  'launch',
+  'navigate',
+  'scroll',
+  'settle',
+  'hold',
+  'html',
+  'pdf',
+  'screenshot',
+] as const;
+export const StepNameSchema = z.enum([...PIPELINE_STEPS, ...BROWSER_STEPS]);
+export type StepName = z.infer<typeof StepNameSchema>;
+export type PipelineStepName = (typeof PIPELINE_STEPS)[number];
+
+/**
+ * Why a capture cannot stand for the article (functions/core/detect/anomaly.ts): a closed set, plus an
+ * HTTP error status the set does not name (`http_status_503`).
+ */
+export const ANOMALY_KINDS = [
+  'not_found',
+  'blocked',
+  'paywall',
+  'soft_404',
+  'truncated',
+  'empty_shell',
+  'unreadable_pdf',
+] as const;
+export const AnomalyKindSchema = z.union([
+  z.enum(ANOMALY_KINDS),
+  z.templateLiteral(['http_status_', z.number().int().min(400).max(599)]),
+]);
+export type AnomalyKind = z.infer<typeof AnomalyKindSchema>;
+
 export const StepSchema = z.object({
-  name: z.string(),
+  name: StepNameSchema,
   status: z.enum(['ok', 'failed', 'skipped']),
   ms: z.number().min(0),
   detail: z.string().optional(),
@@ -147,7 +197,7 @@ export const CaptureRecordSchema = z.object({
   steps: z.array(StepSchema),
   textHash: DigestSchema.optional(),
   verdict: VerdictSchema.optional(),
-  anomaly: z.string().optional(),
+  anomaly: AnomalyKindSchema.optional(),
   /** The version this capture created or confirmed. */
   version: z.number().int().min(1).optional(),
   /** The server answered 304 to a conditional request: nothing fetched, rendered or stored. */
@@ -218,7 +268,7 @@ export const AnomalyNotificationSchema = z.object({
   watchId: z.string(),
   url: z.string(),
   capturedAt: IsoTime,
-  anomaly: z.string(),
+  anomaly: AnomalyKindSchema,
   /** The version the watch keeps as its baseline. */
   baselineVersion: z.number().int().min(0),
   httpStatus: z.number().int().optional(),

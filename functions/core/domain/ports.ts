@@ -153,7 +153,7 @@ export interface RenderedPage {
 
 export interface PageRenderer {
   /** Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice. */
-  render(url: string, document?: FetchedResponse): Promise<RenderedPage>;
+  render(url: string, document?: FetchedResponse, options?: { signal?: AbortSignal }): Promise<RenderedPage>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,158 @@
+import type { PipelineStepName } from '../domain/model.js';
+import type { AlertLimit } from './alerts.js';
+import type { DeliverySettings } from './deliveries.js';
+import type { FeedLimits } from './feed-capture.js';
+import type { PolitenessOptions } from './politeness.js';
+
+/** Every pipeline step runs under a budget of its own. */
+export type BudgetedStep = PipelineStepName;
+
+/**
+ * Every default a capture works within: time, sizes, pages, items, connections. One object, so a
+ * reader finds every budget in one place and a test lists them all (test/unit/capture-options.test.ts).
+ * The adapters take their defaults from here too (the fetcher, the browser, the guard proxy).
+ */
+export interface CaptureOptions {
+  time: {
+    /** A whole capture at most, from its start to its record (config: REDLINE_CAPTURE_TIMEOUT_MS). */
+    captureMs: number;
+    /** In Lambda the capture ends this long before the function's own timeout. */
+    lambdaMarginMs: number;
+    /** Kept back from the capture's time to record whatever happened (a failure is recorded too). */
+    recordReserveMs: number;
+    /** Each step's own budget; a step also ends when the capture's time is up. */
+    steps: Record<BudgetedStep, number>;
+  };
+  fetch: {
+    connectTimeoutMs: number;
+    headersTimeoutMs: number;
+    /** undici's idle timeout between body chunks (a drip resets it: `totalTimeoutMs` bounds the whole). */
+    bodyTimeoutMs: number;
+    /** The whole response, every redirect hop and the body included. */
+    totalTimeoutMs: number;
+    maxRedirects: number;
+    maxBodyBytes: number;
+    maxDecodedBytes: number;
+  };
+  render: {
+    navigateTimeoutMs: number;
+    /** After load, how long to watch for new requests before calling a page settled. */
+    graceMs: number;
+    /** Once requests started after load, how long the network must then stay quiet. */
+    quietMs: number;
+    settleTimeoutMs: number;
+    scrollTimeoutMs: number;
+    htmlTimeoutMs: number;
+    pdfTimeoutMs: number;
+    screenshotTimeoutMs: number;
+    maxScreenshotHeight: number;
+  };
+  connections: {
+    /** Upstream connections per host at once, for the fetcher's host pacing and the browser's proxy. */
+    perHost: number;
+    /** Captures at once in `redline run`. */
+    runConcurrency: number;
+  };
+  politeness: PolitenessOptions;
+  feed: FeedLimits;
+  pdf: {
+    maxPages: number;
+    maxMemoryMb: number;
+    timeoutMs: number;
+  };
+  detect: {
+    /** Re-capture once to confirm a suspected edit; blocks that differ between the two are volatile. */
+    confirmEdits: boolean;
+    /** Watches captured more often than this are not re-captured: their next capture comes soon enough. */
+    confirmMinCadenceSeconds: number;
+    /** At most this many volatile block shapes are remembered per watch. */
+    maxVolatile: number;
+    alertLimit: AlertLimit;
+  };
+  journal: {
+    /** How long a capture can take at most (a Lambda's timeout): a journal entry older is an interrupted capture's. */
+    staleSeconds: number;
+  };
+  delivery: DeliverySettings;
+}
+
+export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
+  time: {
+    captureMs: 240_000,
+    lambdaMarginMs: 20_000,
+    recordReserveMs: 15_000,
+    steps: {
+      robots: 15_000,
+      wait: 35_000,
+      fetch: 65_000,
+      feed: 30_000,
+      render: 100_000,
+      extract: 60_000,
+      detect: 30_000,
+      confirm: 100_000,
+      warc: 30_000,
+      version: 30_000,
+      record: 60_000,
+    },
+  },
+  fetch: {
+    connectTimeoutMs: 10_000,
+    headersTimeoutMs: 20_000,
+    bodyTimeoutMs: 30_000,
+    totalTimeoutMs: 60_000,
+    maxRedirects: 10,
+    maxBodyBytes: 25 * 1024 * 1024,
+    maxDecodedBytes: 50 * 1024 * 1024,
+  },
+  render: {
+    navigateTimeoutMs: 30_000,
+    graceMs: 20,
+    quietMs: 150,
+    settleTimeoutMs: 3_000,
+    scrollTimeoutMs: 3_000,
+    htmlTimeoutMs: 5_000,
+    pdfTimeoutMs: 20_000,
+    screenshotTimeoutMs: 20_000,
+    maxScreenshotHeight: 16_000,
+  },
+  connections: { perHost: 2, runConcurrency: 2 },
+  politeness: {
+    respectRobots: true,
+    minDelayMs: 1000,
+    robotsTtlMs: 3600_000,
+    robotsRetryMs: 600_000,
+    robotsTimeoutMs: 10_000,
+    robotsMaxBytes: 512 * 1024,
+    maxCrawlDelayMs: 30_000,
+    agent: 'Redline',
+  },
+  feed: { maxBytes: 10 * 1024 * 1024, maxItems: 5000, maxDiscovered: 500 },
+  pdf: { maxPages: 2000, maxMemoryMb: 512, timeoutMs: 45_000 },
+  detect: {
+    confirmEdits: true,
+    confirmMinCadenceSeconds: 300,
+    maxVolatile: 200,
+    alertLimit: { max: 3, windowSeconds: 6 * 3600 },
+  },
+  journal: { staleSeconds: 900 },
+  delivery: { maxAttempts: 8, backoffSeconds: 60, maxBackoffSeconds: 6 * 3600, batch: 25 },
+};
+
+/** Options as a caller gives them: any part, at any depth. */
+export type CaptureOptionsInput = { [K in keyof CaptureOptions]?: DeepPartial<CaptureOptions[K]> };
+type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function merge<T>(base: T, input: unknown): T {
+  if (input === undefined) return base;
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return input as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (value !== undefined) out[key] = merge((base as Record<string, unknown>)[key], value);
+  }
+  return out as T;
+}
+
+/** The defaults with `input` laid over them. */
+export function captureOptions(input: CaptureOptionsInput = {}): CaptureOptions {
+  return merge(DEFAULT_CAPTURE_OPTIONS, input);
+}
