@@ -26,6 +26,7 @@ import type {
   VersionRecord,
   Watch,
 } from './model.js';
+import type { PdfExtractor } from './pdf.js';
 import type { Politeness } from './politeness.js';
 import type { BlobLinks, FetchedResponse, HttpFetcher, PageRenderer } from './ports.js';
 import { normalizeUrl, watchIdFor } from './url.js';
@@ -60,6 +61,8 @@ export interface CaptureDeps extends CommitDeps {
   politeness?: Politeness;
   /** Makes the link to the HTML diff in notifications. */
   links?: BlobLinks;
+  /** Reads PDFs' text within budgets (the isolated extractor); without it, in this process (unit tests). */
+  pdf?: PdfExtractor;
 }
 
 export interface CaptureResult {
@@ -125,7 +128,7 @@ async function recapture(deps: CaptureDeps, watch: Watch, baseline: Article): Pr
   const rendered = shouldRender(watch, { kind: 'html' })
     ? await deps.renderer.render(fetched.http.finalUrl, fetched)
     : undefined;
-  const content = await readContent(fetched, rendered?.html, baseline);
+  const content = await readContent(fetched, rendered?.html, baseline, deps.pdf);
   return content.anomaly ? undefined : content.article;
 }
 
@@ -297,7 +300,12 @@ export async function captureFresh(deps: CaptureDeps, watch: Watch): Promise<Cap
 
   const baseline = await deps.versions.latestVersion(watch.id);
   const before = await loadArticle(deps, baseline);
-  const content = await readContent(fetched, probe.kind === 'html' ? renderedHtml : undefined, before);
+  const content = await readContent(
+    fetched,
+    probe.kind === 'html' ? renderedHtml : undefined,
+    before,
+    deps.pdf,
+  );
   if (content.extractError)
     steps.push({ name: 'extract', status: 'failed', ms: 0, detail: content.extractError });
   if (content.article) {

@@ -1,5 +1,6 @@
 import { readContent } from './content.js';
 import { type Comparison, editsBetween } from './detect.js';
+import type { PdfExtractor } from './pdf.js';
 import type { FetchedResponse } from './ports.js';
 
 const asResponse = (body: Uint8Array, url: string): FetchedResponse => ({
@@ -15,9 +16,10 @@ export async function compareDocuments(
   oldBytes: Uint8Array,
   newBytes: Uint8Array,
   url = 'file:///compare',
+  pdf?: PdfExtractor,
 ): Promise<Comparison> {
-  const before = await readContent(asResponse(oldBytes, url), undefined, undefined);
-  const after = await readContent(asResponse(newBytes, url), undefined, before.article);
+  const before = await readContent(asResponse(oldBytes, url), undefined, undefined, pdf);
+  const after = await readContent(asResponse(newBytes, url), undefined, before.article, pdf);
   const base = { oldHash: before.textHash, newHash: after.textHash };
   if (after.anomaly)
     return { changed: false, verdict: 'anomaly', anomaly: after.anomaly, edits: [], ...base };

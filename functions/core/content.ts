@@ -2,7 +2,7 @@ import { anomalyOf, httpStatusAnomaly } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
 import { type DocumentKind, decodeBody, documentKind } from './charset.js';
 import { type Digest, sha256 } from './digest.js';
-import { extractPdf } from './pdf.js';
+import { extractPdfText, type PdfExtractor } from './pdf.js';
 import type { FetchedResponse } from './ports.js';
 
 /** What a capture says, as compared: an article (HTML, PDF with text), or the bytes of any other document. */
@@ -24,6 +24,7 @@ export async function readContent(
   fetched: FetchedResponse,
   renderedHtml: string | undefined,
   baseline: Article | undefined,
+  extractPdf: PdfExtractor = extractPdfText,
 ): Promise<Content> {
   const kind = documentKind(fetched.body, fetched.http.contentType);
   const status = fetched.http.status;
