@@ -134,12 +134,14 @@ export function extractPdf(bytes: Uint8Array, options: IsolatedPdfOptions = {}):
       reply ??= message;
     });
     child.on('error', (error) => {
-      // Failing to spawn emits no 'exit'; any other error is followed by one.
+      // Failing to spawn emits no 'close'; any other error is followed by one.
       if (child.pid === undefined)
         settle(() => reject(new PdfError('the PDF extraction process did not start', { cause: error })));
       else stop(new PdfError('the PDF extraction process failed', { cause: error }));
     });
-    child.on('exit', (code, exitSignal) => {
+    // 'close', not 'exit': by then stderr and the IPC channel are drained, so a reply sent just before
+    // exiting has been received.
+    child.on('close', (code, exitSignal) => {
       settle(() => {
         if (stopped) return reject(stopped);
         if (reply) return reply.ok ? resolve(reply.article) : reject(errorOf(reply));
