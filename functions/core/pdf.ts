@@ -146,8 +146,9 @@ export async function extractPdfText(
     return { title, byline: author, lang: '', blocks, corrections: [], pages };
   } catch (error) {
     if (error instanceof PdfLimitError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PdfError(`the PDF cannot be read: ${reason}`, { cause: error });
+    // pdf.js's own error name (PasswordException, InvalidPDFException, …) is the useful part of the reason.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new PdfError(`the PDF cannot be read (${reason})`, { cause: error });
   } finally {
     await task.destroy();
   }
