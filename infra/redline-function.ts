@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,6 +18,37 @@ export interface RedlineFunctionProps<Env extends Record<string, string | number
   /** Packages installed into the bundle instead of bundled (native or asset-carrying modules). */
   nodeModules?: string[];
   logRetention?: RetentionDays;
+}
+
+const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * The PDF extraction child (functions/adapters/pdf/pdf-extract.ts), bundled as `pdf-extract.mjs` beside
+ * the function's `index.mjs`, where isolated-pdf.ts looks for it: a second esbuild run after CDK's, with
+ * the same settings. Every function gets it, so none can reach the PDF reader without its child.
+ */
+function bundlePdfExtractChild(outputDir: string): string {
+  const esbuild = join(
+    dirname(createRequire(import.meta.url).resolve('esbuild/package.json')),
+    'bin',
+    'esbuild',
+  );
+  const entry = join(import.meta.dirname, '..', 'functions', 'adapters', 'pdf', 'pdf-extract.ts');
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  return [
+    quote(esbuild),
+    quote(entry),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node22',
+    '--main-fields=module,main',
+    '--sourcemap',
+    quote('--external:@aws-sdk/*'),
+    quote(`--banner:js=${BANNER}`),
+    quote(`--outfile=${join(outputDir, 'pdf-extract.mjs')}`),
+    '--log-level=warning',
+  ].join(' ');
 }
 
 /** One construct for every Redline function: Node 22, ESM bundle with source maps, JSON logs, tracing, log retention. */
@@ -49,10 +82,14 @@ export class RedlineFunction<Env extends Record<string, string | number | undefi
         target: 'node22',
         sourceMap: true,
         mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner: BANNER,
         externalModules: ['@aws-sdk/*', ...(props.nodeModules ?? [])],
         ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [bundlePdfExtractChild(outputDir)],
+        },
       },
     });
   }

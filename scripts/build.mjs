@@ -21,7 +21,9 @@ const outdir = resolve(outdirFlag >= 0 ? args[outdirFlag + 1] : join(root, 'dist
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { redline: 'functions/cli/bin.ts' },
+  // pdf-extract: the child process that reads PDFs within budgets (functions/adapters/pdf/isolated-pdf.ts
+  // finds it beside redline.js).
+  entryPoints: { redline: 'functions/cli/bin.ts', 'pdf-extract': 'functions/adapters/pdf/pdf-extract.ts' },
   outdir,
   bundle: true,
   splitting: true,
@@ -54,6 +56,6 @@ if (!quiet) {
   const files = Object.entries(result.metafile.outputs);
   const bytes = files.reduce((sum, [, o]) => sum + o.bytes, 0);
   console.log(
-    `build: ${relative(root, join(outdir, 'redline.js'))} and ${files.length - 1} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
+    `build: ${relative(root, join(outdir, 'redline.js'))}, pdf-extract.js and ${files.length - 2} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
   );
 }

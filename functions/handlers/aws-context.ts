@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
+import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { PresignedLinks } from '../adapters/s3/presigned-links.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
@@ -48,6 +49,7 @@ export function awsCaptureDeps(
     politeness: new Politeness(fetcher, systemClock),
     // Lambda needs @sparticuz/chromium's single-process model (ADR 0006).
     renderer: new ChromiumRenderer({ policy, userAgent, processModel: 'single' }),
+    pdf: isolatedPdfExtractor,
     clock: systemClock,
     logger: powertoolsLogger('redline-capture'),
     options: { journal: { staleSeconds: env.CAPTURE_TIMEOUT_SECONDS } },

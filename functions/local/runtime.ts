@@ -9,6 +9,7 @@ import { FileLinks } from '../adapters/fs/file-links.js';
 import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
+import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { DEFAULT_POLITENESS, Politeness } from '../core/capture/politeness.js';
 import { systemClock } from '../core/domain/clock.js';
@@ -94,6 +95,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     notifier: new OutboxNotifier(outboxPath),
     fetcher,
     renderer,
+    pdf: isolatedPdfExtractor,
     clock: systemClock,
     logger,
     politeness: new Politeness(fetcher, systemClock, {

@@ -182,7 +182,7 @@ describe('hostile servers', () => {
     ['/loop', 'failed', /more than 10 redirects/],
     ['/huge', 'failed', /exceeds 8388608 bytes/],
     ['/malformed.pdf', 'partial', /extract: .*(Invalid|PDF)/],
-    ['/encrypted.pdf', 'partial', /extract: PasswordException/],
+    ['/encrypted.pdf', 'partial', /extract: PdfError: the PDF cannot be read \(PasswordException: /],
     ['/never-loads', 'partial', /navigate: .*(Timeout|longer than)/i],
     ['/to-file', 'partial', /hold: page tried to navigate to file:\/\/\/etc\/passwd/],
     ['/to-metadata', 'partial', /hold: page tried to navigate to http:\/\/169\.254\.169\.254/],

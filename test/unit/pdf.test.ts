@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractPdf, loadPdfJs } from '../../functions/core/detect/pdf.js';
+import { extractPdfText, loadPdfJs } from '../../functions/core/detect/pdf.js';
+import { PdfError } from '../../functions/core/domain/errors.js';
 import { simplePdf } from '../support/simple-pdf.js';
 
 const dirs: string[] = [];
@@ -13,9 +14,9 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('extractPdf', () => {
+describe('extractPdfText', () => {
   it('returns paragraphs in reading order with their pages, and the document title', async () => {
-    const article = await extractPdf(
+    const article = await extractPdfText(
       simplePdf([['First paragraph on page one.', 'Second paragraph.'], ['On page two.']], 'Annual report'),
     );
     expect(article).toMatchObject({
@@ -25,8 +26,10 @@ describe('extractPdf', () => {
     });
   });
 
-  it('throws on an encrypted PDF', async () => {
-    await expect(extractPdf(simplePdf([['Secret.']], 'Locked', { encrypted: true }))).rejects.toThrow();
+  it('throws a PdfError on an encrypted PDF', async () => {
+    await expect(
+      extractPdfText(simplePdf([['Secret.']], 'Locked', { encrypted: true })),
+    ).rejects.toBeInstanceOf(PdfError);
   });
 
   it('leaves no stand-in rendering globals behind, and runs pdf.js’s worker on this thread', async () => {
@@ -46,8 +49,8 @@ describe('extractPdf', () => {
     writeFileSync(
       join(dir, 'entry.ts'),
       `import { readFileSync, writeFileSync } from 'node:fs';
-import { extractPdf } from ${JSON.stringify(join(import.meta.dirname, '../../functions/core/detect/pdf.ts'))};
-const article = await extractPdf(readFileSync(process.argv[2]));
+import { extractPdfText } from ${JSON.stringify(join(import.meta.dirname, '../../functions/core/detect/pdf.ts'))};
+const article = await extractPdfText(readFileSync(process.argv[2]));
 writeFileSync(process.argv[3], JSON.stringify(article));`,
     );
     await build({

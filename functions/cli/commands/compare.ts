@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isolatedPdfExtractor } from '../../adapters/pdf/isolated-pdf.js';
 import { compareDocuments } from '../../core/detect/compare.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import type { DefineGroup } from '../context.js';
@@ -14,7 +15,9 @@ export const defineCompare: DefineGroup = (compare, { io, out, json }) => {
     .action(async (oldPath: string, newPath: string, options: { url?: string; json?: boolean }) => {
       if (options.url) normalizeUrl(options.url);
       const [oldBytes, newBytes] = await Promise.all([readFile(oldPath), readFile(newPath)]);
-      const comparison = await compareDocuments(oldBytes, newBytes, options.url);
+      const comparison = await compareDocuments(oldBytes, newBytes, options.url, {
+        pdf: isolatedPdfExtractor,
+      });
       if (options.json) json({ ...(options.url ? { url: options.url } : {}), ...comparison });
       else out(formatComparison(comparison, styleFor(io.stdout)));
     });

@@ -1,11 +1,8 @@
 import type { Watch } from '../domain/model.js';
-import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
+import type { AlertLimit } from '../domain/options.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 
-export interface AlertLimit {
-  /** At most this many edit alerts per watch per window; the rest are recorded, not sent. */
-  max: number;
-  windowSeconds: number;
-}
+export type { AlertLimit };
 
 export const DEFAULT_ALERT_LIMIT: AlertLimit = DEFAULT_CAPTURE_OPTIONS.detect.alertLimit;
 

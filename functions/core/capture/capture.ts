@@ -1,9 +1,10 @@
+import type { PdfExtractor } from '../detect/pdf.js';
 import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../domain/model.js';
+import type { CaptureOptionsInput } from '../domain/options.js';
 import type { BlobLinks, HttpFetcher, PageRenderer } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
 import { buildWatch } from '../watches/watches.js';
 import { type CommitDeps, recoverInterrupted } from './commit.js';
-import type { CaptureOptionsInput } from './options.js';
 import { type CaptureStep, newContext, type RunLimits, runPipeline } from './pipeline.js';
 import type { Politeness } from './politeness.js';
 import { confirmStep } from './steps/confirm.js';
@@ -27,6 +28,8 @@ export interface CaptureDeps extends CommitDeps {
   politeness?: Politeness;
   /** Makes the link to the HTML diff in notifications. */
   links?: BlobLinks;
+  /** Reads PDFs' text (in a child process with budgets in the CLI and Lambda); in-process if not given. */
+  pdf?: PdfExtractor;
 }
 
 export interface CaptureResult {

@@ -8,20 +8,12 @@
  */
 import type { Clock } from '../domain/clock.js';
 import type { FailureNotification, Notification, PendingNotification } from '../domain/model.js';
+import type { DeliverySettings } from '../domain/options.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 import type { CaptureJournal, Logger, Notifier } from '../domain/ports.js';
 import { cleanText, clip, fitAlert, fitNotification } from './fit.js';
-import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
 
-export interface DeliverySettings {
-  /** Publishing is attempted at most this many times; then the notification is undeliverable. */
-  maxAttempts: number;
-  /** Wait after the first failed attempt; doubled after each further one … */
-  backoffSeconds: number;
-  /** … up to this. */
-  maxBackoffSeconds: number;
-  /** At most this many kept notifications are looked at per delivery run (a cap on outside data). */
-  batch: number;
-}
+export type { DeliverySettings };
 
 export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = DEFAULT_CAPTURE_OPTIONS.delivery;
 

@@ -1,24 +1,18 @@
 import { decodeBody } from '../detect/charset.js';
 import type { CaptureRecord, Watch } from '../domain/model.js';
+import type { FeedLimits } from '../domain/options.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 import type { FetchedResponse } from '../domain/ports.js';
 import { watchIdFor } from '../domain/url.js';
 import { ageCadenceSeconds, discoverLinks } from '../watches/discovery.js';
 import { buildWatch } from '../watches/watches.js';
 import type { CaptureDeps } from './capture.js';
 import type { StagedBlobs } from './commit.js';
-import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
+
+export type { FeedLimits };
 
 /** At most this many new watches from one feed capture (a runaway sitemap cannot flood the table). */
 export const MAX_DISCOVERED_PER_CAPTURE = DEFAULT_CAPTURE_OPTIONS.feed.maxDiscovered;
-
-export interface FeedLimits {
-  /** Bytes of the feed read for links (the whole body is still archived as fetched). */
-  maxBytes: number;
-  /** Items read at most: the scan stops there, and so do the watch-table reads it leads to. */
-  maxItems: number;
-  /** New watches made at most per capture. */
-  maxDiscovered: number;
-}
 
 export const DEFAULT_FEED_LIMITS: FeedLimits = DEFAULT_CAPTURE_OPTIONS.feed;
 

@@ -22,11 +22,11 @@ import type {
   VersionRecord,
   Watch,
 } from '../domain/model.js';
+import { type CaptureOptions, captureOptions } from '../domain/options.js';
 import type { FetchedResponse } from '../domain/ports.js';
 import { ageCadenceSeconds } from '../watches/discovery.js';
 import type { CaptureDeps, CaptureResult } from './capture.js';
 import { StagedBlobs } from './commit.js';
-import { type CaptureOptions, captureOptions } from './options.js';
 
 /** Everything one capture knows, filled in by its steps in order. */
 export interface CaptureContext {

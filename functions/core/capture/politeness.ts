@@ -1,27 +1,11 @@
 import robotsModule from 'robots-parser';
 import type { Clock } from '../domain/clock.js';
 import { DeadlineError, FetchError, FetchTimeoutError } from '../domain/errors.js';
+import type { PolitenessOptions } from '../domain/options.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 import type { HttpFetcher } from '../domain/ports.js';
-import { DEFAULT_CAPTURE_OPTIONS } from './options.js';
 
-export interface PolitenessOptions {
-  /** Honour robots.txt (a watch may override it, with a reason). */
-  respectRobots: boolean;
-  /** The least time between two requests to one host; robots.txt's Crawl-delay can raise it. */
-  minDelayMs: number;
-  /** How long a host's robots.txt is reused. */
-  robotsTtlMs: number;
-  /** How long a robots.txt that could not be read (5xx, unreachable, too slow, too big) keeps the host closed. */
-  robotsRetryMs: number;
-  /** The robots.txt fetch's own budget, body included: a robots.txt that drips ends here. */
-  robotsTimeoutMs: number;
-  /** robots.txt bytes read at most (RFC 9309 §2.5 asks parsers to read at least 500 KiB). */
-  robotsMaxBytes: number;
-  /** Crawl-delay is honoured up to this much: a robots.txt cannot park a capture for hours. */
-  maxCrawlDelayMs: number;
-  /** The product token matched against robots.txt User-agent lines. */
-  agent: string;
-}
+export type { PolitenessOptions };
 
 export const DEFAULT_POLITENESS: PolitenessOptions = DEFAULT_CAPTURE_OPTIONS.politeness;
 

@@ -4,7 +4,7 @@ import type { FetchedResponse } from '../domain/ports.js';
 import { anomalyOf, httpStatusAnomaly } from './anomaly.js';
 import { type Article, articleHash, extractArticle } from './article.js';
 import { type DocumentKind, decodeBody, documentKind } from './charset.js';
-import { extractPdf } from './pdf.js';
+import { extractPdfText, type PdfExtractOptions, type PdfExtractor } from './pdf.js';
 
 /** What a capture says, as compared: an article (HTML, PDF with text), or the bytes of any other document. */
 export interface Content {
@@ -19,6 +19,10 @@ export interface Content {
 export interface ReadOptions {
   /** Ends a read that takes too long (a PDF's extraction is stopped). */
   signal?: AbortSignal;
+  /** Reads a PDF's text: in a child process with budgets in the CLI and Lambda; in-process by default. */
+  pdf?: PdfExtractor;
+  /** The PDF reader's budgets (pages, memory, time). */
+  pdfLimits?: Omit<PdfExtractOptions, 'signal'>;
 }
 
 /**
@@ -50,7 +54,11 @@ export async function readContent(
   if (failed) return { kind, textHash: bytesHash, anomaly: failed };
   if (kind === 'pdf') {
     try {
-      const article = await extractPdf(fetched.body);
+      const extractPdf = options.pdf ?? extractPdfText;
+      const article = await extractPdf(fetched.body, {
+        ...options.pdfLimits,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       if (article.blocks.length > 0) return { kind, article, textHash: articleHash(article) };
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

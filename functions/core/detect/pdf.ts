@@ -1,6 +1,29 @@
 import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { PdfError, PdfLimitError } from '../domain/errors.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 import type { Article } from './article.js';
 import { canonicalText } from './text.js';
+
+/** The budgets of one PDF text extraction. */
+export interface PdfExtractOptions {
+  /** Stops the extraction (a PdfLimitError with limit 'aborted'). */
+  signal?: AbortSignal;
+  /** A PDF with more pages than this is not read at all (PdfLimitError 'pages'). Default 2,000. */
+  maxPages?: number;
+  /** Memory of the extracting process, in MB (isolated extraction only). Default 512. */
+  maxMemoryMb?: number;
+  /** Time for the whole extraction, in ms (isolated extraction only). Default 60,000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Port: reads a PDF's text as an Article, or throws PdfError (unreadable) or PdfLimitError (a budget ran
+ * out). The isolated implementation (functions/adapters/pdf) runs `extractPdfText` in a child process
+ * whose memory and time are bounded; `extractPdfText` itself bounds only pages and honours the signal.
+ */
+export type PdfExtractor = (bytes: Uint8Array, options?: PdfExtractOptions) => Promise<Article>;
+
+export const PDF_DEFAULTS = DEFAULT_CAPTURE_OPTIONS.pdf;
 
 /**
  * pdf.js, loaded once, on first use, in the same way wherever it runs: from `node_modules` (tests, the
@@ -66,10 +89,25 @@ interface TextItem {
 }
 
 /**
- * The text of a PDF as an Article: paragraphs in reading order with their page numbers, so edits
- * can say on which page they are. Throws on a malformed or encrypted PDF.
+ * The text of a PDF as an Article, read in this process: paragraphs in reading order with their page
+ * numbers, so edits can say on which page they are. Throws PdfError on a malformed or encrypted PDF, and
+ * PdfLimitError when it has over `maxPages` pages (it is then not read at all: a text of its first pages
+ * only would hide every change past them) or the signal aborts. Memory and time are NOT bounded here:
+ * untrusted PDFs go through the isolated extractor (functions/adapters/pdf/isolated-pdf.ts).
  */
-export async function extractPdf(bytes: Uint8Array): Promise<Article> {
+export async function extractPdfText(
+  bytes: Uint8Array,
+  options: Pick<PdfExtractOptions, 'signal' | 'maxPages'> = {},
+): Promise<Article> {
+  const maxPages = options.maxPages ?? PDF_DEFAULTS.maxPages;
+  const checkSignal = (pagesRead: number) => {
+    const signal = options.signal;
+    if (signal?.aborted)
+      throw new PdfLimitError('aborted', 0, pagesRead, `PDF extraction aborted after ${pagesRead} pages`, {
+        cause: signal.reason,
+      });
+  };
+  checkSignal(0);
   const { getDocument } = await loadPdfJs();
   const task = getDocument({
     data: new Uint8Array(bytes),
@@ -81,6 +119,13 @@ export async function extractPdf(bytes: Uint8Array): Promise<Article> {
   });
   try {
     const document = await task.promise;
+    if (document.numPages > maxPages)
+      throw new PdfLimitError(
+        'pages',
+        maxPages,
+        document.numPages,
+        `the PDF has ${document.numPages} pages, over the cap of ${maxPages}`,
+      );
     const info = ((await document.getMetadata().catch(() => undefined))?.info ?? {}) as Record<
       string,
       unknown
@@ -88,6 +133,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<Article> {
     const blocks: string[] = [];
     const pages: number[] = [];
     for (let number = 1; number <= document.numPages; number++) {
+      checkSignal(number - 1);
       const page = await document.getPage(number);
       const content = await page.getTextContent();
       for (const paragraph of paragraphsOf(content.items as TextItem[])) {
@@ -99,6 +145,11 @@ export async function extractPdf(bytes: Uint8Array): Promise<Article> {
     const title = canonicalText(typeof info.Title === 'string' ? info.Title : '') || blocks[0] || '';
     const author = canonicalText(typeof info.Author === 'string' ? info.Author : '');
     return { title, byline: author, lang: '', blocks, corrections: [], pages };
+  } catch (error) {
+    if (error instanceof PdfLimitError) throw error;
+    // pdf.js's own error name (PasswordException, InvalidPDFException, …) is the useful part of the reason.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new PdfError(`the PDF cannot be read (${reason})`, { cause: error });
   } finally {
     await task.destroy();
   }

@@ -136,3 +136,25 @@ export class TimestampAuthorityError extends RedlineError {
 
 /** The timestamp authority settings (URLs, CA file) are invalid. */
 export class TimestampConfigError extends RedlineError {}
+
+/** A PDF could not be read: malformed, encrypted, or its reader failed. */
+export class PdfError extends RedlineError {}
+
+/** Which budget stopped a PDF's text extraction. */
+export type PdfLimit = 'pages' | 'memory' | 'time' | 'aborted';
+
+/**
+ * Reading a PDF's text stopped at one of its budgets: too many pages, too much memory, too long, or the
+ * caller's signal. `budget` is the limit (pages, MB, ms) and `observed` what was seen when it stopped.
+ */
+export class PdfLimitError extends RedlineError {
+  constructor(
+    readonly limit: PdfLimit,
+    readonly budget: number,
+    readonly observed: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

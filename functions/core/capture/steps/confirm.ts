@@ -2,23 +2,22 @@ import type { Article } from '../../detect/article.js';
 import { readContent } from '../../detect/content.js';
 import { blockShape } from '../../detect/edits.js';
 import { decideVerdict } from '../../detect/verdict.js';
-import type { Watch } from '../../domain/model.js';
-import type { CaptureDeps } from '../capture.js';
-import type { CaptureStep } from '../pipeline.js';
+import type { CaptureContext, CaptureStep } from '../pipeline.js';
+import { readOptions } from './extract.js';
 
 /** Captures the page again, without storing anything, to see which blocks change on every load. */
 async function recapture(
-  deps: CaptureDeps,
-  watch: Watch,
+  ctx: CaptureContext,
   baseline: Article,
   signal: AbortSignal,
 ): Promise<Article | undefined> {
+  const { deps, watch } = ctx;
   const fetched = await deps.fetcher.fetch(watch.url, undefined, { signal });
   const rendered =
     watch.mode === 'http'
       ? undefined
       : await deps.renderer.render(fetched.http.finalUrl, fetched, { signal });
-  const content = await readContent(fetched, rendered?.html, baseline, { signal });
+  const content = await readContent(fetched, rendered?.html, baseline, readOptions(ctx, signal));
   return content.anomaly ? undefined : content.article;
 }
 
@@ -54,7 +53,7 @@ export const confirmStep: CaptureStep = {
     const before = ctx.before!;
     const content = ctx.content!;
     const after = content.article!;
-    const again = await recapture(ctx.deps, ctx.watch, before, signal);
+    const again = await recapture(ctx, before, signal);
     if (!again) return undefined;
     const volatile = [...ctx.detection!.volatile];
     const learned = volatileShapes(after, again).filter((shape) => !volatile.includes(shape));

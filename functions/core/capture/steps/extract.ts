@@ -1,9 +1,9 @@
 import { type Article, articleText, extractArticle } from '../../detect/article.js';
 import { decodeBody } from '../../detect/charset.js';
-import { readContent } from '../../detect/content.js';
+import { type ReadOptions, readContent } from '../../detect/content.js';
 import type { VersionRecord } from '../../domain/model.js';
 import type { BlobStore } from '../../domain/ports.js';
-import type { CaptureStep } from '../pipeline.js';
+import type { CaptureContext, CaptureStep } from '../pipeline.js';
 
 const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 
@@ -34,6 +34,13 @@ export async function loadBaselineArticle(
   }
 }
 
+/** How this capture reads content: its signal, the PDF reader and its budgets. */
+export const readOptions = (ctx: CaptureContext, signal: AbortSignal): ReadOptions => ({
+  signal,
+  pdfLimits: ctx.options.pdf,
+  ...(ctx.deps.pdf ? { pdf: ctx.deps.pdf } : {}),
+});
+
 /**
  * The article (HTML from the rendered page, else the fetched body; PDFs by their text, in their own
  * process) and the baseline it is compared with. Anomaly rules run here (ADR 0005).
@@ -51,7 +58,7 @@ export const extractStep: CaptureStep = {
       if (problem) ctx.steps.push({ name: 'extract', status: 'failed', ms: 0, detail: problem });
     }
     const html = ctx.kind === 'html' ? ctx.rendered?.html : undefined;
-    const content = await readContent(ctx.fetched!, html, ctx.before, { signal });
+    const content = await readContent(ctx.fetched!, html, ctx.before, readOptions(ctx, signal));
     ctx.content = content;
     if (content.extractError)
       ctx.steps.push({ name: 'extract', status: 'failed', ms: 0, detail: content.extractError });

@@ -1,8 +1,49 @@
-import type { PipelineStepName } from '../domain/model.js';
-import type { AlertLimit } from './alerts.js';
-import type { DeliverySettings } from './deliveries.js';
-import type { FeedLimits } from './feed-capture.js';
-import type { PolitenessOptions } from './politeness.js';
+import type { PipelineStepName } from './model.js';
+
+export interface AlertLimit {
+  /** At most this many edit alerts per watch per window; the rest are recorded, not sent. */
+  max: number;
+  windowSeconds: number;
+}
+
+export interface FeedLimits {
+  /** Bytes of the feed read for links (the whole body is still archived as fetched). */
+  maxBytes: number;
+  /** Items read at most: the scan stops there, and so do the watch-table reads it leads to. */
+  maxItems: number;
+  /** New watches made at most per capture. */
+  maxDiscovered: number;
+}
+
+export interface PolitenessOptions {
+  /** Honour robots.txt (a watch may override it, with a reason). */
+  respectRobots: boolean;
+  /** The least time between two requests to one host; robots.txt's Crawl-delay can raise it. */
+  minDelayMs: number;
+  /** How long a host's robots.txt is reused. */
+  robotsTtlMs: number;
+  /** How long a robots.txt that could not be read (5xx, unreachable, too slow, too big) keeps the host closed. */
+  robotsRetryMs: number;
+  /** The robots.txt fetch's own budget, body included: a robots.txt that drips ends here. */
+  robotsTimeoutMs: number;
+  /** robots.txt bytes read at most (RFC 9309 §2.5 asks parsers to read at least 500 KiB). */
+  robotsMaxBytes: number;
+  /** Crawl-delay is honoured up to this much: a robots.txt cannot park a capture for hours. */
+  maxCrawlDelayMs: number;
+  /** The product token matched against robots.txt User-agent lines. */
+  agent: string;
+}
+
+export interface DeliverySettings {
+  /** Publishing is attempted at most this many times; then the notification is undeliverable. */
+  maxAttempts: number;
+  /** Wait after the first failed attempt; doubled after each further one … */
+  backoffSeconds: number;
+  /** … up to this. */
+  maxBackoffSeconds: number;
+  /** At most this many kept notifications are looked at per delivery run (a cap on outside data). */
+  batch: number;
+}
 
 /** Every pipeline step runs under a budget of its own. */
 export type BudgetedStep = PipelineStepName;
@@ -87,7 +128,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
       fetch: 65_000,
       feed: 30_000,
       render: 100_000,
-      extract: 60_000,
+      extract: 75_000,
       detect: 30_000,
       confirm: 100_000,
       warc: 30_000,
@@ -127,7 +168,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
     agent: 'Redline',
   },
   feed: { maxBytes: 10 * 1024 * 1024, maxItems: 5000, maxDiscovered: 500 },
-  pdf: { maxPages: 2000, maxMemoryMb: 512, timeoutMs: 45_000 },
+  pdf: { maxPages: 2000, maxMemoryMb: 512, timeoutMs: 60_000 },
   detect: {
     confirmEdits: true,
     confirmMinCadenceSeconds: 300,
