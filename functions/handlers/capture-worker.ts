@@ -4,6 +4,7 @@ import { CaptureWorkerEnvSchema, METRICS_NAMESPACE, parseEnv } from '../contract
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { captureRequested } from '../core/capture/run-due.js';
 import { type CaptureRecord, CaptureRequestSchema } from '../core/domain/model.js';
+import { captureOptions } from '../core/domain/options.js';
 import { awsCaptureDeps, defaultClients } from './aws-context.js';
 
 export const SqsEventSchema = z.object({
@@ -23,14 +24,27 @@ export async function handleCaptureBatch(
   event: unknown,
   deps: CaptureDeps,
   metrics?: Metrics,
+  remainingMs?: () => number,
 ): Promise<BatchResult> {
   const { Records } = SqsEventSchema.parse(event);
   const batchItemFailures: { itemIdentifier: string }[] = [];
+  const { time } = captureOptions(deps.options);
   for (const record of Records) {
+    // Each capture ends before the function does (its remaining time less a margin), so its record is
+    // written with why; a message left too little time is handed back to the queue, not started.
+    const deadlineMs = remainingMs ? remainingMs() - time.lambdaMarginMs : undefined;
+    if (deadlineMs !== undefined && deadlineMs < time.recordReserveMs * 2) {
+      deps.logger.warn('capture request left for a later invocation', {
+        messageId: record.messageId,
+        remainingMs: remainingMs?.(),
+      });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
     try {
       const request = CaptureRequestSchema.parse(JSON.parse(record.body));
       const start = performance.now();
-      const result = await captureRequested(deps, request);
+      const result = await captureRequested(deps, request, deadlineMs === undefined ? {} : { deadlineMs });
       if (metrics && result !== 'skipped') countCapture(metrics, result.capture, performance.now() - start);
     } catch (error) {
       deps.logger.error('capture request failed', { messageId: record.messageId, error: String(error) });
@@ -54,10 +68,20 @@ function countCapture(metrics: Metrics, capture: CaptureRecord, ms: number): voi
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'capture' });
 let deps: CaptureDeps | undefined;
 
-export async function handler(event: unknown): Promise<BatchResult> {
+/** What the Lambda context offers that the worker uses. */
+interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export async function handler(event: unknown, context?: LambdaContext): Promise<BatchResult> {
   deps ??= awsCaptureDeps(parseEnv(CaptureWorkerEnvSchema), defaultClients());
   try {
-    return await handleCaptureBatch(event, deps, metrics);
+    return await handleCaptureBatch(
+      event,
+      deps,
+      metrics,
+      context ? () => context.getRemainingTimeInMillis() : undefined,
+    );
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_POLITENESS } from '../core/capture/politeness.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../core/domain/options.js';
 import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/domain/user-agent.js';
 
 const LocalEnvSchema = z.object({
@@ -8,6 +9,8 @@ const LocalEnvSchema = z.object({
   REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).optional(),
   REDLINE_CONTACT_URL: z.url().optional(),
   REDLINE_MIN_HOST_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  /** A whole capture at most (CaptureOptions.time.captureMs). */
+  REDLINE_CAPTURE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
 });
 
 export interface LocalConfig {
@@ -16,6 +19,8 @@ export interface LocalConfig {
   userAgent: string;
   /** Least time between two requests to one host (robots.txt Crawl-delay can raise it). */
   minHostDelayMs: number;
+  /** A whole capture at most, from its start to its record. */
+  captureTimeoutMs: number;
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -25,11 +30,13 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_ALLOW_PRIVATE_NETWORK: env.REDLINE_ALLOW_PRIVATE_NETWORK || undefined,
     REDLINE_CONTACT_URL: env.REDLINE_CONTACT_URL || undefined,
     REDLINE_MIN_HOST_DELAY_MS: env.REDLINE_MIN_HOST_DELAY_MS || undefined,
+    REDLINE_CAPTURE_TIMEOUT_MS: env.REDLINE_CAPTURE_TIMEOUT_MS || undefined,
   });
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
     allowPrivateNetwork: parsed.REDLINE_ALLOW_PRIVATE_NETWORK === '1',
     userAgent: userAgentFor(parsed.REDLINE_CONTACT_URL ?? DEFAULT_CONTACT_URL),
     minHostDelayMs: parsed.REDLINE_MIN_HOST_DELAY_MS ?? DEFAULT_POLITENESS.minDelayMs,
+    captureTimeoutMs: parsed.REDLINE_CAPTURE_TIMEOUT_MS ?? DEFAULT_CAPTURE_OPTIONS.time.captureMs,
   };
 }

@@ -96,6 +96,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     fetcher,
     renderer,
     pdf: isolatedPdfExtractor,
+    options: { time: { captureMs: config.captureTimeoutMs } },
     clock: systemClock,
     logger,
     politeness: new Politeness(fetcher, systemClock, {

@@ -4,7 +4,12 @@
  * tested against emulators in test/integration.
  */
 import { sha256 } from '../../functions/core/domain/digest.js';
-import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/domain/errors.js';
+import {
+  BlobNotFoundError,
+  ConflictError,
+  FetchError,
+  IntegrityError,
+} from '../../functions/core/domain/errors.js';
 import type {
   AnomalyNotification,
   CaptureRecord,
@@ -50,6 +55,9 @@ export class MemoryBlobStore implements BlobStore {
   async get(digest: string) {
     const bytes = this.blobs.get(digest);
     if (!bytes) throw new BlobNotFoundError(digest);
+    // As every real store: what is read must hash to the digest it was asked for.
+    const found = sha256(bytes);
+    if (found !== digest) throw new IntegrityError(`blob ${digest} holds bytes that hash to ${found}`);
     return bytes;
   }
   async has(digest: string) {

@@ -9,6 +9,7 @@ import {
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { NetworkPolicy } from '../../core/domain/net-policy.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../../core/domain/options.js';
 import { type Resolver, resolveChecked, systemResolver } from './resolve.js';
 
 export interface DeniedConnection {
@@ -67,7 +68,7 @@ export class GuardProxy {
   constructor(
     private readonly policy: NetworkPolicy,
     private readonly resolver: Resolver = systemResolver,
-    private readonly perHost = 2,
+    private readonly perHost = DEFAULT_CAPTURE_OPTIONS.connections.perHost,
   ) {}
 
   /** Upstream sockets open now (for tests and diagnostics). */

@@ -3,6 +3,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { DeadlineError, FetchError, FetchTimeoutError } from '../../core/domain/errors.js';
 import type { NetworkPolicy } from '../../core/domain/net-policy.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../../core/domain/options.js';
 import type {
   ConditionalRequest,
   FetchedResponse,
@@ -47,13 +48,7 @@ export class UndiciFetcher implements HttpFetcher {
   constructor(options: FetcherOptions) {
     this.options = {
       resolver: systemResolver,
-      connectTimeoutMs: 10_000,
-      headersTimeoutMs: 20_000,
-      bodyTimeoutMs: 30_000,
-      totalTimeoutMs: 60_000,
-      maxRedirects: 10,
-      maxBodyBytes: 25 * 1024 * 1024,
-      maxDecodedBytes: 50 * 1024 * 1024,
+      ...DEFAULT_CAPTURE_OPTIONS.fetch,
       ...options,
     };
     const { policy, resolver } = this.options;

@@ -109,7 +109,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 export async function runStep(
   ctx: CaptureContext,
   step: Pick<CaptureStep, 'name' | 'run'>,
-  deadline: { signal: AbortSignal; budgetMs: number; startedAt: number },
+  deadline: { signal: AbortSignal },
   budgetMs: number,
 ): Promise<StepOutcome> {
   const start = performance.now();
@@ -124,10 +124,8 @@ export async function runStep(
     () => controller.abort(new DeadlineError(`${step.name} step`, budgetMs, elapsed())),
     budgetMs,
   );
-  const onDeadline = () =>
-    controller.abort(
-      new DeadlineError('capture', deadline.budgetMs, Math.round(performance.now() - deadline.startedAt)),
-    );
+  // The capture's end reaches the step with its own reason: its time ran out, or the caller stopped it.
+  const onDeadline = () => controller.abort(deadline.signal.reason);
   deadline.signal.addEventListener('abort', onDeadline, { once: true });
   try {
     const ending = await raceAbort(step.run(ctx, controller.signal), controller.signal);
@@ -194,7 +192,7 @@ export async function runPipeline(
   const onCallerAbort = () => controller.abort(limits.signal?.reason);
   if (limits.signal?.aborted) onCallerAbort();
   limits.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  const deadline = { signal: controller.signal, budgetMs, startedAt };
+  const deadline = { signal: controller.signal };
   let ending: Ending | undefined;
   try {
     for (const step of steps) {

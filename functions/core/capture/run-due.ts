@@ -1,5 +1,7 @@
 import type { CaptureRequest } from '../domain/model.js';
+import { captureOptions } from '../domain/options.js';
 import { type CaptureDeps, type CaptureResult, captureFresh, captureWatch, recoverWatch } from './capture.js';
+import type { RunLimits } from './pipeline.js';
 
 export interface RunSummary {
   due: number;
@@ -9,22 +11,23 @@ export interface RunSummary {
 /** Captures every watch due now, `concurrency` at a time. One failed watch never stops the others. */
 export async function captureDueWatches(
   deps: CaptureDeps,
-  options: { limit?: number; concurrency?: number } = {},
+  options: { limit?: number; concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<RunSummary> {
   const due = await deps.watches.dueWatches(deps.clock.now(), options.limit ?? 1000);
   const results: CaptureResult[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < due.length) {
+    while (next < due.length && !options.signal?.aborted) {
       const watch = due[next++]!;
       try {
-        results.push(await captureWatch(deps, watch));
+        results.push(await captureWatch(deps, watch, options.signal ? { signal: options.signal } : {}));
       } catch (error) {
         deps.logger.error('capture crashed', { watchId: watch.id, url: watch.url, error: String(error) });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  const concurrency = options.concurrency ?? captureOptions(deps.options).connections.runConcurrency;
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return { due: due.length, results };
 }
 
@@ -36,10 +39,11 @@ export async function captureDueWatches(
 export async function captureRequested(
   deps: CaptureDeps,
   request: CaptureRequest,
+  limits: RunLimits = {},
 ): Promise<CaptureResult | 'skipped'> {
   const found = await deps.watches.getWatch(request.watchId);
   const watch = found && (await recoverWatch(deps, found));
   if (!watch) return 'skipped';
   if (watch.lastCapturedAt && watch.lastCapturedAt >= request.dueAt) return 'skipped';
-  return captureFresh(deps, watch);
+  return captureFresh(deps, watch, limits);
 }
