@@ -104,3 +104,20 @@ describe('one schema for the CLI, the watch-admin function and the watch-list fi
     expect(WatchSpecSchema.parse(parsed)).toEqual(parsed);
   });
 });
+
+describe('link scope', () => {
+  it('is kept for feeds and refused for articles', () => {
+    expect(
+      parseWatchSpec({ url: 'https://news.example/feed.xml', feed: true, linkScope: 'any' }),
+    ).toMatchObject({
+      feed: true,
+      linkScope: 'any',
+    });
+    expect(() => parseWatchSpec({ url: 'https://news.example/a', linkScope: 'any' })).toThrow(
+      /link scope applies to feed watches only/,
+    );
+    expect(() =>
+      parseWatchSpec({ url: 'https://news.example/f', feed: true, linkScope: 'everywhere' }),
+    ).toThrow();
+  });
+});

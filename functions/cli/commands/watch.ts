@@ -13,6 +13,7 @@ interface AddOptions {
   ignoreRobots?: string;
   feed?: boolean;
   linkPattern?: string;
+  linkScope?: string;
 }
 
 /** `redline watch add|list|remove`. The flags of `add` are read by the same schema as watch-admin events. */
@@ -26,6 +27,12 @@ export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
     .option('--ignore-robots <reason>', 'do not honour robots.txt for this URL; the reason is recorded')
     .option('--feed', 'an RSS/Atom feed, a (news) sitemap or an index page: its links become article watches')
     .option('--link-pattern <regex>', 'with --feed on an HTML index page: which links are articles')
+    .addOption(
+      new Option(
+        '--link-scope <scope>',
+        "with --feed: links on the feed's own site only, or on any site",
+      ).choices(['site', 'any']),
+    )
     .description('watch a URL (updates the settings of a URL already watched)')
     .action(async (url: string, options: AddOptions) => {
       normalizeUrl(url);
@@ -37,6 +44,7 @@ export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
         feed: options.feed ?? false,
         ...(options.ignoreRobots !== undefined ? { ignoreRobots: options.ignoreRobots } : {}),
         ...(options.linkPattern !== undefined ? { linkPattern: options.linkPattern } : {}),
+        ...(options.linkScope !== undefined ? { linkScope: options.linkScope } : {}),
       });
       await withRuntime(async (rt) => {
         const { watch, created } = await addWatch(rt, settings);

@@ -62,6 +62,8 @@ export const WatchSpecSchema = z
     feed: z.boolean().default(false),
     /** With `feed` on an HTML index page: which links are articles. */
     linkPattern: LinkPatternSchema.optional(),
+    /** With `feed`: keep links on the feed's own site (default) or take links to any site. */
+    linkScope: z.enum(['site', 'any']).optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.linkPattern !== undefined && !spec.feed)
@@ -69,6 +71,12 @@ export const WatchSpecSchema = z
         code: 'custom',
         path: ['linkPattern'],
         message: 'a link pattern applies to feed watches only (--feed, or "feed": true)',
+      });
+    if (spec.linkScope !== undefined && !spec.feed)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['linkScope'],
+        message: 'a link scope applies to feed watches only (--feed, or "feed": true)',
       });
   });
 
@@ -87,6 +95,7 @@ export function watchSettingsOf(spec: ParsedWatchSpec): WatchSettings {
     feed: spec.feed,
     ...(spec.ignoreRobots ? { ignoreRobots: spec.ignoreRobots } : {}),
     ...(spec.linkPattern ? { linkPattern: spec.linkPattern } : {}),
+    ...(spec.linkScope ? { linkScope: spec.linkScope } : {}),
   };
 }
 

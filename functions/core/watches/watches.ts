@@ -16,6 +16,8 @@ export interface WatchSettings {
   feed?: boolean;
   /** For HTML index pages: the pattern article links match. */
   linkPattern?: string;
+  /** For feeds: links only on the feed's own site (default), or anywhere. */
+  linkScope?: 'site' | 'any';
 }
 
 /** Adds a watch, due now; on an existing URL, updates its settings and keeps its history. */
@@ -52,6 +54,7 @@ export function buildWatch(settings: WatchSettings, existing: Watch | undefined,
     ignoreRobots: settings.ignoreRobots?.trim() || undefined,
     type: settings.feed ? 'feed' : (existing?.type ?? 'article'),
     ...(settings.linkPattern ? { linkPattern: settings.linkPattern } : {}),
+    ...(settings.linkScope ? { linkScope: settings.linkScope } : {}),
   };
 }
 
