@@ -21,7 +21,8 @@ const outdir = resolve(outdirFlag >= 0 ? args[outdirFlag + 1] : join(root, 'dist
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { redline: 'functions/cli/bin.ts' },
+  // redline-store.js: the data dir's store process a command starts on demand (functions/local/store-client.ts).
+  entryPoints: { redline: 'functions/cli/bin.ts', 'redline-store': 'functions/local/store-main.ts' },
   outdir,
   bundle: true,
   splitting: true,
@@ -54,6 +55,6 @@ if (!quiet) {
   const files = Object.entries(result.metafile.outputs);
   const bytes = files.reduce((sum, [, o]) => sum + o.bytes, 0);
   console.log(
-    `build: ${relative(root, join(outdir, 'redline.js'))} and ${files.length - 1} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
+    `build: ${relative(root, join(outdir, 'redline.js'))}, redline-store.js and ${files.length - 2} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
   );
 }
