@@ -158,7 +158,7 @@ export class StoreConnection {
           `data dir ${this.dataDir} is in use by a process that does not answer (${starts} store starts)`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 200)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 50)));
     }
   }
 
