@@ -1,8 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
@@ -15,6 +19,7 @@ import { type FixtureServer, startFixtureServer } from '../support/fixture-serve
  * for a loaded 2-core machine (each capture launches Chromium); nothing here waits on a tight clock.
  */
 const LONG = 600_000;
+const execFileAsync = promisify(execFile);
 const STORIES = 12;
 
 let site: FixtureServer;
@@ -237,6 +242,55 @@ describe('local mode with several processes on one data dir', { timeout: LONG },
     expect(fresh?.pid).not.toBe(dead.pid);
     expect(fresh?.token).not.toBe(stale.token);
     expect(isAlive(fresh!.pid)).toBe(true);
+  });
+
+  it('keeps outbox lines whole and blobs intact with several processes writing at once', async () => {
+    const home = await newHome();
+    const PROCESSES = 4;
+    const LINES = 40;
+    const adapters = join(import.meta.dirname, '..', '..', 'functions', 'adapters', 'fs');
+    // Each process appends 64 KB anomaly lines through the outbox and stores the same blob again and again.
+    const child = `
+      import { OutboxNotifier } from ${JSON.stringify(pathToFileURL(join(adapters, 'outbox-notifier.ts')).href)};
+      import { FsBlobStore } from ${JSON.stringify(pathToFileURL(join(adapters, 'fs-blob-store.ts')).href)};
+      const [home, id] = process.argv.slice(1);
+      const outbox = new OutboxNotifier(home + '/notifications.jsonl');
+      const blobs = new FsBlobStore(home + '/blobs');
+      const blob = new Uint8Array(1024 * 1024).fill(7);
+      for (let i = 0; i < ${LINES}; i++) {
+        await outbox.publishAnomaly({ type: 'redline.anomaly', watchId: id, url: 'https://example.org/' + i,
+          capturedAt: new Date().toISOString(), anomaly: 'x'.repeat(64 * 1024), baselineVersion: i, tags: [] });
+        await blobs.put(blob, 'application/octet-stream');
+      }`;
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    await Promise.all(
+      Array.from({ length: PROCESSES }, (_, id) =>
+        execFileAsync(process.execPath, [
+          '--import',
+          tsx,
+          '--input-type=module',
+          '-e',
+          child,
+          home,
+          String(id),
+        ]),
+      ),
+    );
+    const lines = (await readFile(join(home, 'anomalies.jsonl'), 'utf8')).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(PROCESSES * LINES);
+    const parsed = lines.map((line) => JSON.parse(line) as { watchId: string; baselineVersion: number });
+    for (let id = 0; id < PROCESSES; id++)
+      expect(parsed.filter((n) => n.watchId === String(id)).map((n) => n.baselineVersion)).toEqual(
+        Array.from({ length: LINES }, (_, i) => i),
+      );
+    const blobDir = join(home, 'blobs', 'sha256');
+    const files = (await readdir(blobDir, { recursive: true, withFileTypes: true })).filter((f) =>
+      f.isFile(),
+    );
+    expect(files.map((f) => f.name)).toHaveLength(1);
+    const bytes = await readFile(join(files[0]!.parentPath, files[0]!.name));
+    expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(`sha256:${files[0]!.name}`);
   });
 
   it('starts a new store when the store is killed, for the next command and under a running scheduler', async () => {
