@@ -185,12 +185,18 @@ export class StoreConnection {
     }
   }
 
+  /** The last failure the store logged (its JSON lines in store.log), for the error message. */
   private async logTail(): Promise<string> {
+    const path = storeLogOf(this.dataDir);
     try {
-      const text = await readFile(storeLogOf(this.dataDir), 'utf8');
-      return text.trim().split('\n').slice(-3).join(' | ').slice(-2_000);
-    } catch {
-      return `see ${storeLogOf(this.dataDir)}`;
-    }
+      const lines = (await readFile(path, 'utf8')).trim().split('\n').slice(-20).reverse();
+      for (const line of lines) {
+        try {
+          const entry = JSON.parse(line) as { level?: string; error?: string };
+          if (entry.level === 'error' && entry.error) return `${entry.error.slice(0, 1_000)} (see ${path})`;
+        } catch {}
+      }
+    } catch {}
+    return `see ${path}`;
   }
 }

@@ -21,12 +21,29 @@ if (!dataDir) {
   process.stderr.write('usage: redline-store <dataDir>\n');
   process.exit(2);
 }
+let phase: 'starting' | 'serving' | 'stopping' = 'starting';
+// dynalite reports a database it could not open by throwing from a request callback. While starting, that
+// is another store winning the lock between our check and dynalite's open: exit as busy. Later, a failure.
+process.on('uncaughtException', (error) => {
+  if (phase === 'starting' && /Database is closed/.test(String(error?.message)))
+    process.exit(STORE_BUSY_EXIT);
+  if (phase === 'stopping') process.exit(0);
+  logger.error('store failed', { error: String(error?.message ?? error), stack: String(error?.stack) });
+  process.exit(1);
+});
 try {
   const store = await startStore({ dataDir, idleMs, logger });
+  phase = 'serving';
   await store.closed;
+  phase = 'stopping';
   process.exit(0);
 } catch (error) {
   if (error instanceof StoreBusyError) process.exit(STORE_BUSY_EXIT);
-  logger.error('store failed', { error: String((error as Error)?.stack ?? error) });
+  const e = error as Error;
+  const cause = (e?.cause as Error | undefined)?.message;
+  logger.error('store failed', {
+    error: `${e?.message ?? String(error)}${cause ? `: ${cause}` : ''}`,
+    stack: String(e?.stack),
+  });
   process.exit(1);
 }

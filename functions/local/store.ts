@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -41,17 +42,41 @@ export interface RunningStore {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const isLockError = (error: unknown): boolean => {
-  for (
-    let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
-    if (/lock/i.test(String(e.message))) return true;
-    e = e.cause as typeof e;
+const isAlive = (pid: number) => {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return false;
 };
+
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+/** dynalite's own LevelDB package (`level`), resolved from dynalite's install: the same version it opens. */
+const levelOfDynalite = () => {
+  const fromHere = createRequire(import.meta.url);
+  return createRequire(fromHere.resolve('dynalite'))('level') as {
+    Level: new (path: string, options: { valueEncoding: string }) => LevelDb;
+  };
+};
+
+/** Opens and closes the LevelDB at `path`: false if another process holds its lock; throws any other failure. */
+async function databaseIsFree(path: string): Promise<boolean> {
+  const db = new (levelOfDynalite().Level)(path, { valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') return false;
+    throw new RedlineError(`could not open the database in ${path}`, { cause: cause ?? error });
+  }
+  await db.close();
+  return true;
+}
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -135,40 +160,37 @@ export async function startStore(options: StoreOptions): Promise<RunningStore> {
       dynamo(req, res);
     };
 
-  // Open the database: a store that is shutting down may hold the lock a moment longer, so retry a while.
+  // Take the database's lock first, with the real reason when it cannot be opened: a store that is shutting
+  // down may hold it a moment longer (retry a while); a store that is up (store.json, live pid) keeps it.
+  const dbPath = join(dataDir, 'dynamodb');
   const lockDeadline = Date.now() + (options.lockWaitMs ?? 3_000);
-  let opened: { server: Server; client: DynamoDBClient; port: number } | undefined;
-  while (!opened) {
-    const server = dynalite({
-      path: join(dataDir, 'dynamodb'),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    }) as Server;
-    const dynamo = server.listeners('request')[0] as Listener;
-    server.removeAllListeners('request');
-    server.on('request', gate(dynamo));
-    const port = await listen(server);
-    const client = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: token, secretAccessKey: 'redline-local' },
-      maxAttempts: 1,
-    });
-    try {
-      await new DynamoCatalog(client, LOCAL_TABLE).ensureTable();
-      opened = { server, client, port };
-    } catch (cause) {
-      client.destroy();
-      await closeServer(server);
-      if (!isLockError(cause)) throw new RedlineError(`could not open the database in ${dataDir}`, { cause });
-      if (Date.now() >= lockDeadline)
-        throw new StoreBusyError(`the database in ${dataDir} is locked by another process`, { cause });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  while (!(await databaseIsFree(dbPath))) {
+    const other = await readStoreInfo(dataDir);
+    if (Date.now() >= lockDeadline || (other && isAlive(other.pid)))
+      throw new StoreBusyError(`the database in ${dbPath} is locked by another process`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const { server, client, port } = opened;
-  client.destroy();
+  // dynalite reopens it at once; should another store take the lock in between, dynalite fails its first
+  // request with "Database is closed" (store-main exits as busy then).
+  const server = dynalite({ path: dbPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const dynamo = server.listeners('request')[0] as Listener;
+  server.removeAllListeners('request');
+  server.on('request', gate(dynamo));
+  const port = await listen(server);
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: token, secretAccessKey: 'redline-local' },
+    maxAttempts: 1,
+  });
+  try {
+    await new DynamoCatalog(client, LOCAL_TABLE).ensureTable();
+  } catch (cause) {
+    await closeServer(server);
+    throw new RedlineError(`could not open the database in ${dbPath}`, { cause });
+  } finally {
+    client.destroy();
+  }
   const info: StoreInfo = { port, pid: process.pid, token, startedAt: new Date().toISOString() };
   await writeStoreInfo(dataDir, info);
   logger.info('store started', { dataDir, port, pid: process.pid });

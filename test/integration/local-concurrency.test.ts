@@ -244,6 +244,16 @@ describe('local mode with several processes on one data dir', { timeout: LONG },
     expect(isAlive(fresh!.pid)).toBe(true);
   });
 
+  it('reports a database the store cannot open in one line, exit 1', async () => {
+    const home = await newHome();
+    await writeFile(join(home, 'dynamodb'), 'not a database');
+    const result = await redline(home, ['watch', 'list']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^redline: the store for .+ failed to start \(exit 1\): could not open the database in .+dynamodb: .+\(see .+store\.log\)\n$/,
+    );
+  });
+
   it('keeps outbox lines whole and blobs intact with several processes writing at once', async () => {
     const home = await newHome();
     const PROCESSES = 4;
