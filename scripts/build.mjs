@@ -21,9 +21,14 @@ const outdir = resolve(outdirFlag >= 0 ? args[outdirFlag + 1] : join(root, 'dist
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  // pdf-extract: the child process that reads PDFs within budgets (functions/adapters/pdf/isolated-pdf.ts
-  // finds it beside redline.js).
-  entryPoints: { redline: 'functions/cli/bin.ts', 'pdf-extract': 'functions/adapters/pdf/pdf-extract.ts' },
+  // pdf-extract.js: the child process that reads PDFs within budgets (functions/adapters/pdf/isolated-pdf.ts
+  // finds it beside redline.js); redline-store.js: the data dir's store process a command starts on demand
+  // (functions/local/store-client.ts).
+  entryPoints: {
+    redline: 'functions/cli/bin.ts',
+    'pdf-extract': 'functions/adapters/pdf/pdf-extract.ts',
+    'redline-store': 'functions/local/store-main.ts',
+  },
   outdir,
   bundle: true,
   splitting: true,
@@ -56,6 +61,6 @@ if (!quiet) {
   const files = Object.entries(result.metafile.outputs);
   const bytes = files.reduce((sum, [, o]) => sum + o.bytes, 0);
   console.log(
-    `build: ${relative(root, join(outdir, 'redline.js'))}, pdf-extract.js and ${files.length - 2} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
+    `build: ${relative(root, join(outdir, 'redline.js'))}, pdf-extract.js, redline-store.js and ${files.length - 3} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
   );
 }

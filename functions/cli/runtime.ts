@@ -3,9 +3,10 @@ import { silentLogger } from '../core/domain/ports.js';
 import { type CliIo, type Runtime, UsageError } from './context.js';
 
 /**
- * Opens the runtime a command works on and closes it after: the local data dir (embedded dynalite,
- * Chromium on demand) or a deployed stage. Each is imported only when a command needs it, so `--help`
- * and `compare` load neither the AWS SDK nor dynalite nor Chromium.
+ * Opens the runtime a command works on and closes it after: the local data dir (a client of the data
+ * dir's store process, started on demand and shared with every other redline process on it; Chromium on
+ * demand) or a deployed stage. Each is imported only when a command needs it, so `--help` and `compare`
+ * load neither the AWS SDK nor dynalite nor Chromium.
  */
 export async function withRuntime<T>(
   program: Command,

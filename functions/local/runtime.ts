@@ -1,8 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { FileLinks } from '../adapters/fs/file-links.js';
@@ -13,11 +10,12 @@ import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { DEFAULT_POLITENESS, Politeness } from '../core/capture/politeness.js';
 import { systemClock } from '../core/domain/clock.js';
-import { RedlineError } from '../core/domain/errors.js';
 import { type Logger, silentLogger } from '../core/domain/ports.js';
 import type { LocalConfig } from './config.js';
+import { StoreConnection } from './store-client.js';
+import { LOCAL_TABLE } from './store-file.js';
 
-export const LOCAL_TABLE = 'redline';
+export { LOCAL_TABLE };
 
 export interface LocalRuntime extends CaptureDeps {
   config: LocalConfig;
@@ -26,59 +24,53 @@ export interface LocalRuntime extends CaptureDeps {
   close(): Promise<void>;
 }
 
-export class DataDirBusyError extends RedlineError {}
+export { DataDirBusyError } from './store-client.js';
 
-async function startDatabase(dataDir: string) {
-  const server = dynalite({
-    path: join(dataDir, 'dynamodb'),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * A DynamoDB client for the data dir's store, wherever it is now: each attempt goes to the store the
+ * connection has a session with (starting one if the last went away), with its token as the access key
+ * id. A request that cannot reach the store marks it lost and fails as a network error, which the SDK
+ * retries.
+ */
+function storeClient(connection: StoreConnection): DynamoDBClient {
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: 'http://127.0.0.1:1',
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId: 'redline-store', secretAccessKey: 'redline-local' },
   });
-  const catalog = new DynamoCatalog(client, LOCAL_TABLE);
-  try {
-    await catalog.ensureTable();
-  } catch (error) {
-    client.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    throw error;
-  }
-  return { server, client, catalog };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const info = await connection.current();
+      const request = args.request as { port?: number; headers: Record<string, string> };
+      request.port = info.port;
+      request.headers.host = `127.0.0.1:${info.port}`;
+      // The store checks the access key id only (dynalite verifies no signature).
+      request.headers.authorization = (request.headers.authorization ?? '').replace(
+        /Credential=[^/]*\//,
+        `Credential=${info.token}/`,
+      );
+      try {
+        return await next(args);
+      } catch (error) {
+        if (CONNECTION_LOST.has((error as NodeJS.ErrnoException)?.code ?? '')) connection.lost();
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'redlineStoreRoute' },
+  );
+  return client;
 }
 
-/** Starts embedded DynamoDB (dynalite, persisted in the data dir) and wires the local adapters. */
+/**
+ * Opens the data dir for one command: a session with the data dir's store process (started on demand,
+ * shared by every redline process on the data dir) and the local adapters.
+ */
 export async function openLocal(config: LocalConfig, logger: Logger = silentLogger): Promise<LocalRuntime> {
-  await mkdir(config.dataDir, { recursive: true });
-  // A database this process just closed may hold its LevelDB lock a moment longer: retry briefly.
-  let opened: Awaited<ReturnType<typeof startDatabase>> | undefined;
-  for (let attempt = 0; !opened; attempt++) {
-    try {
-      opened = await startDatabase(config.dataDir);
-    } catch (cause) {
-      const locked = /lock/i.test(String((cause as Error)?.message));
-      if (locked && attempt < 20) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      throw new DataDirBusyError(
-        locked
-          ? `data dir ${config.dataDir} is in use by another redline process`
-          : `could not open the database in ${config.dataDir}`,
-        { cause },
-      );
-    }
-  }
-  const { server, client, catalog } = opened;
+  const connection = await StoreConnection.open(config.dataDir);
+  const client = storeClient(connection);
+  const catalog = new DynamoCatalog(client, LOCAL_TABLE);
   const policy = { allowPrivateNetwork: config.allowPrivateNetwork };
   const fetcher = new UndiciFetcher({ policy, userAgent: config.userAgent });
   const renderer = new ChromiumRenderer({ policy, userAgent: config.userAgent });
@@ -108,7 +100,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
       await renderer.close();
       await fetcher.close();
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      connection.close();
     },
   };
 }

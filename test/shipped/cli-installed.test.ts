@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,6 +64,7 @@ describe('the packed and installed redline CLI', () => {
   it('ships the compiled CLI only, and runs without tsx', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toContain('dist/cli/redline.js');
+    expect(paths).toContain('dist/cli/redline-store.js');
     expect(paths.filter((p) => !/^(dist\/cli\/.+\.js|package\.json|README\.md)$/.test(p))).toEqual([]);
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(project, 'node_modules', 'redline', 'functions'))).toBe(false);
@@ -113,6 +114,28 @@ describe('the packed and installed redline CLI', () => {
     expect(Object.keys(list[0].artifacts)).toEqual(
       expect.arrayContaining(['raw', 'rendered', 'pdf', 'text']),
     );
+  });
+
+  it('runs two commands at once on one data dir through the store process it ships', async () => {
+    const dataDir = join(work, 'data-concurrent');
+    const env = { REDLINE_ALLOW_PRIVATE_NETWORK: '1' };
+    const index = `${site.url}/news/`;
+    const [captured, added] = await Promise.all([
+      redline(['--data-dir', dataDir, 'capture', site.articleUrl, '--json'], env),
+      redline(['--data-dir', dataDir, 'watch', 'add', index, '--feed']),
+    ]);
+    expect(captured.stderr).toBe('');
+    expect(captured.code).toBe(0);
+    expect(JSON.parse(captured.stdout).capture).toMatchObject({ status: 'complete', verdict: 'first' });
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const watches = JSON.parse((await redline(['--data-dir', dataDir, 'watch', 'list', '--json'])).stdout);
+    expect(watches.map((w: { url: string }) => w.url).sort()).toEqual([site.articleUrl, index].sort());
+    // The store serving them is the installed package's own entry, run by plain node.
+    const store = JSON.parse(await readFile(join(dataDir, 'store.json'), 'utf8')) as { pid: number };
+    const cmdline = (await readFile(`/proc/${store.pid}/cmdline`, 'utf8')).split('\0');
+    expect(cmdline).toContain(join(project, 'node_modules', 'redline', 'dist', 'cli', 'redline-store.js'));
+    expect(cmdline.join(' ')).not.toMatch(/tsx/);
   });
 
   it('stores a feed watch with its link pattern and refuses a bad pattern in one line', async () => {

@@ -6,7 +6,11 @@ import { BlobNotFoundError } from '../../core/domain/errors.js';
 import type { ArtifactRef } from '../../core/domain/model.js';
 import type { BlobStore } from '../../core/domain/ports.js';
 
-/** Blobs as files named by their SHA-256 under `root/sha256/ab/abcdef…`; written once, atomically (temp + rename). */
+/**
+ * Blobs as files named by their SHA-256 under `root/sha256/ab/abcdef…`; written once, atomically (temp + rename).
+ * Safe with several processes writing the same blob: each writes its own temp file and renames it over the
+ * name; rename(2) is atomic, and both files hold the same bytes, so a reader sees a whole blob or none.
+ */
 export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
