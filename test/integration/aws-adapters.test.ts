@@ -164,7 +164,7 @@ describe('SNS limits on fauxqs', () => {
     expect(envelopes).toHaveLength(3);
     for (const envelope of envelopes) expect(snsSubjectProblems(envelope.Subject)).toEqual([]);
     expect(envelopes.map((e) => e.Subject).sort()).toEqual([
-      'Capture anomaly (paywall ): https://news.example/a',
+      'Capture anomaly (paywall): https://news.example/a',
       'Edited: Council approves barrier',
       'Edited: Council approves barrier',
     ]);
