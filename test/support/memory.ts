@@ -4,7 +4,12 @@
  * tested against emulators in test/integration.
  */
 import { sha256 } from '../../functions/core/domain/digest.js';
-import { BlobNotFoundError, ConflictError, FetchError } from '../../functions/core/domain/errors.js';
+import {
+  BlobIntegrityError,
+  BlobNotFoundError,
+  ConflictError,
+  FetchError,
+} from '../../functions/core/domain/errors.js';
 import type {
   AnomalyNotification,
   CaptureRecord,
@@ -36,12 +41,16 @@ export type WriteEvent =
   | { kind: 'blob'; digest: string }
   | { kind: 'capture' | 'version' | 'journal'; digests: string[] };
 
+/**
+ * Blobs in a map, checked like the real stores: `get` and `has` hash what is held, and `put` replaces
+ * wrong bytes (a test corrupts a blob by writing into `blobs` directly).
+ */
 export class MemoryBlobStore implements BlobStore {
   readonly blobs = new Map<string, Uint8Array>();
   constructor(private readonly writes: WriteEvent[] = []) {}
   async put(bytes: Uint8Array, contentType: string) {
     const digest = sha256(bytes);
-    if (!this.blobs.has(digest)) {
+    if (!(await this.has(digest))) {
       this.blobs.set(digest, new Uint8Array(bytes));
       this.writes.push({ kind: 'blob', digest });
     }
@@ -50,10 +59,13 @@ export class MemoryBlobStore implements BlobStore {
   async get(digest: string) {
     const bytes = this.blobs.get(digest);
     if (!bytes) throw new BlobNotFoundError(digest);
+    const found = sha256(bytes);
+    if (found !== digest) throw new BlobIntegrityError(digest, { digest: found, size: bytes.byteLength });
     return bytes;
   }
   async has(digest: string) {
-    return this.blobs.has(digest);
+    const bytes = this.blobs.get(digest);
+    return bytes !== undefined && sha256(bytes) === digest;
   }
 }
 
