@@ -39,14 +39,15 @@ export function terminalSafe(text: string | number | undefined | null): string {
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * `JSON.stringify(value, null, 2)`, with the code points it leaves raw (DEL, C1, bidi controls, line
- * separators) written as `\uXXXX` escapes: the same JSON value, parsed back exactly, and safe on a
- * terminal. (Outside strings JSON has only ASCII punctuation, digits and letters, so the replacement
- * only ever touches string contents.)
+ * JSON text with the code points JSON.stringify leaves raw (DEL, C1, bidi controls, line separators)
+ * written as `\uXXXX` escapes: the same JSON value, parsed back exactly, and safe on a terminal. (Outside
+ * strings JSON has only ASCII punctuation, digits, letters and whitespace, so only string contents change.)
  */
+export function terminalSafeJsonText(json: string): string {
+  return json.replace(JSON_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `JSON.stringify(value, null, 2)` made terminal-safe (`--json` output). */
 export function terminalSafeJson(value: unknown): string {
-  return (JSON.stringify(value, null, 2) ?? 'null').replace(
-    JSON_UNSAFE,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return terminalSafeJsonText(JSON.stringify(value, null, 2) ?? 'null');
 }

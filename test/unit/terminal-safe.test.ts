@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jsonLogger } from '../../functions/adapters/json-logger.js';
 import {
   colorStyle,
   formatCapture,
@@ -40,6 +41,15 @@ describe('terminalSafe', () => {
     const text = terminalSafeJson(value);
     expect(JSON.parse(text)).toEqual(value);
     expect(text).not.toMatch(RAW_EXCEPT_LAYOUT);
+  });
+
+  it('--verbose log lines: exact JSON, one line each, nothing raw', () => {
+    const lines: string[] = [];
+    jsonLogger({}, (line) => lines.push(line)).info('capture failed', { url: HOSTILE, reason: HOSTILE });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.split('\n')).toEqual([expect.any(String), '']);
+    expect(lines[0]).not.toMatch(RAW_EXCEPT_LAYOUT);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ message: 'capture failed', url: HOSTILE, reason: HOSTILE });
   });
 });
 
