@@ -294,6 +294,12 @@ export class ChromiumRenderer implements PageRenderer {
     return this.proxy?.denied ?? [];
   }
 
+  /** Popups pages opened (and were closed at once), and the most open at the same time, for tests and diagnostics. */
+  get popups(): { opened: number; open: number; peakOpen: number } {
+    return { ...this.popupCount };
+  }
+  private readonly popupCount = { opened: 0, open: 0, peakOpen: 0 };
+
   /** Whether the browsers run in Chromium's sandbox, and why; known once a browser launched. */
   get sandbox(): SandboxDecision | undefined {
     return this.sandboxDecision;
@@ -496,7 +502,12 @@ export class ChromiumRenderer implements PageRenderer {
       const page = await context.newPage();
       // Popups (window.open, target=_blank, and popups' own popups) are closed as they open: none may accumulate.
       context.on('page', (other) => {
-        if (other !== page) void other.close().catch(() => undefined);
+        if (other === page) return;
+        this.popupCount.opened++;
+        this.popupCount.open++;
+        this.popupCount.peakOpen = Math.max(this.popupCount.peakOpen, this.popupCount.open);
+        other.once('close', () => this.popupCount.open--);
+        void other.close().catch(() => undefined);
       });
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       const network = trackNetwork(page);
@@ -636,6 +647,7 @@ export class ChromiumRenderer implements PageRenderer {
    */
   private async unfreeze(page: Page, cdp: CDPSession, steps: Step[], state: CaptureState): Promise<void> {
     if (state.aborted) return;
+    state.step = 'responsiveness check';
     const start = performance.now();
     const answered = await settledWithin(page.evaluate(() => 1), this.options.responsiveTimeoutMs);
     if (answered) return;
