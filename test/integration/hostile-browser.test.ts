@@ -150,7 +150,8 @@ describe('a caller’s signal stops a render at once', () => {
     expect(result.error).toBeInstanceOf(RenderAbortedError);
     const error = result.error as RenderAbortedError;
     expect(error.cause).toBe(reason);
-    expect(error.message).toMatch(/stopped during the (responsiveness check|snapshot|unresponsive) step/);
+    // The loop starts when the renderer scrolls: that step was running.
+    expect(error.message).toMatch(/stopped during the scroll step after \d+ ms: the capture budget/);
     // Generous for a loaded machine; measured at a few tens of ms.
     expect(afterAbortMs).toBeLessThan(8_000);
     measured.push({
@@ -290,24 +291,48 @@ describe('hostile pages end within their budgets', () => {
     });
   });
 
-  it.only('a popup storm (window.open in loops, target=_blank clicks): nothing accumulates, the main frame stays', async () => {
+  it('a popup storm (window.open in loops, target=_blank clicks) in a fetched document: no window opens, the main frame stays', async () => {
+    const body = await (await fetch(`${server.url}/popups`)).arrayBuffer();
+    const document = {
+      http: { status: 200, finalUrl: `${server.url}/popups`, contentType: 'text/html', headers: {} },
+      body: new Uint8Array(body),
+    };
+    const before = renderer.popups;
+    const requested = server.requests.length;
+    const result = await measure(renderer, () => renderer.render(`${server.url}/popups`, document));
+    const rendered = result.value!;
+    const after = renderer.popups;
+    expect(rendered.html).toContain(TEXT);
+    expect(rendered.finalUrl).toBe(`${server.url}/popups`);
+    expect(rendered.steps.some((s) => s.name === 'hold')).toBe(false);
+    // The CSP sandbox (no allow-popups) refuses every one: no window, no request for its URL.
+    expect(after.opened - before.opened).toBe(0);
+    expect(server.requests.slice(requested).filter((r) => r.startsWith('/elsewhere'))).toEqual([]);
+    for (const name of ['navigate', 'html', 'pdf', 'screenshot']) expect(stepOf(rendered, name)?.status).toBe('ok');
+    expect(result.ms).toBeLessThan(30_000);
+    measured.push({
+      page: 'popup storm (1,400 window.open, 350 target=_blank clicks), fetched document',
+      model: 'multi',
+      ...pick(result),
+      outcome: `${outcome(rendered)}; ${after.opened - before.opened} popups opened`,
+    });
+  });
+
+  it('the same storm rendered without a fetched document (no sandbox): every popup is closed, the render ends', async () => {
     const before = renderer.popups;
     const result = await measure(renderer, () => renderer.render(`${server.url}/popups`));
     const rendered = result.value!;
     const after = renderer.popups;
-    console.log('popups', before, after, result.ms, rendered.steps);
-    expect(rendered.html).toContain(TEXT);
+    // The main frame stays; the page is so busy opening windows that its steps may run out their budgets.
     expect(rendered.finalUrl).toBe(`${server.url}/popups`);
-    expect(rendered.steps.some((s) => s.name === 'hold')).toBe(false);
-    // Chromium's popup blocker stops every one (no user gesture); any that opened anyway was closed.
-    expect(after.open).toBe(0);
-    expect(after.peakOpen).toBeLessThanOrEqual(Math.max(before.peakOpen, 5));
-    expect(server.requests.filter((r) => r.startsWith('/elsewhere'))).toEqual([]);
+    expect(after.opened - before.opened).toBeGreaterThan(0);
+    await waitFor(() => renderer.popups.open === 0, 10_000, 'every popup to close');
+    expect(result.ms).toBeLessThan(100_000);
     measured.push({
-      page: 'popup storm (1,400 window.open, 350 target=_blank clicks)',
+      page: 'popup storm, no fetched document (no CSP sandbox)',
       model: 'multi',
       ...pick(result),
-      outcome: `${outcome(rendered)}; ${after.opened - before.opened} popups opened`,
+      outcome: `${outcome(rendered)}; ${after.opened - before.opened} popups opened and closed, at most ${after.peakOpen} open at once`,
     });
   });
 });
@@ -321,7 +346,7 @@ describe('the main frame is held after load: the archive is the article as loade
     ['javascript', 'javascript:'],
     ['http', 'http:'],
   ] as const) {
-    it.only(`a navigation to ${scheme} after load is held and recorded`, async () => {
+    it(`a navigation to ${scheme} after load is held and recorded`, async () => {
       const result = await measure(renderer, () => renderer.render(`${server.url}/to-${kind}`));
       const rendered = result.value!;
       expect(rendered.html).toContain(TEXT);

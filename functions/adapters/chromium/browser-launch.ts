@@ -90,9 +90,6 @@ export function launchOptions(launch: BrowserLaunch): LaunchOptions {
     env: browserEnv(launch.parentEnv, launch.dir),
     // Playwright adds --no-sandbox unless this is true.
     chromiumSandbox: launch.sandbox,
-    // Playwright turns Chromium's popup blocker off; keep it on: a page's window.open or target=_blank
-    // without a user's gesture then opens nothing (the renderer closes any popup that still opens).
-    ignoreDefaultArgs: ['--disable-popup-blocking'],
     artifactsDir: launch.dir.artifacts,
   };
 }

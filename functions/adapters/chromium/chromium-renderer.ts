@@ -138,6 +138,15 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 
+/**
+ * Served with the document we render (the fetched bytes): a CSP sandbox that keeps scripts and the page's
+ * origin but not `allow-popups`, `allow-modals`, `allow-forms` or `allow-downloads`. Chromium then opens no
+ * window for window.open or target=_blank (headless shell has no popup blocker: a storm of window.open
+ * otherwise creates a page per call), in the page or any frame of it, shows no dialog, submits no form.
+ * Popups that still open (a render without a fetched document) are closed at once.
+ */
+const SANDBOX_POLICY = 'sandbox allow-scripts allow-same-origin';
+
 /** How long stopping a capture may wait for its context or browser to close, and then for its work to end. */
 const STOP_WAIT_MS = 5_000;
 
@@ -541,7 +550,12 @@ export class ChromiumRenderer implements PageRenderer {
         if (restoring) {
           restoring = false;
           if (restoreWith === undefined) return route.fallback();
-          return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: restoreWith });
+          return route.fulfill({
+            status: 200,
+            contentType: 'text/html; charset=utf-8',
+            headers: { 'content-security-policy': SANDBOX_POLICY },
+            body: restoreWith,
+          });
         }
         const redirectOfFirst = first !== undefined && request.redirectedFrom() === first;
         if (first !== undefined && !redirectOfFirst) {
@@ -554,6 +568,7 @@ export class ChromiumRenderer implements PageRenderer {
           return route.fulfill({
             status: document.http.status,
             contentType: document.http.contentType || 'text/html',
+            headers: { 'content-security-policy': SANDBOX_POLICY },
             body: Buffer.from(document.body),
           });
         }
@@ -656,7 +671,8 @@ export class ChromiumRenderer implements PageRenderer {
     // A timer queued behind the loop could start another: a few tries, each bounded.
     let alive = false;
     for (let attempt = 0; attempt < 3 && !alive && !state.aborted; attempt++) {
-      await cdp.send('Runtime.terminateExecution').catch(() => undefined);
+      // Bounded too: a renderer busy in a synchronous browser call (window.open) answers even this late.
+      await settledWithin(cdp.send('Runtime.terminateExecution'), 2_000);
       alive = await settledWithin(page.evaluate(() => 1), 2_000);
     }
     await settledWithin(disabled, 2_000);
