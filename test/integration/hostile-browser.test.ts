@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChromiumRenderer, type RendererOptions } from '../../functions/adapters/chromium/chromium-renderer.js';
+import {
+  ChromiumRenderer,
+  type RendererOptions,
+} from '../../functions/adapters/chromium/chromium-renderer.js';
 import { browserProcessTree, residentBytes } from '../../functions/adapters/chromium/processes.js';
 import { DeadlineError, RenderAbortedError } from '../../functions/core/domain/errors.js';
 import type { RenderedPage } from '../../functions/core/domain/ports.js';
@@ -255,7 +258,10 @@ describe('hostile pages end within their budgets', () => {
     const result = await measure(renderer, () => renderer.render(`${server.url}/loop-at-load`));
     const rendered = result.value!;
     expect(stepOf(rendered, 'navigate')?.status).toBe('failed');
-    expect(stepOf(rendered, 'unresponsive')).toMatchObject({ status: 'failed', detail: /scripts were stopped/ });
+    expect(stepOf(rendered, 'unresponsive')).toMatchObject({
+      status: 'failed',
+      detail: /scripts were stopped/,
+    });
     expect(rendered.html).toContain(TEXT);
     expect(Buffer.from(rendered.pdf!).subarray(0, 5).toString()).toBe('%PDF-');
     expect(Buffer.from(rendered.screenshot!).subarray(1, 4).toString()).toBe('PNG');
@@ -272,13 +278,19 @@ describe('hostile pages end within their budgets', () => {
     expect(rendered.html).toContain(TEXT);
     for (const name of ['html', 'pdf', 'screenshot']) expect(stepOf(rendered, name)?.status).toBe('ok');
     expect(result.ms).toBeLessThan(30_000);
-    measured.push({ page: 'JS loop after load', model: 'multi', ...pick(result), outcome: outcome(rendered) });
+    measured.push({
+      page: 'JS loop after load',
+      model: 'multi',
+      ...pick(result),
+      outcome: outcome(rendered),
+    });
   });
 
   it('a 100,000-node DOM renders whole; the screenshot stops at maxScreenshotHeight', async () => {
     const result = await measure(renderer, () => renderer.render(`${server.url}/big-dom`));
     const rendered = result.value!;
-    for (const name of ['navigate', 'html', 'pdf', 'screenshot']) expect(stepOf(rendered, name)?.status).toBe('ok');
+    for (const name of ['navigate', 'html', 'pdf', 'screenshot'])
+      expect(stepOf(rendered, name)?.status).toBe('ok');
     expect(rendered.html).toContain('w9</span>');
     expect((rendered.html!.match(/<span>/g) ?? []).length).toBe(100_000);
     expect(pngHeight(rendered.screenshot!)).toBe(budgets.maxScreenshotHeight);
@@ -308,7 +320,8 @@ describe('hostile pages end within their budgets', () => {
     // The CSP sandbox (no allow-popups) refuses every one: no window, no request for its URL.
     expect(after.opened - before.opened).toBe(0);
     expect(server.requests.slice(requested).filter((r) => r.startsWith('/elsewhere'))).toEqual([]);
-    for (const name of ['navigate', 'html', 'pdf', 'screenshot']) expect(stepOf(rendered, name)?.status).toBe('ok');
+    for (const name of ['navigate', 'html', 'pdf', 'screenshot'])
+      expect(stepOf(rendered, name)?.status).toBe('ok');
     expect(result.ms).toBeLessThan(30_000);
     measured.push({
       page: 'popup storm (1,400 window.open, 350 target=_blank clicks), fetched document',

@@ -137,7 +137,6 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-
 /**
  * Served with the document we render (the fetched bytes): a CSP sandbox that keeps scripts and the page's
  * origin but not `allow-popups`, `allow-modals`, `allow-forms` or `allow-downloads`. Chromium then opens no
@@ -224,8 +223,19 @@ class ArticleSnapshot {
   async take(budgetMs: number): Promise<void> {
     try {
       if (!this.doc) {
-        const doc = await withTimeout(this.page.evaluateHandle(() => document), budgetMs, 'snapshot');
-        if ((await withTimeout(doc.evaluate((d) => d.URL), budgetMs, 'snapshot')) !== this.loadedUrl) return;
+        const doc = await withTimeout(
+          this.page.evaluateHandle(() => document),
+          budgetMs,
+          'snapshot',
+        );
+        if (
+          (await withTimeout(
+            doc.evaluate((d) => d.URL),
+            budgetMs,
+            'snapshot',
+          )) !== this.loadedUrl
+        )
+          return;
         this.doc = doc;
       }
       const doc = this.doc;
@@ -435,7 +445,7 @@ export class ChromiumRenderer implements PageRenderer {
     if (signal?.aborted) throw stopped();
     const work = this.renderCapture(url, document, state);
     if (!signal) return work;
-    let onAbort = () => undefined as void;
+    let onAbort: () => void = () => undefined;
     try {
       return await new Promise<RenderedPage>((resolve, reject) => {
         onAbort = () => {
@@ -664,7 +674,10 @@ export class ChromiumRenderer implements PageRenderer {
     if (state.aborted) return;
     state.step = 'responsiveness check';
     const start = performance.now();
-    const answered = await settledWithin(page.evaluate(() => 1), this.options.responsiveTimeoutMs);
+    const answered = await settledWithin(
+      page.evaluate(() => 1),
+      this.options.responsiveTimeoutMs,
+    );
     if (answered) return;
     state.step = 'unresponsive';
     const disabled = cdp.send('Emulation.setScriptExecutionDisabled', { value: true }).catch(() => undefined);
@@ -673,7 +686,10 @@ export class ChromiumRenderer implements PageRenderer {
     for (let attempt = 0; attempt < 3 && !alive && !state.aborted; attempt++) {
       // Bounded too: a renderer busy in a synchronous browser call (window.open) answers even this late.
       await settledWithin(cdp.send('Runtime.terminateExecution'), 2_000);
-      alive = await settledWithin(page.evaluate(() => 1), 2_000);
+      alive = await settledWithin(
+        page.evaluate(() => 1),
+        2_000,
+      );
     }
     await settledWithin(disabled, 2_000);
     steps.push({

@@ -103,7 +103,8 @@ export class RenderAbortedError extends RenderError {
     options?: ErrorOptions,
   ) {
     const cause = options?.cause;
-    const why = cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`;
+    const why =
+      cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`;
     super(`rendering ${url} was stopped during the ${step} step after ${elapsedMs} ms${why}`, options);
   }
 }
