@@ -86,6 +86,10 @@ beforeAll(async () => {
     routes[`/to-${kind}`] = (_req, res) =>
       res.writeHead(200, { 'content-type': 'text/html' }).end(article(onScroll(code)));
   }
+  routes['/at-load-blob'] = (_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(article(`<script>addEventListener('load', () => { ${navigations.blob} });</script>`));
   server = await startFixtureServer(routes);
   renderer = new ChromiumRenderer({
     policy: { allowPrivateNetwork: true },
@@ -377,6 +381,22 @@ describe('the main frame is held after load: the archive is the article as loade
       });
     });
   }
+});
+
+describe('a navigation in the load event itself', () => {
+  it('to blob: is held: the article as loaded is archived, the hold recorded', async () => {
+    const result = await measure(renderer, () => renderer.render(`${server.url}/at-load-blob`));
+    const rendered = result.value!;
+    expect(rendered.html).toContain(TEXT);
+    expect(rendered.html).not.toContain('ELSEWHERE');
+    expect(stepOf(rendered, 'hold')?.detail).toContain('page tried to navigate to blob:');
+    measured.push({
+      page: 'navigates to blob: in its load event',
+      model: 'multi',
+      ...pick(result),
+      outcome: outcome(rendered),
+    });
+  });
 });
 
 function pick(result: { ms: number; peakMb: number }) {
