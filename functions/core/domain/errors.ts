@@ -125,6 +125,24 @@ export class FetchTimeoutError extends FetchError {
 /** The headless browser failed to render a page. */
 export class RenderError extends RedlineError {}
 
+/**
+ * The caller's signal stopped a render: `step` names the step that was running, `cause` is the signal's reason
+ * (a DeadlineError when the capture's budget ran out). The browser context of that render is closed by then.
+ */
+export class RenderAbortedError extends RenderError {
+  constructor(
+    readonly url: string,
+    readonly step: string,
+    readonly elapsedMs: number,
+    options?: ErrorOptions,
+  ) {
+    const cause = options?.cause;
+    const why =
+      cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`;
+    super(`rendering ${url} was stopped during the ${step} step after ${elapsedMs} ms${why}`, options);
+  }
+}
+
 /** The code broke one of its own rules (a bug, never bad input). */
 export class InvariantError extends RedlineError {}
 

@@ -157,7 +157,10 @@ export interface RenderedPage {
 }
 
 export interface PageRenderer {
-  /** Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice. */
+  /**
+   * Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice.
+   * When `options.signal` aborts, the render stops at once: its browser context (or browser) is closed and the promise rejects with a RenderError whose `cause` is the signal's reason.
+   */
   render(url: string, document?: FetchedResponse, options?: { signal?: AbortSignal }): Promise<RenderedPage>;
   close(): Promise<void>;
 }
