@@ -7,15 +7,21 @@
  * - raw-HTML hash: "changed" when the page's bytes differ (what simple monitors do);
  * - Readability-text hash: "changed" when Readability's text differs (diffengine's approach).
  * Neither baseline knows anomalies: whatever they call "changed" on an anomaly is a false alarm.
- * Then comparisons per second on ~200 KB pages, one core.
+ * Redline is judged twice, side by side: through the capture pipeline (pipeline-harness.ts: two captures
+ * of one watch, the confirm step's re-capture included) and through two-file compare (`redline compare`).
+ * Then comparisons per second on 150–320 KB pages, by wall time and by CPU time (the machine may be shared).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { extractArticle } from '../../functions/core/detect/article.js';
-import { compareArticles, compareDocuments } from '../../functions/core/detect/compare.js';
-import { buildCorpus, corpusSources, htmlPairs, type Pair } from './variants.js';
+import { captureWatch } from '../../functions/core/capture/capture.js';
+import { compareDocuments } from '../../functions/core/detect/compare.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
+import { memoryCaptureDeps } from '../../test/support/memory.js';
+import { pipelineJudgement } from './pipeline-harness.js';
+import { compareRate, formatRate, pipelineRate, type SpeedEngine, speedPairs } from './speed.js';
+import { buildCorpus, type Pair } from './variants.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const corpusDir = join(root, 'test', 'fixtures', 'corpus');
@@ -41,6 +47,14 @@ export async function redlineVerdict(pair: Pair): Promise<Verdict> {
   return (await compareDocuments(toBytes(pair.old), toBytes(pair.new))).verdict;
 }
 
+/** The second capture's verdict through the pipeline; `first` would mean no baseline was stored. */
+async function pipelineVerdict(pair: Pair): Promise<Verdict> {
+  const { verdict, status } = await pipelineJudgement(pair);
+  if (verdict === undefined || verdict === 'first')
+    throw new Error(`${pair.page} ${pair.kind}: the pipeline ended ${status} with no comparison`);
+  return verdict;
+}
+
 interface Tally {
   n: number;
   edited: number;
@@ -51,19 +65,22 @@ const tally = () => ({ n: 0, edited: 0, anomaly: 0 });
 async function main() {
   const started = performance.now();
   const pairs = buildCorpus(corpusDir, join(root, 'bench', 'fixtures'));
-  const methods = ['redline', 'raw-html-hash', 'readability-hash'] as const;
+  const methods = ['redline-pipeline', 'redline-compare', 'raw-html-hash', 'readability-hash'] as const;
+  const redlineMethods = new Set<string>(['redline-pipeline', 'redline-compare']);
   const byKind = new Map<string, Record<(typeof methods)[number], Tally> & { label: string }>();
   const misses: string[] = [];
   for (const pair of pairs) {
     const row = byKind.get(pair.kind) ?? {
       label: pair.label,
-      redline: tally(),
+      'redline-pipeline': tally(),
+      'redline-compare': tally(),
       'raw-html-hash': tally(),
       'readability-hash': tally(),
     };
     byKind.set(pair.kind, row);
     const verdicts = {
-      redline: await redlineVerdict(pair),
+      'redline-pipeline': await pipelineVerdict(pair),
+      'redline-compare': await redlineVerdict(pair),
       'raw-html-hash': rawHash(pair),
       'readability-hash': readabilityHash(pair),
     };
@@ -75,8 +92,9 @@ async function main() {
       if (verdict === 'anomaly') row[method].anomaly++;
     }
     const expected = pair.label === 'edit' ? 'edited' : pair.label === 'noise' ? 'unchanged' : 'anomaly';
-    if (verdicts.redline !== expected)
-      misses.push(`${pair.page} ${pair.kind}: expected ${expected}, got ${verdicts.redline}`);
+    for (const method of ['redline-pipeline', 'redline-compare'] as const)
+      if (verdicts[method] !== expected)
+        misses.push(`${method} ${pair.page} ${pair.kind}: expected ${expected}, got ${verdicts[method]}`);
   }
 
   const pct = (part: number, whole: number) =>
@@ -108,11 +126,13 @@ async function main() {
       total.anomaly += t.anomaly;
       const main = pct(t.edited, t.n);
       return (
-        row.label === 'anomaly' && m === 'redline' ? `${main} (rec ${pct(t.anomaly, t.n).trim()})` : main
+        row.label === 'anomaly' && redlineMethods.has(m)
+          ? `${main} (rec ${pct(t.anomaly, t.n).trim()})`
+          : main
       ).padStart(17);
     });
     console.log(
-      `${kind.padEnd(20)} ${row.label.padEnd(8)} ${String(row.redline.n).padStart(5)}  ${cells.join(' ')}`,
+      `${kind.padEnd(20)} ${row.label.padEnd(8)} ${String(row['redline-compare'].n).padStart(5)}  ${cells.join(' ')}`,
     );
   }
   console.log('');
@@ -133,38 +153,28 @@ async function main() {
   );
   line(
     'anomalies recognised',
-    methods.map((m) => (m === 'redline' ? pct(totals.anomaly[m]!.anomaly, totals.anomaly[m]!.n) : '   n/a')),
+    methods.map((m) =>
+      redlineMethods.has(m) ? pct(totals.anomaly[m]!.anomaly, totals.anomaly[m]!.n) : '   n/a',
+    ),
   );
   if (misses.length) console.log(`\nRedline misclassified ${misses.length}:\n  ${misses.join('\n  ')}`);
   console.log(`\n(corpus built and judged in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-
-  await speed();
 }
 
-/** Comparisons per second on ~200 KB pages: each page against a noise variant of itself (different bytes). */
+/** Comparisons per second on 150–320 KB pages, one core: the pipeline path and two-file compare. */
 async function speed() {
-  const big = corpusSources(corpusDir).filter((s) => s.html.length >= 150_000 && s.html.length <= 320_000);
-  const avgKb = big.reduce((sum, s) => sum + s.html.length, 0) / big.length / 1024;
-  const pairs = big.map((s) => htmlPairs(s).find((p) => p.kind === 'markup_churn')!).filter(Boolean);
-  const baselines = pairs.map((p) => extractArticle(p.old as string));
+  const { pairs, avgKb } = speedPairs(corpusDir);
+  const engine = { memoryCaptureDeps, addWatch, captureWatch, compareDocuments } as unknown as SpeedEngine;
   const rounds = 5;
-  // Warm up the JIT on every page once.
-  for (const [i, p] of pairs.entries()) compareArticles(baselines[i]!, extractArticle(p.new as string));
-  let start = performance.now();
-  for (let r = 0; r < rounds; r++)
-    for (const [i, p] of pairs.entries()) compareArticles(baselines[i]!, extractArticle(p.new as string));
-  const pipelinePerSec = (rounds * pairs.length) / ((performance.now() - start) / 1000);
-  start = performance.now();
-  for (let r = 0; r < rounds; r++) {
-    for (const p of pairs) await compareDocuments(Buffer.from(p.old as string), Buffer.from(p.new as string));
-  }
-  const twoFilePerSec = (rounds * pairs.length) / ((performance.now() - start) / 1000);
+  const pipeline = await pipelineRate(engine, pairs, rounds);
+  const twoFile = await compareRate(engine, pairs, rounds);
   console.log(
-    `\nSpeed on ${pairs.length} pages of 150–320 KB (avg ${avgKb.toFixed(0)} KB), one core, page vs its noise variant:`,
+    `\nSpeed on ${pairs.length} pages of 150–320 KB (avg ${avgKb.toFixed(0)} KB), one process, page vs its noise variant:`,
   );
-  console.log(`  pipeline comparison (baseline article stored):  ${pipelinePerSec.toFixed(1)} comparisons/s`);
-  console.log(`  two-file comparison (redline compare A B):       ${twoFilePerSec.toFixed(1)} comparisons/s`);
+  console.log(`  pipeline (2nd capture, baseline stored): ${formatRate(pipeline)}`);
+  console.log(`  two-file compare (redline compare A B):  ${formatRate(twoFile)}`);
 }
 
-if (process.argv.includes('--speed')) await speed();
-else await main();
+// Speed runs after main() has returned, so that the labeled corpus (~1 GB of strings) can be collected first.
+if (!process.argv.includes('--speed')) await main();
+await speed();
