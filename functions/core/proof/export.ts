@@ -66,6 +66,8 @@ export interface ExportSummary {
   extras: string[];
 }
 
+/** Versions in one package at most (the WACZ builder's own WARC cap); a longer history is exported in ranges. */
+export const MAX_EXPORT_VERSIONS = 10_000;
 /** Page text in pages.jsonl at most (characters); the full text stays in the version's `text` artifact. */
 export const MAX_PAGE_TEXT_CHARS = 100_000;
 /** Records read from the head of a WARC when looking for its page record. */
@@ -149,13 +151,12 @@ async function versionsInRange(
       throw new VersionNotFoundError(`${normalized} has no version ${n} (versions 1–${latest})`);
   }
   if (from > to) throw new InvalidInputError(`--from ${from} is after --to ${to}`);
-  return {
-    url: normalized,
-    watchId,
-    versions: all.filter((v) => v.number >= from && v.number <= to),
-    from,
-    to,
-  };
+  const versions = all.filter((v) => v.number >= from && v.number <= to);
+  if (versions.length > MAX_EXPORT_VERSIONS)
+    throw new InvalidInputError(
+      `${versions.length} versions is more than one package holds (${MAX_EXPORT_VERSIONS}): export a range with --from and --to`,
+    );
+  return { url: normalized, watchId, versions, from, to };
 }
 
 /** Manifest and timestamp tokens of a version, as extra files. */
