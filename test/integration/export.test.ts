@@ -374,6 +374,21 @@ describe('redline export (compiled CLI)', { timeout: 300_000 }, () => {
       expect(noKey.code).toBe(2);
       expect(noKey.stderr).toContain('REDLINE_WACZ_SIGNING_KEY_FILE');
       expect(await readdir(outDir)).toEqual(['story.wacz']);
+
+      // A flipped byte in a stored WARC: the export fails naming the blob, and the file already there is kept.
+      const versions = JSON.parse((await redline(['versions', url, '--json'])).stdout) as {
+        artifacts: { warc: { digest: string } };
+      }[];
+      const hex = versions[2]!.artifacts.warc.digest.slice('sha256:'.length);
+      const blobPath = join(home, 'blobs', 'sha256', hex.slice(0, 2), hex);
+      const stored = await readFile(blobPath);
+      stored[100] = (stored[100] ?? 0) ^ 0x01;
+      await writeFile(blobPath, stored);
+      const corrupt = await redline(['export', url, '-o', file]);
+      expect(corrupt.code).toBe(1);
+      expect(corrupt.stderr).toContain(`blob sha256:${hex} is corrupt`);
+      expect(sha256(await readFile(file))).toBe(sha256(again));
+      expect(await readdir(outDir)).toEqual(['story.wacz']);
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }
