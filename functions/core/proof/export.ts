@@ -38,7 +38,10 @@ export interface ExportOptions {
   software?: string;
 }
 
-/** Why a version in the range is in the package without a replayable page. */
+/**
+ * A version in the range left without a page (`no_warc`, `no_page_record`: its record is still under
+ * `redline/versions/`), or whose page does not replay from this package alone (`revisit_outside_range`).
+ */
 export interface ExportProblem {
   version: number;
   code: 'no_warc' | 'no_page_record' | 'revisit_outside_range';
@@ -53,7 +56,7 @@ export interface ExportSummary {
   to: number;
   /** Versions with a WARC and a page in the package. */
   archived: number[];
-  /** Versions left without a page, and why; their records are still under `redline/versions/`. */
+  /** What is missing or incomplete, by version; empty when every version is a page that replays. */
   problems: ExportProblem[];
   /** Bytes written to `out`, and their SHA-256. */
   bytes: number;
@@ -278,7 +281,9 @@ export async function exportWacz(
       continue;
     }
     const warc = await deps.blobs.get(warcRef.digest);
-    const page = await pageRecordOf(warc);
+    const page = await pageRecordOf(warc).catch((cause: unknown) => {
+      throw new WaczBuildError(`version ${version.number}'s WARC ${warcRef.digest} is unreadable`, { cause });
+    });
     if (!page) {
       problems.push({
         version: version.number,
