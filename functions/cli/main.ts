@@ -67,6 +67,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'run edit detection on two saved HTML or PDF files',
     load: async () => (await import('./commands/compare.js')).defineCompare,
   },
+  {
+    name: 'export',
+    term: 'export [options] <url>',
+    description: "a watched URL's versions as one WACZ package (replayable, hash-listed, optionally signed)",
+    load: async () => (await import('./commands/export.js')).defineExport,
+  },
 ];
 
 const defined = new WeakSet<Command>();

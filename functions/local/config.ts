@@ -11,6 +11,8 @@ const LocalEnvSchema = z.object({
   REDLINE_MIN_HOST_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   /** A whole capture at most (CaptureOptions.time.captureMs). */
   REDLINE_CAPTURE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  /** PEM (PKCS#8) of an ECDSA P-256 private key: `redline export --sign` signs the WACZ with it. */
+  REDLINE_WACZ_SIGNING_KEY_FILE: z.string().min(1).optional(),
 });
 
 export interface LocalConfig {
@@ -21,6 +23,8 @@ export interface LocalConfig {
   minHostDelayMs: number;
   /** A whole capture at most, from its start to its record. */
   captureTimeoutMs: number;
+  /** The WACZ signing key's file (`redline export --sign`), resolved; absent when not configured. */
+  waczSigningKeyFile?: string;
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -31,6 +35,7 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_CONTACT_URL: env.REDLINE_CONTACT_URL || undefined,
     REDLINE_MIN_HOST_DELAY_MS: env.REDLINE_MIN_HOST_DELAY_MS || undefined,
     REDLINE_CAPTURE_TIMEOUT_MS: env.REDLINE_CAPTURE_TIMEOUT_MS || undefined,
+    REDLINE_WACZ_SIGNING_KEY_FILE: env.REDLINE_WACZ_SIGNING_KEY_FILE || undefined,
   });
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
@@ -38,5 +43,8 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     userAgent: userAgentFor(parsed.REDLINE_CONTACT_URL ?? DEFAULT_CONTACT_URL),
     minHostDelayMs: parsed.REDLINE_MIN_HOST_DELAY_MS ?? DEFAULT_POLITENESS.minDelayMs,
     captureTimeoutMs: parsed.REDLINE_CAPTURE_TIMEOUT_MS ?? DEFAULT_CAPTURE_OPTIONS.time.captureMs,
+    ...(parsed.REDLINE_WACZ_SIGNING_KEY_FILE
+      ? { waczSigningKeyFile: resolve(parsed.REDLINE_WACZ_SIGNING_KEY_FILE) }
+      : {}),
   };
 }
