@@ -11,7 +11,13 @@ const LocalEnvSchema = z.object({
   REDLINE_MIN_HOST_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   /** A whole capture at most (CaptureOptions.time.captureMs). */
   REDLINE_CAPTURE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  /** Where `redline serve` answers: notification links (diffUrl) point at its diff page. */
+  REDLINE_VIEWER_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/** `redline serve`'s default port, and so the default viewer URL. */
+export const DEFAULT_SERVE_PORT = 8080;
+export const DEFAULT_VIEWER_URL = `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
 
 export interface LocalConfig {
   dataDir: string;
@@ -21,6 +27,8 @@ export interface LocalConfig {
   minHostDelayMs: number;
   /** A whole capture at most, from its start to its record. */
   captureTimeoutMs: number;
+  /** The local server's URL (REDLINE_VIEWER_URL, default http://127.0.0.1:8080): notification links point there. */
+  viewerUrl: string;
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -31,6 +39,7 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_CONTACT_URL: env.REDLINE_CONTACT_URL || undefined,
     REDLINE_MIN_HOST_DELAY_MS: env.REDLINE_MIN_HOST_DELAY_MS || undefined,
     REDLINE_CAPTURE_TIMEOUT_MS: env.REDLINE_CAPTURE_TIMEOUT_MS || undefined,
+    REDLINE_VIEWER_URL: env.REDLINE_VIEWER_URL || undefined,
   });
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
@@ -38,5 +47,6 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     userAgent: userAgentFor(parsed.REDLINE_CONTACT_URL ?? DEFAULT_CONTACT_URL),
     minHostDelayMs: parsed.REDLINE_MIN_HOST_DELAY_MS ?? DEFAULT_POLITENESS.minDelayMs,
     captureTimeoutMs: parsed.REDLINE_CAPTURE_TIMEOUT_MS ?? DEFAULT_CAPTURE_OPTIONS.time.captureMs,
+    viewerUrl: (parsed.REDLINE_VIEWER_URL ?? DEFAULT_VIEWER_URL).replace(/\/+$/, ''),
   };
 }
