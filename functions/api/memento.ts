@@ -19,11 +19,13 @@ export interface MementoDeps {
   blobs: BlobStore;
 }
 
-/** What Memento needs of a version: its number, time and the artifacts a memento serves. */
+/** What Memento needs of a version: its number, time (as an HTTP-date and a URI-M timestamp) and artifacts. */
 interface Memento {
   number: number;
   capturedAt: string;
   time: number;
+  datetime: string;
+  stamp: string;
   artifacts: VersionRecord['artifacts'];
 }
 
@@ -31,40 +33,45 @@ interface Indexed {
   url: string;
   latestVersion: number;
   mementos: Memento[];
+  /** The TimeMap body, made once per list (it depends on the URI-R as asked only through `self`). */
+  timemap?: { self: string; body: string };
 }
 
 const INDEX_CACHE_MAX = 256;
 
 /**
- * A URI-R's versions, oldest first. A watched URL's list is cached by its latest version number (one read
- * of the watch says whether it is still current); a removed watch's is read each time.
+ * A URI-R's versions, oldest first, cached by the latest version number: one read of the latest version
+ * says whether the cached list is current (versions are write-once and numbered in order), for a watched
+ * URL and a removed watch's kept history alike.
  */
 export class MementoIndex {
   private readonly cache = new Map<string, Indexed>();
   constructor(private readonly deps: MementoDeps) {}
 
   async lookup(uriR: string): Promise<Indexed> {
-    const url = normalizeUrl(uriR);
-    const id = watchIdFor(url);
-    const watch = await this.deps.watches.getWatch(id);
+    const id = watchIdFor(normalizeUrl(uriR));
+    const latest = await this.deps.versions.latestVersion(id);
+    if (!latest) throw new ApiError(404, 'not_archived', `nothing archived for ${normalizeUrl(uriR)}`);
     const cached = this.cache.get(id);
-    if (watch && cached && cached.latestVersion === watch.latestVersion) return cached;
+    if (cached && cached.latestVersion === latest.number) return cached;
     const versions = await this.deps.versions.listVersions(id);
-    if (versions.length === 0) throw new ApiError(404, 'not_archived', `nothing archived for ${url}`);
     const indexed: Indexed = {
-      url: watch?.url ?? versions[0]!.url,
-      latestVersion: versions.at(-1)!.number,
+      url: latest.url,
+      latestVersion: versions.at(-1)?.number ?? latest.number,
       mementos: versions.map((v) => ({
         number: v.number,
         capturedAt: v.capturedAt,
         time: Date.parse(v.capturedAt),
+        datetime: httpDate(v.capturedAt),
+        stamp: mementoTimestamp(v.capturedAt),
         artifacts: v.artifacts,
       })),
     };
-    if (watch && watch.latestVersion === indexed.latestVersion) {
-      if (this.cache.size >= INDEX_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(id, indexed);
-    }
+    if (indexed.mementos.length === 0)
+      throw new ApiError(404, 'not_archived', `nothing archived for ${latest.url}`);
+    this.cache.delete(id);
+    if (this.cache.size >= INDEX_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, indexed);
     return indexed;
   }
 }
@@ -80,12 +87,14 @@ const target = (uri: string) => `<${uri.replace(/[<>\s"]/g, (c) => encodeURIComp
 
 /** The TimeMap in application/link-format (RFC 7089 §5.1.1), one memento per version. */
 export function timemapBody(urls: ApiUrls, uriR: string, indexed: Indexed): string {
+  const self = timemapUrl(urls, uriR);
+  if (indexed.timemap?.self === self) return indexed.timemap.body;
   const { mementos, url } = indexed;
   const first = mementos[0]!;
   const last = mementos.at(-1)!;
   const lines = [
     `${target(url)}; rel="original"`,
-    `${target(timemapUrl(urls, uriR))}; rel="self"; type="application/link-format"; from="${httpDate(first.capturedAt)}"; until="${httpDate(last.capturedAt)}"`,
+    `${target(self)}; rel="self"; type="application/link-format"; from="${first.datetime}"; until="${last.datetime}"`,
     `${target(timegateUrl(urls, url))}; rel="timegate"`,
   ];
   for (const m of mementos) {
