@@ -121,6 +121,16 @@ export function createApp(deps: ApiDeps, urlsSource: UrlsSource): Hono {
     c.json({ error: { status: 404, code: 'not_found', message: `no route for ${c.req.path}` } }, 404),
   );
 
+  // A JSON body only with its content type: a cross-site form or `text/plain` fetch (no preflight) cannot change watches.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.method === 'POST' || c.req.method === 'PATCH') {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(type))
+        throw new ApiError(415, 'unsupported_media_type', 'send the body as Content-Type: application/json');
+    }
+    await next();
+  });
+
   const history = (key: string) => findHistory(deps, parseInput(WatchKeySchema, key, 'watch'));
   const view = async (archived: ArchivedWatch) => {
     const latest = await deps.versions.latestVersion(archived.id);

@@ -13,7 +13,7 @@ import type { Logger } from '../core/domain/ports.js';
 /** An HTTP error with its status, raised by routes; rendered as `{ error: { status, code, message } }`. */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 404 | 405 | 409 | 500,
+    readonly status: 400 | 403 | 404 | 409 | 415 | 500,
     readonly code: string,
     message: string,
     options?: ErrorOptions,
@@ -45,7 +45,7 @@ export function errorResponse(error: unknown, c: Context, logger: Logger): Respo
   return c.json({ error: { status, code, message } }, status);
 }
 
-function classify(error: unknown): [400 | 404 | 405 | 409 | 500, string, string] {
+function classify(error: unknown): [400 | 403 | 404 | 409 | 415 | 500, string, string] {
   if (error instanceof ApiError) return [error.status, error.code, error.message];
   if (error instanceof InvalidInputError) return [400, 'invalid_input', error.message];
   if (error instanceof z.ZodError) return [400, 'invalid_input', z.prettifyError(error).replace(/\n/g, '; ')];

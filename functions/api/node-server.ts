@@ -34,6 +34,33 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * On a loopback address, answers only requests whose Host names it (127.0.0.1, localhost or [::1] with
+ * the port): a web page cannot reach the API through a DNS name rebound to 127.0.0.1.
+ */
+function guardHost(
+  fetch: (request: Request) => Response | Promise<Response>,
+  host: string,
+  urls: () => ApiUrls | undefined,
+): (request: Request) => Response | Promise<Response> {
+  if (!LOOPBACK.has(host)) return fetch;
+  return (request) => {
+    const current = urls();
+    const header = request.headers.get('host') ?? '';
+    const port = /:(\d+)$/.exec(header)?.[1];
+    const name = header.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const ports = current ? [new URL(current.app).port, new URL(current.archive).port] : [];
+    if (!LOOPBACK.has(name) || !port || !ports.includes(port))
+      return Response.json(
+        { error: { status: 403, code: 'forbidden_host', message: `not served to Host ${header}` } },
+        { status: 403 },
+      );
+    return fetch(request);
+  };
+}
+
 const originOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /**
@@ -45,8 +72,8 @@ export async function startApiServers(deps: ApiDeps, options: ListenOptions): Pr
   const current = () => urls!;
   const app = createApp(deps, current);
   const archive = createArchiveApp(deps, current);
-  const appServer = createServer(getRequestListener(app.fetch));
-  const archiveServer = createServer(getRequestListener(archive.fetch));
+  const appServer = createServer(getRequestListener(guardHost(app.fetch, options.host, () => urls)));
+  const archiveServer = createServer(getRequestListener(guardHost(archive.fetch, options.host, () => urls)));
   try {
     const appPort = await listen(appServer, options.port, options.host);
     const archivePort = await listen(archiveServer, options.archivePort, options.host);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createArchiveApp } from '../../functions/api/app.js';
 import { sha256 } from '../../functions/core/domain/digest.js';
@@ -269,6 +270,40 @@ describe('API: a removed watch', () => {
     expect(removed.body).toMatchObject({ url, removed: true });
     // Never captured: nothing is left to read.
     expect((await json(`/api/watches/${enc(url)}`)).status).toBe(404);
+  });
+});
+
+describe('API: cross-site requests', () => {
+  it('refuses a body that is not declared JSON (no preflight, so any page could send it) with 415', async () => {
+    const response = await get('/api/watches', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ url: 'https://news.example/csrf' }),
+    });
+    expect(response.status).toBe(415);
+    expect((await json(`/api/watches/${enc('https://news.example/csrf')}`)).status).toBe(404);
+  });
+
+  it('answers only requests whose Host is the loopback address it listens on (no DNS rebinding)', async () => {
+    const statusFor = (origin: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${origin}/api/watches`);
+        httpRequest(
+          { hostname: url.hostname, port: url.port, path: url.pathname, headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+          .on('error', reject)
+          .end();
+      });
+    const { port } = new URL(app);
+    expect(await statusFor(app, `rebound.example:${port}`)).toBe(403);
+    expect(await statusFor(app, `localhost:${port}`)).toBe(200);
+    expect(await statusFor(app, `127.0.0.1:${port}`)).toBe(200);
+    const archivePort = new URL(archive.servers.urls.archive).port;
+    expect(await statusFor(archive.servers.urls.archive, `rebound.example:${archivePort}`)).toBe(403);
   });
 });
 
