@@ -37,6 +37,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/run.js')).defineRun,
   },
   {
+    name: 'serve',
+    term: 'serve [options]',
+    description: 'the API, Memento and the archive on 127.0.0.1, with the scheduler',
+    load: async () => (await import('./commands/serve.js')).defineServe,
+  },
+  {
     name: 'captures',
     term: 'captures [options] <url>',
     description:

@@ -13,7 +13,13 @@ const LocalEnvSchema = z.object({
   REDLINE_CAPTURE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
   /** PEM (PKCS#8) of an ECDSA P-256 private key: `redline export --sign` signs the WACZ with it. */
   REDLINE_WACZ_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Where `redline serve` answers: notification links (diffUrl) point at its diff page. */
+  REDLINE_VIEWER_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/** `redline serve`'s default port, and so the default viewer URL. */
+export const DEFAULT_SERVE_PORT = 8080;
+export const DEFAULT_VIEWER_URL = `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
 
 export interface LocalConfig {
   dataDir: string;
@@ -25,6 +31,8 @@ export interface LocalConfig {
   captureTimeoutMs: number;
   /** The WACZ signing key's file (`redline export --sign`), resolved; absent when not configured. */
   waczSigningKeyFile?: string;
+  /** The local server's URL (REDLINE_VIEWER_URL, default http://127.0.0.1:8080): notification links point there. */
+  viewerUrl: string;
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -36,6 +44,7 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_MIN_HOST_DELAY_MS: env.REDLINE_MIN_HOST_DELAY_MS || undefined,
     REDLINE_CAPTURE_TIMEOUT_MS: env.REDLINE_CAPTURE_TIMEOUT_MS || undefined,
     REDLINE_WACZ_SIGNING_KEY_FILE: env.REDLINE_WACZ_SIGNING_KEY_FILE || undefined,
+    REDLINE_VIEWER_URL: env.REDLINE_VIEWER_URL || undefined,
   });
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
@@ -46,5 +55,6 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     ...(parsed.REDLINE_WACZ_SIGNING_KEY_FILE
       ? { waczSigningKeyFile: resolve(parsed.REDLINE_WACZ_SIGNING_KEY_FILE) }
       : {}),
+    viewerUrl: (parsed.REDLINE_VIEWER_URL ?? DEFAULT_VIEWER_URL).replace(/\/+$/, ''),
   };
 }

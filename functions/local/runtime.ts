@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
-import { FileLinks } from '../adapters/fs/file-links.js';
+import { ViewerLinks } from '../adapters/fs/file-links.js';
 import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
@@ -10,6 +10,7 @@ import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { DEFAULT_POLITENESS, Politeness } from '../core/capture/politeness.js';
 import { systemClock } from '../core/domain/clock.js';
+import type { BlobLinks } from '../core/domain/ports.js';
 import { type Logger, silentLogger } from '../core/domain/ports.js';
 import type { LocalConfig } from './config.js';
 import { StoreConnection } from './store-client.js';
@@ -21,6 +22,8 @@ export interface LocalRuntime extends CaptureDeps {
   config: LocalConfig;
   blobs: FsBlobStore;
   outboxPath: string;
+  /** Notification links; `redline serve` points them at the port it listens on. */
+  links: BlobLinks;
   close(): Promise<void>;
 }
 
@@ -79,7 +82,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
   return {
     config,
     blobs,
-    links: new FileLinks(blobs),
+    links: new ViewerLinks(config.viewerUrl),
     journal: catalog,
     watches: catalog,
     captures: catalog,

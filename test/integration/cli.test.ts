@@ -93,7 +93,10 @@ describe('redline CLI, local mode, end to end', { timeout: LONG }, () => {
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout).toContain('voted <del>7</del><ins>5</ins> to <del>2</del><ins>4</ins>');
     expect(JSON.parse(notifications[0]!).diffHtml).toBe(versions[1].diff.digest);
-    expect(JSON.parse(notifications[0]!).diffUrl).toMatch(/^file:\/\/.*\/blobs\/sha256\//);
+    // The local server's diff page (REDLINE_VIEWER_URL, default http://127.0.0.1:8080), by version numbers.
+    expect(JSON.parse(notifications[0]!).diffUrl).toBe(
+      `http://127.0.0.1:8080/api/watches/${versions[1].watchId}/diff?from=1&to=2&format=html`,
+    );
   });
 
   it('runs due watches once', async () => {

@@ -1,8 +1,8 @@
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CaptureModeSchema } from '../../core/domain/model.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watches/watch-spec.js';
-import { addWatch, removeWatch } from '../../core/watches/watches.js';
+import { addOrUpdateWatch, removeWatch, type WatchChanges } from '../../core/watches/watches.js';
 import { collect, type DefineGroup } from '../context.js';
 import { formatWatch } from '../format.js';
 import { terminalSafe as t } from '../terminal.js';
@@ -34,8 +34,8 @@ export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
         "with --feed: links on the feed's own site only, or on any site",
       ).choices(['site', 'any']),
     )
-    .description('watch a URL (updates the settings of a URL already watched)')
-    .action(async (url: string, options: AddOptions) => {
+    .description('watch a URL (on a URL already watched, changes only the settings given)')
+    .action(async (url: string, options: AddOptions, command: Command) => {
       normalizeUrl(url);
       const settings = parseWatchSpec({
         url,
@@ -47,8 +47,19 @@ export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
         ...(options.linkPattern !== undefined ? { linkPattern: options.linkPattern } : {}),
         ...(options.linkScope !== undefined ? { linkScope: options.linkScope } : {}),
       });
+      // On a watched URL only the flags written on the command line change; defaults change nothing.
+      const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+      const changes: WatchChanges = {
+        ...(given('every') ? { cadenceSeconds: settings.cadenceSeconds } : {}),
+        ...(given('mode') ? { mode: settings.mode } : {}),
+        ...(given('tag') ? { tags: settings.tags } : {}),
+        ...(given('ignoreRobots') ? { ignoreRobots: settings.ignoreRobots ?? null } : {}),
+        ...(given('feed') ? { feed: true } : {}),
+        ...(given('linkPattern') ? { linkPattern: settings.linkPattern ?? null } : {}),
+        ...(given('linkScope') ? { linkScope: settings.linkScope ?? null } : {}),
+      };
       await withRuntime(async (rt) => {
-        const { watch, created } = await addWatch(rt, settings);
+        const { watch, created } = await addOrUpdateWatch(rt, settings, changes);
         out(`${created ? 'watching' : 'updated'} ${formatWatch(watch)}`);
       });
     });

@@ -98,7 +98,8 @@ export interface VersionLog {
 
 /** Links a reader can open for a stored blob (the HTML diff page in a notification). */
 export interface BlobLinks {
-  linkTo(ref: ArtifactRef): Promise<string>;
+  /** `diff`: the blob is the diff page between these versions of this watch (a viewer links to its own page). */
+  linkTo(ref: ArtifactRef, diff?: { watchId: string; from: number; to: number }): Promise<string>;
 }
 
 export interface Notifier {

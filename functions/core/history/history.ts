@@ -64,9 +64,12 @@ export async function readVerified(blobs: BlobStore, digest: Digest): Promise<Ui
   return bytes;
 }
 
+/** What history reads need of a watch: its id and URL (a removed watch's history is read by them too). */
+export type WatchRef = Pick<Watch, 'id' | 'url'>;
+
 export async function getSnapshot(
   deps: { versions: VersionLog; blobs: BlobStore },
-  watch: Watch,
+  watch: WatchRef,
   selector: VersionSelector,
   format: SnapshotFormat,
 ): Promise<{ version: VersionRecord; artifact: ArtifactRef; bytes: Uint8Array }> {
@@ -85,7 +88,7 @@ export interface VersionDiff {
 /** Edits between two versions (default: the latest against the one before it). */
 export async function diffVersions(
   deps: { versions: VersionLog; blobs: BlobStore },
-  watch: Watch,
+  watch: WatchRef,
   range: { from?: number; to?: number },
 ): Promise<VersionDiff> {
   const versions = await deps.versions.listVersions(watch.id);

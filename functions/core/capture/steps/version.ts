@@ -85,7 +85,9 @@ export const versionStep: CaptureStep = {
       ...(revertOf ? { revertOf } : {}),
       diff: summarizeEdits(edits),
       ...(diff ? { diffHtml: diff.digest } : {}),
-      ...(diff && deps.links ? { diffUrl: await deps.links.linkTo(diff) } : {}),
+      ...(diff && deps.links
+        ? { diffUrl: await deps.links.linkTo(diff, { watchId: watch.id, from: baseline.number, to: number }) }
+        : {}),
       tags: watch.tags,
     });
     return undefined;
