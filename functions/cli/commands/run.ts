@@ -1,6 +1,7 @@
 import { captureDueWatches } from '../../core/capture/run-due.js';
 import { type DefineGroup, isRemote, positiveInt, UsageError } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
+import { progressDisplay } from '../progress.js';
 import { terminalSafe as t } from '../terminal.js';
 
 /** `redline run`: local mode's scheduler (a deployed stage has EventBridge Scheduler). */
@@ -23,7 +24,11 @@ export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
         process.once('SIGTERM', stop);
         try {
           do {
-            const summary = await captureDueWatches(rt);
+            // Progress on a terminal only (stderr): a pipe or a log file gets the results alone.
+            const progress = progressDisplay(io.stderr);
+            const summary = await captureDueWatches(rt, { onProgress: progress.update }).finally(
+              progress.stop,
+            );
             for (const result of summary.results) out(formatCapture(result, style));
             if (options.once) {
               out(`${t(summary.due)} due, ${summary.results.length} captured`);
