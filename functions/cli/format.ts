@@ -135,7 +135,12 @@ export function formatCapture(result: CaptureResult, style: Style): string {
           : capture.verdict === 'anomaly'
             ? `capture anomaly: ${t(capture.anomaly)} (not an edit; baseline kept)`
             : `unchanged since v${t(capture.version)}`;
-    lines.push(`  ${what}`);
+    // No version names an anomaly's or an unchanged capture's artifacts: `get --capture ID` reads them.
+    const id =
+      capture.verdict === 'anomaly' || capture.verdict === 'unchanged'
+        ? `; capture ${t(capture.captureId)}`
+        : '';
+    lines.push(`  ${what}${id}`);
   }
   if (capture.discovered !== undefined)
     lines.push(`  feed: ${t(capture.links)} article links, ${t(capture.discovered)} new watches`);

@@ -57,7 +57,7 @@ export function progressDisplay(
   let last: RunProgress | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   const draw = () => {
-    if (last) stream.write(`${CLEAR_LINE}${formatProgress(last, now() - started, stream.columns ?? 80)}`);
+    if (last) stream.write(`${CLEAR_LINE}${formatProgress(last, now() - started, stream.columns || 80)}`);
   };
   return {
     update(progress) {

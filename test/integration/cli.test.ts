@@ -272,6 +272,8 @@ describe('redline CLI, the analyst’s desk: state, removed watches, any capture
   let server: FixtureServer;
   let deskHome: string;
   let story: string;
+  /** What `capture` printed for the paywall page. */
+  let blockedCapture = '';
   const desk = (args: string[]) =>
     runRedline(args, { ...process.env, REDLINE_HOME: deskHome, REDLINE_ALLOW_PRIVATE_NETWORK: '1' });
   const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -308,7 +310,8 @@ describe('redline CLI, the analyst’s desk: state, removed watches, any capture
     expect((await desk(['watch', 'add', story, '--mode', 'http', '--tag', 'desk'])).code).toBe(0);
     expect((await desk(['capture', story])).code).toBe(0);
     state = 'blocked';
-    expect((await desk(['capture', story])).stdout).toContain('capture anomaly: blocked');
+    blockedCapture = (await desk(['capture', story])).stdout;
+    expect(blockedCapture).toContain('capture anomaly: blocked');
     state = 'gone';
     expect((await desk(['capture', story])).stdout).toContain('capture anomaly: not_found');
     const gone = (await desk(['watch', 'list'])).stdout;
@@ -356,6 +359,9 @@ describe('redline CLI, the analyst’s desk: state, removed watches, any capture
     const blocked = captures.find((c) => c.anomaly === 'blocked')!;
     expect(blocked.verdict).toBe('anomaly');
     const lines = (await desk(['captures', story])).stdout;
+    expect(blockedCapture).toContain(
+      `capture anomaly: blocked (not an edit; baseline kept); capture ${blocked.captureId}`,
+    );
     for (const capture of captures) expect(lines).toContain(`  ${capture.captureId}  `);
 
     expect((await desk(['watch', 'remove', story])).code).toBe(0);

@@ -59,6 +59,13 @@ describe('run progress', () => {
     ]);
   });
 
+  it('takes 80 columns on a terminal that reports none (0)', () => {
+    const { stream, written } = fakeStderr(true, 0);
+    const display = progressDisplay(stream, { now: () => 0, tickMs: 0 });
+    display.update(at(0, 1, ['https://news.example/2026/11/24/flood-barrier']));
+    expect(written).toEqual(['\r\u001b[K[0/1] 0:00 capturing https://news.example/2026/11/24/flood-barrier']);
+  });
+
   it('writes nothing at all when stderr is not a terminal', () => {
     const { stream, written } = fakeStderr(false);
     const display = progressDisplay(stream, { tickMs: 0 });
