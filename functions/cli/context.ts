@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { RedlineError } from '../core/domain/errors.js';
+import {
+  CaptureNotFoundError,
+  RedlineError,
+  VersionNotFoundError,
+  WatchNotFoundError,
+} from '../core/domain/errors.js';
 import type { LocalRuntime } from '../local/runtime.js';
 import type { RemoteRuntime } from '../remote/runtime.js';
 
@@ -14,6 +19,24 @@ export interface CliIo {
 export class UsageError extends RedlineError {}
 /** The command ran and the capture it asked for failed: exit 1. */
 export class CaptureFailedError extends RedlineError {}
+
+/**
+ * Runs `work`, turning a lookup that found nothing (an unknown watch, version or capture) into a
+ * UsageError: like other bad input, one line on stderr and exit 2 (a failed capture stays exit 1).
+ */
+export async function lookingUp<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (
+      error instanceof WatchNotFoundError ||
+      error instanceof VersionNotFoundError ||
+      error instanceof CaptureNotFoundError
+    )
+      throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
 
 export type Runtime = LocalRuntime | RemoteRuntime;
 

@@ -3,6 +3,7 @@ import type { Comparison } from '../core/detect/compare.js';
 import { wordDiff } from '../core/detect/diff.js';
 import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/domain/model.js';
 import { formatCadence } from '../core/domain/url.js';
+import { formatsOf } from '../core/history/history.js';
 import { terminalSafe as t } from './terminal.js';
 
 /**
@@ -35,12 +36,34 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
   return stream.isTTY && !process.env.NO_COLOR ? colorStyle : plainStyle;
 }
 
-export function formatWatch(watch: Watch): string {
+/**
+ * The state of a watch's latest capture: its status and time, why (an anomaly's kind and HTTP status, a
+ * failure's or a partial capture's reason), and an anomaly still open when a capture failed after it.
+ * `latest` (the latest capture record) adds the HTTP status and the reason the watch record lacks.
+ */
+export function formatLastCapture(watch: Watch, latest?: CaptureRecord): string {
+  if (!watch.lastCapturedAt) return 'never captured';
+  const capture = latest?.capturedAt === watch.lastCapturedAt ? latest : undefined;
+  const failed = watch.lastStatus === 'failed';
+  // A failed capture leaves lastAnomaly as it was: the anomaly before it is still open.
+  const anomaly = failed ? undefined : watch.lastAnomaly || undefined;
+  const http = capture?.http && capture.http.status !== 200 ? `HTTP ${t(capture.http.status)}` : '';
+  const why = anomaly
+    ? [
+        [http, t(anomaly)].filter(Boolean).join(': '),
+        watch.lastStatus === 'partial' ? t(capture?.reason) : '',
+      ]
+    : [watch.lastStatus === 'complete' ? '' : t(capture?.reason)];
+  const details = why.filter(Boolean).join('; ');
+  const state = anomaly ? `anomaly${watch.lastStatus === 'partial' ? ', partial' : ''}` : t(watch.lastStatus);
+  const open = failed && watch.lastAnomaly ? `; open anomaly: ${t(watch.lastAnomaly)}` : '';
+  return `last ${state} ${t(watch.lastCapturedAt)}${details ? ` (${details})` : ''}${open}`;
+}
+
+export function formatWatch(watch: Watch, latest?: CaptureRecord): string {
   const tags = watch.tags.length ? ` [${watch.tags.map(t).join(', ')}]` : '';
   const robots = watch.ignoreRobots ? `; robots.txt ignored: ${t(watch.ignoreRobots)}` : '';
-  const status = watch.lastCapturedAt
-    ? `last ${t(watch.lastStatus)} ${t(watch.lastCapturedAt)}`
-    : 'never captured';
+  const status = formatLastCapture(watch, latest);
   const every = watch.firstSeenAt ? 'by age' : formatCadence(watch.cadenceSeconds);
   const type =
     watch.type === 'feed'
@@ -112,7 +135,12 @@ export function formatCapture(result: CaptureResult, style: Style): string {
           : capture.verdict === 'anomaly'
             ? `capture anomaly: ${t(capture.anomaly)} (not an edit; baseline kept)`
             : `unchanged since v${t(capture.version)}`;
-    lines.push(`  ${what}`);
+    // No version names an anomaly's or an unchanged capture's artifacts: `get --capture ID` reads them.
+    const id =
+      capture.verdict === 'anomaly' || capture.verdict === 'unchanged'
+        ? `; capture ${t(capture.captureId)}`
+        : '';
+    lines.push(`  ${what}${id}`);
   }
   if (capture.discovered !== undefined)
     lines.push(`  feed: ${t(capture.links)} article links, ${t(capture.discovered)} new watches`);
@@ -124,11 +152,14 @@ export function formatCapture(result: CaptureResult, style: Style): string {
   return lines.join('\n');
 }
 
+/** One capture: time, id (for `get --capture`), status, verdict, version, reason, and what it stored. */
 export function formatCaptureLine(capture: CaptureRecord): string {
   const verdict = capture.verdict === 'anomaly' ? `anomaly: ${t(capture.anomaly)}` : t(capture.verdict);
   const version = capture.version ? ` v${t(capture.version)}` : '';
   const reason = capture.status !== 'complete' && capture.reason ? ` — ${t(capture.reason)}` : '';
-  return `${t(capture.capturedAt)}  ${t(capture.status).padEnd(8)} ${verdict}${version}${reason}`;
+  const formats = formatsOf(capture.artifacts);
+  const stored = formats.length ? `  [${formats.join(', ')}]` : '';
+  return `${t(capture.capturedAt)}  ${t(capture.captureId)}  ${t(capture.status).padEnd(8)} ${verdict}${version}${reason}${stored}`;
 }
 
 export function formatComparison(comparison: Comparison, style: Style): string {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePage, EDITED, type NewsSite, ORIGINAL, startNewsSite } from '../../demo/news-site.js';
 import { runRedline } from '../support/cli.js';
+import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 
 /**
  * The compiled CLI (built once per run by test/support/build-cli.ts, as `npm pack` builds it) in child
@@ -121,7 +122,7 @@ describe('redline CLI, local mode, end to end', { timeout: LONG }, () => {
     expect(edited).toMatchObject({ changed: true, verdict: 'edited' });
   });
 
-  it('rejects bad input with one line and exit 2, a missing watch or version with exit 1, and changes nothing', async () => {
+  it('rejects bad input, a missing watch or a missing version with one line and exit 2, and changes nothing', async () => {
     const before = (await redline(['watch', 'list', '--json'])).stdout;
     const index = `${site.url}/news/`;
     const cases: [string[], RegExp, number][] = [
@@ -148,9 +149,9 @@ describe('redline CLI, local mode, end to end', { timeout: LONG }, () => {
       [
         ['versions', 'https://unwatched.example/x'],
         /^redline: no watch for https:\/\/unwatched.example\/x\n$/,
-        1,
+        2,
       ],
-      [['get', site.articleUrl, '--version', '99'], /has no version 99/, 1],
+      [['get', site.articleUrl, '--version', '99'], /has no version 99/, 2],
       [['get', site.articleUrl, '--version', 'x'], /invalid version number/, 2],
       [['get', site.articleUrl, '--format', 'gif'], /argument 'gif' is invalid/, 2],
       [['frobnicate'], /^redline: unknown command 'frobnicate'/, 2],
@@ -262,5 +263,159 @@ describe('redline CLI, local mode, end to end', { timeout: LONG }, () => {
     ]);
     const watches = JSON.parse((await redline(['watch', 'list', '--json'])).stdout) as { url: string }[];
     expect(watches.map((w) => w.url)).not.toContain('http://127.0.0.1:9/story');
+  });
+});
+
+describe('redline CLI, the analyst’s desk: state, removed watches, any capture, diff files, exit codes, progress', {
+  timeout: LONG,
+}, () => {
+  /** What /story answers: the article (original or edited), a paywall 403, a 404, or a dropped connection. */
+  let state: 'original' | 'edited' | 'blocked' | 'gone' | 'down' = 'original';
+  let round = 0;
+  let server: FixtureServer;
+  let deskHome: string;
+  let story: string;
+  /** What `capture` printed for the paywall page. */
+  let blockedCapture = '';
+  const desk = (args: string[]) =>
+    runRedline(args, { ...process.env, REDLINE_HOME: deskHome, REDLINE_ALLOW_PRIVATE_NETWORK: '1' });
+  const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  beforeAll(async () => {
+    deskHome = await mkdtemp(join(tmpdir(), 'redline-desk-'));
+    const page = (_req: unknown, res: import('node:http').ServerResponse) => {
+      round++;
+      if (state === 'down') res.socket?.destroy();
+      else if (state === 'blocked')
+        res
+          .writeHead(403, { 'content-type': 'text/html' })
+          .end('<html><body><h1>Access denied</h1><p>Subscribe to read.</p></body></html>');
+      else if (state === 'gone')
+        res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not found</body></html>');
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(articlePage(state === 'edited' ? EDITED : ORIGINAL, round));
+    };
+    server = await startFixtureServer({
+      '/story': page,
+      '/other': (_req, res) =>
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(articlePage(ORIGINAL, 1)),
+    });
+    story = `${server.url}/story`;
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(deskHome, { recursive: true, force: true });
+  });
+
+  it('lists the latest capture’s real state: an anomaly with its HTTP status, a failure with the open anomaly', async () => {
+    expect((await desk(['watch', 'add', story, '--mode', 'http', '--tag', 'desk'])).code).toBe(0);
+    expect((await desk(['capture', story])).code).toBe(0);
+    state = 'blocked';
+    blockedCapture = (await desk(['capture', story])).stdout;
+    expect(blockedCapture).toContain('capture anomaly: blocked');
+    state = 'gone';
+    expect((await desk(['capture', story])).stdout).toContain('capture anomaly: not_found');
+    const gone = (await desk(['watch', 'list'])).stdout;
+    expect(gone).toMatch(/; last anomaly \d{4}-\d\d-\d\dT[\d:.]+Z \(HTTP 404: not_found\); next /);
+    expect(gone).not.toContain('last complete');
+
+    state = 'down';
+    const failed = await desk(['capture', story]);
+    expect(failed.code).toBe(1);
+    const list = (await desk(['watch', 'list'])).stdout;
+    expect(list).toMatch(
+      /; last failed \d{4}-[^ ]+Z \(fetch: could not fetch .*\); open anomaly: not_found; next /,
+    );
+
+    state = 'original';
+    expect((await desk(['capture', story])).stdout).toContain('unchanged since v1');
+    expect((await desk(['watch', 'list'])).stdout).toMatch(/; last complete \d{4}-[^ ]+Z; next /);
+  });
+
+  it('writes each diff format to -o: JSON, the HTML page, or the terminal text without colours', async () => {
+    state = 'edited';
+    expect((await desk(['capture', story])).stdout).toContain('edited: new version v2');
+    const out = (name: string) => join(deskHome, name);
+    expect((await desk(['diff', story, '--json', '-o', out('d.json')])).code).toBe(0);
+    expect(JSON.parse(await readFile(out('d.json'), 'utf8'))).toMatchObject({ from: 1, to: 2, url: story });
+    expect((await desk(['diff', story, '--html', '-o', out('d.html')])).code).toBe(0);
+    const html = await readFile(out('d.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('voted <del>7</del><ins>5</ins>');
+    const written = await desk(['diff', story, '-o', out('d.txt')]);
+    expect(written.stderr).toContain('diff (text)');
+    const text = await readFile(out('d.txt'), 'utf8');
+    expect(text).toContain(`${story}: v1 (`);
+    expect(text).toContain('voted [-7-]{+5+} to [-2-]{+4+}');
+    expect(text).not.toContain('\u001b');
+  });
+
+  it('keeps a removed watch’s history readable, and fetches any capture’s artifacts by id', async () => {
+    const captures = JSON.parse((await desk(['captures', story, '--json'])).stdout) as {
+      captureId: string;
+      verdict?: string;
+      anomaly?: string;
+      artifacts: Record<string, { digest: string }>;
+    }[];
+    const blocked = captures.find((c) => c.anomaly === 'blocked')!;
+    expect(blocked.verdict).toBe('anomaly');
+    const lines = (await desk(['captures', story])).stdout;
+    expect(blockedCapture).toContain(
+      `capture anomaly: blocked (not an edit; baseline kept); capture ${blocked.captureId}`,
+    );
+    for (const capture of captures) expect(lines).toContain(`  ${capture.captureId}  `);
+
+    expect((await desk(['watch', 'remove', story])).code).toBe(0);
+    expect((await desk(['watch', 'list'])).stdout).not.toContain(story);
+
+    const versions = JSON.parse((await desk(['versions', story, '--json'])).stdout);
+    expect(versions.map((v: { number: number }) => v.number)).toEqual([1, 2]);
+    const v1 = await desk(['get', story, '--version', '1', '--format', 'text']);
+    expect(v1.code).toBe(0);
+    expect(digestOf(v1.bytes)).toBe(versions[0].artifacts.text.digest);
+    const diff = await desk(['diff', story, '--json']);
+    expect(JSON.parse(diff.stdout)).toMatchObject({ from: 1, to: 2 });
+
+    // The paywall page made no version; its bytes and WARC are kept and reachable by capture id.
+    for (const [format, kind] of [
+      ['html', 'raw'],
+      ['warc', 'warc'],
+    ] as const) {
+      const got = await desk(['get', story, '--capture', blocked.captureId, '--format', format]);
+      expect(got.code, format).toBe(0);
+      expect(digestOf(got.bytes), format).toBe(blocked.artifacts[kind]!.digest);
+    }
+    const file = join(deskHome, 'blocked.html');
+    const saved = await desk(['get', story, '--capture', blocked.captureId, '-o', file]);
+    expect(saved.stderr).toContain(`capture ${blocked.captureId} html ${blocked.artifacts.raw!.digest}`);
+    expect((await readFile(file, 'utf8')).toString()).toContain('Access denied');
+
+    const cases: [string[], RegExp][] = [
+      [['get', story, '--capture', 'no-such-capture'], /^redline: .* has no capture no-such-capture\n$/],
+      [['get', story, '--capture', blocked.captureId, '--format', 'png'], /has no png artifact \(it has /],
+      [
+        ['get', story, '--capture', blocked.captureId, '--version', '1'],
+        /use one of --version, --at or --capture/,
+      ],
+      [['versions', `${server.url}/never`], /^redline: no watch for http:\/\/127\.0\.0\.1:\d+\/never\n$/],
+      [['captures', `${server.url}/never`], /^redline: no watch for /],
+      [['diff', `${server.url}/never`], /^redline: no watch for /],
+      [['diff', story, '--from', '1', '--to', '9'], /has no version 9/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await desk(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('run prints no progress when stderr is a pipe: only the summary', async () => {
+    expect((await desk(['watch', 'add', `${server.url}/other`, '--mode', 'http'])).code).toBe(0);
+    const run = await desk(['run', '--once']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/first version v1\n1 due, 1 captured\n$/);
+    expect(run.stderr).toBe('');
   });
 });

@@ -1,10 +1,11 @@
 import { captureDueWatches } from '../../core/capture/run-due.js';
 import { type DefineGroup, isRemote, positiveInt, UsageError } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
+import { progressDisplay } from '../progress.js';
 import { terminalSafe as t } from '../terminal.js';
 
 /** `redline run`: local mode's scheduler (a deployed stage has EventBridge Scheduler). */
-export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
+export const defineRun: DefineGroup = (run, { io, out, program, withRuntime }) => {
   run
     .option('--once', 'one pass over the due watches, then exit')
     .option('--poll <seconds>', 'seconds between passes', positiveInt('number of seconds'), 30)
@@ -23,7 +24,13 @@ export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
         process.once('SIGTERM', stop);
         try {
           do {
-            const summary = await captureDueWatches(rt);
+            // Progress on a terminal only (stderr): a pipe or a log file gets the results alone, and
+            // --verbose's log lines on stderr are not interleaved with a line rewritten in place.
+            const verbose = program.opts<{ verbose?: boolean }>().verbose;
+            const progress = progressDisplay(verbose ? { isTTY: false, write: () => true } : io.stderr);
+            const summary = await captureDueWatches(rt, { onProgress: progress.update }).finally(
+              progress.stop,
+            );
             for (const result of summary.results) out(formatCapture(result, style));
             if (options.once) {
               out(`${t(summary.due)} due, ${summary.results.length} captured`);

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CaptureModeSchema } from '../../core/domain/model.js';
 import { normalizeUrl } from '../../core/domain/url.js';
+import { latestTroubledCaptures } from '../../core/history/history.js';
 import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watches/watch-spec.js';
 import { addOrUpdateWatch, removeWatch, type WatchChanges } from '../../core/watches/watches.js';
 import { collect, type DefineGroup } from '../context.js';
@@ -71,7 +72,12 @@ export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
       await withRuntime(async (rt) => {
         const watches = await rt.watches.listWatches();
         if (options.json) json(watches);
-        else out(watches.length ? watches.map(formatWatch).join('\n') : 'no watches');
+        else if (watches.length === 0) out('no watches');
+        else {
+          // The latest capture of a watch in trouble says why (HTTP status, reason).
+          const latest = await latestTroubledCaptures(rt, watches);
+          out(watches.map((w) => formatWatch(w, latest.get(w.id))).join('\n'));
+        }
       });
     });
   watch

@@ -8,22 +8,47 @@ export interface RunSummary {
   results: CaptureResult[];
 }
 
+/** Where a pass over the due watches is: reported when it starts and as each capture starts and ends. */
+export interface RunProgress {
+  /** Watches due in this pass. */
+  total: number;
+  /** Captures ended so far (recorded, or crashed and logged). */
+  done: number;
+  /** URLs being captured now, in the order their captures started. */
+  capturing: readonly string[];
+}
+
 /** Captures every watch due now, `concurrency` at a time. One failed watch never stops the others. */
 export async function captureDueWatches(
   deps: CaptureDeps,
-  options: { limit?: number; concurrency?: number; signal?: AbortSignal } = {},
+  options: {
+    limit?: number;
+    concurrency?: number;
+    signal?: AbortSignal;
+    /** Told where the pass is; it must not throw (a progress display, never part of the work). */
+    onProgress?: (progress: RunProgress) => void;
+  } = {},
 ): Promise<RunSummary> {
   const due = await deps.watches.dueWatches(deps.clock.now(), options.limit ?? 1000);
   const results: CaptureResult[] = [];
+  const capturing: string[] = [];
+  let done = 0;
+  const report = () => options.onProgress?.({ total: due.length, done, capturing: [...capturing] });
+  report();
   let next = 0;
   const worker = async () => {
     while (next < due.length && !options.signal?.aborted) {
       const watch = due[next++]!;
+      capturing.push(watch.url);
+      report();
       try {
         results.push(await captureWatch(deps, watch, options.signal ? { signal: options.signal } : {}));
       } catch (error) {
         deps.logger.error('capture crashed', { watchId: watch.id, url: watch.url, error: String(error) });
       }
+      capturing.splice(capturing.indexOf(watch.url), 1);
+      done++;
+      report();
     }
   };
   const concurrency = options.concurrency ?? captureOptions(deps.options).connections.runConcurrency;

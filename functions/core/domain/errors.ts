@@ -30,6 +30,9 @@ export class WatchNotFoundError extends RedlineError {
 
 export class VersionNotFoundError extends RedlineError {}
 
+/** No capture of a URL has this id, or the capture stored no artifact in the format asked for. */
+export class CaptureNotFoundError extends RedlineError {}
+
 export class BlobNotFoundError extends RedlineError {
   constructor(readonly digest: string) {
     super(`blob ${digest} is missing`);
