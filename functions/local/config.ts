@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { TsaEnvSchema } from '../adapters/tsa/config.js';
 import { DEFAULT_POLITENESS } from '../core/capture/politeness.js';
 import { DEFAULT_CAPTURE_OPTIONS } from '../core/domain/options.js';
 import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/domain/user-agent.js';
@@ -21,6 +22,11 @@ export interface LocalConfig {
   minHostDelayMs: number;
   /** A whole capture at most, from its start to its record. */
   captureTimeoutMs: number;
+  /**
+   * Timestamp authorities (REDLINE_TSA_URLS, comma-separated) and the PEM roots their tokens must chain to
+   * (REDLINE_TSA_CA_FILE, required with URLs); checked here, the file read when the data dir is opened.
+   */
+  tsa: { REDLINE_TSA_URLS?: string; REDLINE_TSA_CA_FILE?: string; REDLINE_TSA_TIMEOUT_MS?: string };
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -32,11 +38,18 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_MIN_HOST_DELAY_MS: env.REDLINE_MIN_HOST_DELAY_MS || undefined,
     REDLINE_CAPTURE_TIMEOUT_MS: env.REDLINE_CAPTURE_TIMEOUT_MS || undefined,
   });
+  const tsa = {
+    ...(env.REDLINE_TSA_URLS ? { REDLINE_TSA_URLS: env.REDLINE_TSA_URLS } : {}),
+    ...(env.REDLINE_TSA_CA_FILE ? { REDLINE_TSA_CA_FILE: env.REDLINE_TSA_CA_FILE } : {}),
+    ...(env.REDLINE_TSA_TIMEOUT_MS ? { REDLINE_TSA_TIMEOUT_MS: env.REDLINE_TSA_TIMEOUT_MS } : {}),
+  };
+  TsaEnvSchema.parse(tsa);
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
     allowPrivateNetwork: parsed.REDLINE_ALLOW_PRIVATE_NETWORK === '1',
     userAgent: userAgentFor(parsed.REDLINE_CONTACT_URL ?? DEFAULT_CONTACT_URL),
     minHostDelayMs: parsed.REDLINE_MIN_HOST_DELAY_MS ?? DEFAULT_POLITENESS.minDelayMs,
     captureTimeoutMs: parsed.REDLINE_CAPTURE_TIMEOUT_MS ?? DEFAULT_CAPTURE_OPTIONS.time.captureMs,
+    tsa,
   };
 }
