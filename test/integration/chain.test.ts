@@ -174,6 +174,22 @@ describe('the manifest chain, stamped', { timeout: 120_000 }, () => {
     expect(deps.notifier.failures).toHaveLength(1);
   });
 
+  it('keeps the manifest and leaves the version owed when the proof step runs out of time waiting for a TSA', async () => {
+    const { deps, watch, catalog } = await archive([authority(tsa.urlFor('hang'), 60_000)]);
+    deps.fetcher.pages.set(URL_A, { body: articlePage(ORIGINAL, 1) });
+    const result = await captureWatch({ ...deps, options: { time: { steps: { proof: 300 } } } }, watch);
+    expect(result.capture).toMatchObject({ status: 'partial', version: 1 });
+    expect(result.capture.reason).toMatch(/^proof: the proof step budget of 300 ms ran out/);
+    const [v1] = await catalog.listVersions(watch.id);
+    expect(v1!.manifest).toEqual(result.capture.artifacts.manifest);
+    expect(await deps.blobs.has(v1!.manifest!.digest)).toBe(true);
+    expect((await catalog.getWatch(watch.id))!.unstamped).toEqual([
+      { version: 1, manifest: v1!.manifest!.digest, tsas: [tsa.urlFor('hang')], attempts: 1 },
+    ]);
+    expect(deps.notifier.failures).toHaveLength(1);
+    expect((await verifyArchive(deps, {})).problems).toEqual([]);
+  });
+
   it('refuses a token from a TSA outside the configured roots, and never stores it', async () => {
     const { deps, capture } = await archive([authority(tsa.urlFor('other-ca'))]);
     const result = await capture(articlePage(ORIGINAL, 1));

@@ -165,9 +165,11 @@ async function rollForward(deps: CommitDeps, entry: JournalEntry, watch: Watch |
       await writeVersion(deps, records.version);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      // A later capture already took this version number: its version stands, this capture confirms none.
-      const { version: _version, ...capture } = records.capture;
-      records.capture = capture;
+      // A later capture already took this version number: its version stands, this capture confirms none
+      // (and the tokens it got for its own version's manifest stamp a manifest no version names).
+      const { version: taken, timestamps, ...capture } = records.capture;
+      const kept = (timestamps ?? []).filter((stamp) => stamp.version !== taken);
+      records.capture = { ...capture, ...(kept.length ? { timestamps: kept } : {}) };
       delete records.edit;
     }
     delete records.version; // written (or taken) above
