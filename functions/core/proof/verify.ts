@@ -117,9 +117,13 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
+/** Blob results remembered at most (a blob shared beyond them is read again): bounds memory on big archives. */
+const MAX_REMEMBERED = 200_000;
+
 function checkBlob(ctx: Context, digest: Digest): Promise<BlobState> {
   let state = ctx.checked.get(digest);
   if (!state) {
+    if (ctx.checked.size >= MAX_REMEMBERED) ctx.checked.clear();
     state = (async (): Promise<BlobState> => {
       let bytes: Uint8Array;
       try {
