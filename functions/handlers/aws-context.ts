@@ -38,22 +38,18 @@ export function defaultClients(): AwsClients {
  * shipped with the function), read once at cold start. Throws TimestampConfigError.
  */
 export function awsTimestampAuthorities(
-  env: Pick<
-    z.infer<typeof CaptureWorkerEnvSchema>,
-    'REDLINE_TSA_URLS' | 'REDLINE_TSA_CA_FILE' | 'REDLINE_TSA_TIMEOUT_MS'
-  >,
+  env: Pick<z.infer<typeof CaptureWorkerEnvSchema>, 'REDLINE_TSA_URLS' | 'REDLINE_TSA_CA_FILE'>,
 ): TimestampAuthority[] {
-  const parsed = TsaEnvSchema.safeParse(env);
+  const parsed = TsaEnvSchema.safeParse({
+    REDLINE_TSA_URLS: env.REDLINE_TSA_URLS,
+    REDLINE_TSA_CA_FILE: env.REDLINE_TSA_CA_FILE || undefined,
+  });
   if (!parsed.success) {
     throw new TimestampConfigError(`invalid timestamp authority settings: ${parsed.error.message}`, {
       cause: parsed.error,
     });
   }
-  const {
-    REDLINE_TSA_URLS: urls,
-    REDLINE_TSA_CA_FILE: caFile,
-    REDLINE_TSA_TIMEOUT_MS: timeoutMs,
-  } = parsed.data;
+  const { REDLINE_TSA_URLS: urls, REDLINE_TSA_CA_FILE: caFile } = parsed.data;
   if (urls.length === 0) return [];
   let roots: ReturnType<typeof parsePemCertificates>;
   try {
@@ -61,7 +57,7 @@ export function awsTimestampAuthorities(
   } catch (error) {
     throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${caFile}: no usable certificates`, { cause: error });
   }
-  return authoritiesFromConfig({ urls, roots, timeoutMs: timeoutMs ?? HTTP_TSA_DEFAULTS.timeoutMs });
+  return authoritiesFromConfig({ urls, roots, timeoutMs: HTTP_TSA_DEFAULTS.timeoutMs });
 }
 
 /** The capture use case's ports, built from AWS adapters. */
