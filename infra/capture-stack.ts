@@ -153,6 +153,9 @@ export class CaptureStack extends Stack {
         REDLINE_ALLOW_PRIVATE_NETWORK: '0',
         DIFF_LINK_EXPIRY_SECONDS: config.diffLinkExpiryHours * 3600,
         CAPTURE_TIMEOUT_SECONDS: config.capture.timeoutSeconds,
+        // Timestamps off: the worker needs the authorities' CA file in its bundle first (ADR 0013).
+        REDLINE_TSA_URLS: '',
+        REDLINE_TSA_CA_FILE: '',
       },
     });
     // DeleteItem: closing a capture's journal entry (ADR 0008), and folding a duplicate watch into the

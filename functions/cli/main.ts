@@ -68,6 +68,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/history.js')).defineDiff,
   },
   {
+    name: 'verify',
+    term: 'verify [options] [url]',
+    description:
+      "re-hash every stored blob, walk each watch's manifest chain and check every timestamp token (exit 1 on any problem)",
+    load: async () => (await import('./commands/verify.js')).defineVerify,
+  },
+  {
     name: 'compare',
     term: 'compare [options] <old> <new>',
     description: 'run edit detection on two saved HTML or PDF files',

@@ -17,6 +17,13 @@ export const CaptureWorkerEnvSchema = z.object({
   DIFF_LINK_EXPIRY_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
   /** The function's timeout: a capture journal entry older than this was left by a stopped invocation. */
   CAPTURE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
+  /**
+   * RFC 3161 authorities that stamp each new version's manifest, comma-separated; empty: no timestamps
+   * (ADR 0013). The stack sets it empty until a stage can ship its CA file with the function.
+   */
+  REDLINE_TSA_URLS: z.string().default(''),
+  /** PEM roots the authorities' tokens must chain to, a file in the function's bundle; required with URLs. */
+  REDLINE_TSA_CA_FILE: z.string().default(''),
 });
 export type CaptureWorkerEnv = EnvOf<typeof CaptureWorkerEnvSchema>;
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -10,11 +11,16 @@ import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { PresignedLinks } from '../adapters/s3/presigned-links.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
+import { authoritiesFromConfig, TsaEnvSchema } from '../adapters/tsa/config.js';
+import { HTTP_TSA_DEFAULTS } from '../adapters/tsa/http-tsa.js';
 import type { CaptureWorkerEnvSchema } from '../contracts/env.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { Politeness } from '../core/capture/politeness.js';
 import { systemClock } from '../core/domain/clock.js';
+import { TimestampConfigError } from '../core/domain/errors.js';
 import { userAgentFor } from '../core/domain/user-agent.js';
+import type { TimestampAuthority } from '../core/proof/ports.js';
+import { parsePemCertificates } from '../core/proof/timestamp.js';
 
 /** SDK clients may be pointed at emulators in tests; in Lambda they use the function's role and region. */
 export interface AwsClients {
@@ -27,6 +33,33 @@ export function defaultClients(): AwsClients {
   return { dynamo: new DynamoDBClient({}), s3: new S3Client({}), sns: new SNSClient({}) };
 }
 
+/**
+ * The timestamp authorities of REDLINE_TSA_URLS, trusting the roots in REDLINE_TSA_CA_FILE (a file
+ * shipped with the function), read once at cold start. Throws TimestampConfigError.
+ */
+export function awsTimestampAuthorities(
+  env: Pick<z.infer<typeof CaptureWorkerEnvSchema>, 'REDLINE_TSA_URLS' | 'REDLINE_TSA_CA_FILE'>,
+): TimestampAuthority[] {
+  const parsed = TsaEnvSchema.safeParse({
+    REDLINE_TSA_URLS: env.REDLINE_TSA_URLS,
+    REDLINE_TSA_CA_FILE: env.REDLINE_TSA_CA_FILE || undefined,
+  });
+  if (!parsed.success) {
+    throw new TimestampConfigError(`invalid timestamp authority settings: ${parsed.error.message}`, {
+      cause: parsed.error,
+    });
+  }
+  const { REDLINE_TSA_URLS: urls, REDLINE_TSA_CA_FILE: caFile } = parsed.data;
+  if (urls.length === 0) return [];
+  let roots: ReturnType<typeof parsePemCertificates>;
+  try {
+    roots = parsePemCertificates(readFileSync(caFile!, 'utf8'));
+  } catch (error) {
+    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${caFile}: no usable certificates`, { cause: error });
+  }
+  return authoritiesFromConfig({ urls, roots, timeoutMs: HTTP_TSA_DEFAULTS.timeoutMs });
+}
+
 /** The capture use case's ports, built from AWS adapters. */
 export function awsCaptureDeps(
   env: z.infer<typeof CaptureWorkerEnvSchema>,
@@ -37,6 +70,7 @@ export function awsCaptureDeps(
   const userAgent = userAgentFor(env.REDLINE_CONTACT_URL);
   const fetcher = new UndiciFetcher({ policy, userAgent });
   const blobs = new S3BlobStore(clients.s3, env.BUCKET_NAME);
+  const timestamps = awsTimestampAuthorities(env);
   return {
     blobs,
     links: new PresignedLinks(clients.s3, env.BUCKET_NAME, blobs, env.DIFF_LINK_EXPIRY_SECONDS),
@@ -50,6 +84,7 @@ export function awsCaptureDeps(
     // Lambda needs @sparticuz/chromium's single-process model (ADR 0006).
     renderer: new ChromiumRenderer({ policy, userAgent, processModel: 'single' }),
     pdf: isolatedPdfExtractor,
+    ...(timestamps.length ? { timestamps } : {}),
     clock: systemClock,
     logger: powertoolsLogger('redline-capture'),
     options: { journal: { staleSeconds: env.CAPTURE_TIMEOUT_SECONDS } },

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { TsaEnvSchema } from '../adapters/tsa/config.js';
 import { DEFAULT_POLITENESS } from '../core/capture/politeness.js';
 import { DEFAULT_CAPTURE_OPTIONS } from '../core/domain/options.js';
 import { DEFAULT_CONTACT_URL, userAgentFor } from '../core/domain/user-agent.js';
@@ -33,6 +34,11 @@ export interface LocalConfig {
   waczSigningKeyFile?: string;
   /** The local server's URL (REDLINE_VIEWER_URL, default http://127.0.0.1:8080): notification links point there. */
   viewerUrl: string;
+  /**
+   * Timestamp authorities (REDLINE_TSA_URLS, comma-separated) and the PEM roots their tokens must chain to
+   * (REDLINE_TSA_CA_FILE, required with URLs); checked here, the file read when the data dir is opened.
+   */
+  tsa: { REDLINE_TSA_URLS?: string; REDLINE_TSA_CA_FILE?: string; REDLINE_TSA_TIMEOUT_MS?: string };
 }
 
 /** Local-mode configuration from flags and the environment, validated. */
@@ -46,6 +52,12 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
     REDLINE_WACZ_SIGNING_KEY_FILE: env.REDLINE_WACZ_SIGNING_KEY_FILE || undefined,
     REDLINE_VIEWER_URL: env.REDLINE_VIEWER_URL || undefined,
   });
+  const tsa = {
+    ...(env.REDLINE_TSA_URLS ? { REDLINE_TSA_URLS: env.REDLINE_TSA_URLS } : {}),
+    ...(env.REDLINE_TSA_CA_FILE ? { REDLINE_TSA_CA_FILE: env.REDLINE_TSA_CA_FILE } : {}),
+    ...(env.REDLINE_TSA_TIMEOUT_MS ? { REDLINE_TSA_TIMEOUT_MS: env.REDLINE_TSA_TIMEOUT_MS } : {}),
+  };
+  TsaEnvSchema.parse(tsa);
   return {
     dataDir: resolve(flags.dataDir ?? parsed.REDLINE_HOME ?? '.redline'),
     allowPrivateNetwork: parsed.REDLINE_ALLOW_PRIVATE_NETWORK === '1',
@@ -56,5 +68,6 @@ export function localConfig(env: NodeJS.ProcessEnv, flags: { dataDir?: string })
       ? { waczSigningKeyFile: resolve(parsed.REDLINE_WACZ_SIGNING_KEY_FILE) }
       : {}),
     viewerUrl: (parsed.REDLINE_VIEWER_URL ?? DEFAULT_VIEWER_URL).replace(/\/+$/, ''),
+    tsa,
   };
 }

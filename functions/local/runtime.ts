@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
@@ -7,6 +8,7 @@ import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
+import { authoritiesFromConfig, tsaConfigFromEnv } from '../adapters/tsa/config.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { DEFAULT_POLITENESS, Politeness } from '../core/capture/politeness.js';
 import { systemClock } from '../core/domain/clock.js';
@@ -71,6 +73,9 @@ function storeClient(connection: StoreConnection): DynamoDBClient {
  * shared by every redline process on the data dir) and the local adapters.
  */
 export async function openLocal(config: LocalConfig, logger: Logger = silentLogger): Promise<LocalRuntime> {
+  const timestamps = authoritiesFromConfig(
+    await tsaConfigFromEnv(config.tsa, (path) => readFile(path, 'utf8')),
+  );
   const connection = await StoreConnection.open(config.dataDir);
   const client = storeClient(connection);
   const catalog = new DynamoCatalog(client, LOCAL_TABLE);
@@ -91,6 +96,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     fetcher,
     renderer,
     pdf: isolatedPdfExtractor,
+    ...(timestamps.length ? { timestamps } : {}),
     options: { time: { captureMs: config.captureTimeoutMs } },
     clock: systemClock,
     logger,

@@ -25,6 +25,7 @@ describe('capture options', () => {
           confirm: 100_000,
           warc: 30_000,
           version: 30_000,
+          proof: 30_000,
           record: 60_000,
         },
       },
@@ -71,6 +72,7 @@ describe('capture options', () => {
       },
       journal: { staleSeconds: 900 },
       delivery: { maxAttempts: 8, backoffSeconds: 60, maxBackoffSeconds: 6 * 3600, batch: 25 },
+      proof: { restampPerCapture: 3, maxStampAttempts: 10, maxUnstamped: 50 },
     });
   });
 

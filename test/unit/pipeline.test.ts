@@ -37,6 +37,7 @@ describe('the capture pipeline', () => {
       'detect',
       'warc',
       'version',
+      'proof',
     ]);
     for (const step of capture.steps) expect(step.ms).toBeGreaterThanOrEqual(0);
   });

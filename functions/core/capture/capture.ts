@@ -3,6 +3,7 @@ import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../d
 import type { CaptureOptionsInput } from '../domain/options.js';
 import type { BlobLinks, HttpFetcher, PageRenderer } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
+import type { TimestampAuthority } from '../proof/ports.js';
 import { buildWatch } from '../watches/watches.js';
 import { type CommitDeps, recoverInterrupted } from './commit.js';
 import { type CaptureStep, newContext, type RunLimits, runPipeline } from './pipeline.js';
@@ -12,6 +13,7 @@ import { detectStep } from './steps/detect.js';
 import { extractStep } from './steps/extract.js';
 import { feedStep } from './steps/feed.js';
 import { fetchStep } from './steps/fetch.js';
+import { proofStep } from './steps/proof.js';
 import { recordCapture } from './steps/record.js';
 import { renderStep } from './steps/render.js';
 import { robotsStep } from './steps/robots.js';
@@ -30,6 +32,8 @@ export interface CaptureDeps extends CommitDeps {
   links?: BlobLinks;
   /** Reads PDFs' text (in a child process with budgets in the CLI and Lambda); in-process if not given. */
   pdf?: PdfExtractor;
+  /** RFC 3161 authorities that stamp each new version's manifest (REDLINE_TSA_URLS); none: no timestamps. */
+  timestamps?: readonly TimestampAuthority[];
 }
 
 export interface CaptureResult {
@@ -53,6 +57,7 @@ export const CAPTURE_PIPELINE: readonly CaptureStep[] = [
   confirmStep,
   warcStep,
   versionStep,
+  proofStep,
 ];
 
 /**

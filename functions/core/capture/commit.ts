@@ -68,9 +68,15 @@ export class StagedBlobs {
   }
 }
 
-/** Every blob a capture record names, once each. */
-export function blobsOf(records: Pick<CaptureRecords, 'capture'>): ArtifactRef[] {
-  const byDigest = new Map(Object.values(records.capture.artifacts).map((ref) => [ref.digest, ref]));
+/** Every blob a capture's records name, once each: its artifacts, and its version's manifest and tokens. */
+export function blobsOf(records: Pick<CaptureRecords, 'capture' | 'version'>): ArtifactRef[] {
+  const refs = [
+    ...Object.values(records.capture.artifacts),
+    ...(records.capture.timestamps ?? []).map((stamp) => stamp.token),
+    ...(records.version?.manifest ? [records.version.manifest] : []),
+    ...(records.version?.timestamps ?? []).map((stamp) => stamp.token),
+  ];
+  const byDigest = new Map(refs.map((ref) => [ref.digest, ref]));
   return [...byDigest.values()];
 }
 
@@ -159,9 +165,11 @@ async function rollForward(deps: CommitDeps, entry: JournalEntry, watch: Watch |
       await writeVersion(deps, records.version);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      // A later capture already took this version number: its version stands, this capture confirms none.
-      const { version: _version, ...capture } = records.capture;
-      records.capture = capture;
+      // A later capture already took this version number: its version stands, this capture confirms none
+      // (and the tokens it got for its own version's manifest stamp a manifest no version names).
+      const { version: taken, timestamps, ...capture } = records.capture;
+      const kept = (timestamps ?? []).filter((stamp) => stamp.version !== taken);
+      records.capture = { ...capture, ...(kept.length ? { timestamps: kept } : {}) };
       delete records.edit;
     }
     delete records.version; // written (or taken) above
@@ -182,7 +190,8 @@ async function recordInterrupted(
   stored: Set<Digest>,
   reason?: string,
 ): Promise<void> {
-  const { version: _version, verdict: _verdict, anomaly: _anomaly, ...capture } = entry.capture;
+  const { version: _version, verdict: _verdict, anomaly: _anomaly, timestamps, ...capture } = entry.capture;
+  const kept = (timestamps ?? []).filter((stamp) => stored.has(stamp.token.digest));
   const artifacts = Object.fromEntries(
     Object.entries(capture.artifacts).filter(([, ref]) => stored.has(ref.digest)),
   );
@@ -192,6 +201,7 @@ async function recordInterrupted(
     status: 'failed',
     reason: reason ?? `interrupted: the process stopped after storing ${stored.size} of ${total} artifacts`,
     artifacts,
+    ...(kept.length ? { timestamps: kept } : {}),
   });
 }
 

@@ -24,6 +24,7 @@ import type {
 } from '../domain/model.js';
 import { type CaptureOptions, captureOptions } from '../domain/options.js';
 import type { FetchedResponse } from '../domain/ports.js';
+import type { ProofState } from '../proof/stamping.js';
 import { ageCadenceSeconds } from '../watches/discovery.js';
 import type { CaptureDeps, CaptureResult } from './capture.js';
 import { StagedBlobs } from './commit.js';
@@ -51,6 +52,8 @@ export interface CaptureContext {
   version?: VersionRecord;
   notification?: EditNotification;
   alertState: Pick<Watch, 'alertWindowStart' | 'alertsInWindow'>;
+  /** The proof step's manifest stamping: tokens for earlier versions, failures, what is still owed. */
+  proof?: ProofState;
 }
 
 /** A capture that ends before the full record: failed, not modified, a feed read. */

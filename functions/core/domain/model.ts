@@ -6,6 +6,17 @@ export type CaptureMode = z.infer<typeof CaptureModeSchema>;
 
 const IsoTime = z.iso.datetime({ offset: true });
 
+/** A version's manifest still owed a timestamp by these authorities. */
+export const UnstampedSchema = z.object({
+  version: z.number().int().min(1),
+  manifest: DigestSchema,
+  /** The authorities (URLs) whose token is missing. */
+  tsas: z.array(z.string()),
+  /** Stamping attempts so far (the first, at the version's capture, included). */
+  attempts: z.number().int().min(1),
+});
+export type Unstamped = z.infer<typeof UnstampedSchema>;
+
 export const WatchSchema = z.object({
   id: z.string().regex(/^w_[0-9a-f]{20}$/),
   url: z.url(),
@@ -44,6 +55,11 @@ export const WatchSchema = z.object({
   discoveredFrom: z.string().optional(),
   /** The last archived payload, so an identical one is written as a WARC revisit record. */
   lastPayload: z.object({ digest: DigestSchema, url: z.string(), capturedAt: IsoTime }).optional(),
+  /**
+   * Versions whose manifest some timestamp authority has not stamped yet (it was down or wrong): later
+   * captures of the watch ask again, a few per capture (functions/core/proof/stamping.ts).
+   */
+  unstamped: z.array(UnstampedSchema).optional(),
 });
 export type Watch = z.infer<typeof WatchSchema>;
 
@@ -59,6 +75,7 @@ export const WatchUpdateSchema = z.object({
   lastAnomaly: z.string().optional(),
   validators: WatchSchema.shape.validators,
   lastPayload: WatchSchema.shape.lastPayload,
+  unstamped: WatchSchema.shape.unstamped,
 });
 export type WatchUpdate = z.infer<typeof WatchUpdateSchema>;
 
@@ -74,6 +91,8 @@ export const ArtifactKindSchema = z.enum([
   'diff',
   /** The whole edit list as JSON, when the version record holds only its first edits (the 400 KB item limit). */
   'edits',
+  /** The manifest of the version this capture made (ADR 0012); named by the capture, not in its version's artifacts. */
+  'manifest',
 ]);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 
@@ -102,6 +121,7 @@ export const PIPELINE_STEPS = [
   'confirm',
   'warc',
   'version',
+  'proof',
   'record',
 ] as const;
 export const BROWSER_STEPS = [
@@ -187,6 +207,33 @@ export const HttpSummarySchema = z.object({
 });
 export type HttpSummary = z.infer<typeof HttpSummarySchema>;
 
+/** A verified RFC 3161 token over a version's manifest digest, stored as a blob (ADR 0013). */
+export const TimestampRefSchema = z.object({
+  /** The authority that issued it (its URL). */
+  tsa: z.string(),
+  /** The time the authority vouches for (TSTInfo genTime). */
+  genTime: IsoTime,
+  /** The DER TimeStampToken (CMS ContentInfo), content type application/vnd.redline.tst. */
+  token: ArtifactRefSchema,
+});
+export type TimestampRef = z.infer<typeof TimestampRefSchema>;
+
+/** A token a capture obtained for a version's manifest: its own version's, or an earlier one's (a retried stamp). */
+export const LateTimestampSchema = TimestampRefSchema.extend({
+  version: z.number().int().min(1),
+  manifest: DigestSchema,
+});
+export type LateTimestamp = z.infer<typeof LateTimestampSchema>;
+
+/** An authority that gave no usable token for a version's manifest during this capture. */
+export const StampFailureSchema = z.object({
+  version: z.number().int().min(1),
+  tsa: z.string(),
+  /** The TimestampError code, the TimestampAuthorityError reason, or `error`; then the message. */
+  reason: z.string(),
+});
+export type StampFailure = z.infer<typeof StampFailureSchema>;
+
 export const CaptureRecordSchema = z.object({
   watchId: z.string(),
   captureId: z.string(),
@@ -210,6 +257,10 @@ export const CaptureRecordSchema = z.object({
   /** Feed captures: article links found, and how many were new watches. */
   links: z.number().int().min(0).optional(),
   discovered: z.number().int().min(0).optional(),
+  /** Every token this capture obtained: for its own version's manifest and, retried, earlier ones'. */
+  timestamps: z.array(LateTimestampSchema).optional(),
+  /** Timestamp authorities that failed during this capture (the capture itself is not held back). */
+  stampFailures: z.array(StampFailureSchema).optional(),
 });
 export type CaptureRecord = z.infer<typeof CaptureRecordSchema>;
 
@@ -234,6 +285,14 @@ export const VersionRecordSchema = z.object({
   diff: ArtifactRefSchema.optional(),
   /** Whether the edit was announced, or held back by the per-watch alert limit. */
   alert: z.enum(['sent', 'rate_limited']).optional(),
+  /**
+   * The version's manifest (ADR 0012): canonical JSON naming this version's artifacts and the previous
+   * version's manifest digest, content type application/vnd.redline.manifest+json. Absent on versions
+   * made before manifests existed, or when the proof step could not run.
+   */
+  manifest: ArtifactRefSchema.optional(),
+  /** Tokens obtained for the manifest at the version's own capture (later ones: CaptureRecord.timestamps). */
+  timestamps: z.array(TimestampRefSchema).optional(),
 });
 export type VersionRecord = z.infer<typeof VersionRecordSchema>;
 

@@ -45,6 +45,15 @@ export interface DeliverySettings {
   batch: number;
 }
 
+export interface ProofOptions {
+  /** Versions owed a timestamp that one capture asks the authorities about again, at most. */
+  restampPerCapture: number;
+  /** A version is asked about this many times at most (its own capture included); then given up and reported. */
+  maxStampAttempts: number;
+  /** Versions owed a timestamp kept per watch at most; the oldest beyond it are given up and reported. */
+  maxUnstamped: number;
+}
+
 /** Every pipeline step runs under a budget of its own. */
 export type BudgetedStep = PipelineStepName;
 
@@ -119,6 +128,7 @@ export interface CaptureOptions {
     staleSeconds: number;
   };
   delivery: DeliverySettings;
+  proof: ProofOptions;
 }
 
 export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
@@ -137,6 +147,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
       confirm: 100_000,
       warc: 30_000,
       version: 30_000,
+      proof: 30_000,
       record: 60_000,
     },
   },
@@ -183,6 +194,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
   },
   journal: { staleSeconds: 900 },
   delivery: { maxAttempts: 8, backoffSeconds: 60, maxBackoffSeconds: 6 * 3600, batch: 25 },
+  proof: { restampPerCapture: 3, maxStampAttempts: 10, maxUnstamped: 50 },
 };
 
 /** Options as a caller gives them: any part, at any depth. */

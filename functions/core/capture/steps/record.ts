@@ -68,6 +68,20 @@ async function recordEnding(ctx: CaptureContext, ending: Ending): Promise<Captur
   return { capture };
 }
 
+/** Timestamp authorities newly failing, or versions given up: one report on the alerts topic. */
+function proofFailureOf(ctx: CaptureContext, capturedAt: string): FailureNotification | undefined {
+  const alerts = ctx.proof?.alerts ?? [];
+  if (alerts.length === 0) return undefined;
+  return {
+    type: 'redline.failure',
+    watchId: ctx.watch.id,
+    url: ctx.watch.url,
+    capturedAt,
+    reason: `timestamps: ${alerts.join('; ')}`,
+    tags: ctx.watch.tags,
+  };
+}
+
 /** One article, one watch: a first capture whose page names an already watched canonical URL folds into it. */
 async function duplicateOf(ctx: CaptureContext): Promise<string | undefined> {
   if (ctx.detection?.verdict !== 'first' || ctx.content?.kind !== 'html') return undefined;
@@ -110,12 +124,16 @@ export async function recordCapture(ctx: CaptureContext, ending: Ending | undefi
     ...(content.anomaly ? { anomaly: content.anomaly } : {}),
     ...(current ? { version: current } : {}),
     ...(folded ? { duplicateOf: folded } : {}),
+    ...(ctx.proof?.stamps.length ? { timestamps: ctx.proof.stamps } : {}),
+    ...(ctx.proof?.failures.length ? { stampFailures: ctx.proof.failures } : {}),
   };
+  const proofAlert = proofFailureOf(ctx, capturedAt);
   const finalExchange = fetched.exchanges?.at(-1);
   const records: CaptureRecords = {
     capture,
     ...(version ? { version } : {}),
     ...(notification ? { edit: notification } : {}),
+    ...(proofAlert ? { failure: proofAlert } : {}),
     ...(content.anomaly && content.anomaly !== watch.lastAnomaly
       ? {
           anomaly: {
@@ -157,6 +175,7 @@ export async function recordCapture(ctx: CaptureContext, ending: Ending | undefi
           },
       ...(alertState.alertWindowStart ? { alertWindowStart: alertState.alertWindowStart } : {}),
       alertsInWindow: alertState.alertsInWindow,
+      ...(ctx.proof ? { unstamped: ctx.proof.unstamped } : {}),
     },
     ...(folded ? { removeWatch: true } : {}),
   };
