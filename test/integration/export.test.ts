@@ -288,7 +288,10 @@ describe('exportWacz', () => {
         manifest: manifest.digest,
       }),
     ]);
-    expect(files.has('redline/manifests/2.json')).toBe(false);
+    // Version 2's manifest is the one the pipeline's proof step made (ADR 0012).
+    const v2 = await deps.versions.listVersions(watchId).then((vs) => vs.find((v) => v.number === 2)!);
+    expect(v2.manifest).toBeDefined();
+    expect(sha256(files.get('redline/manifests/2.json')!)).toBe(v2.manifest!.digest);
   });
 });
 
