@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { stackNames } from '../functions/contracts/outputs.js';
 import { CaptureStack } from './capture-stack.js';
 import { loadStageConfig, watchListFile } from './config.js';
 import { DataStack } from './data-stack.js';
@@ -9,9 +10,9 @@ const app = new App();
 const stage = String(app.node.tryGetContext('stage') ?? 'dev');
 const config = loadStageConfig(stage);
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-const prefix = `Redline-${stage}`;
-const data = new DataStack(app, `${prefix}-Data`, config, { env, terminationProtection: stage === 'prod' });
-new CaptureStack(app, `${prefix}-Capture`, data, config, {
+const names = stackNames(`Redline-${stage}`);
+const data = new DataStack(app, names.data, config, { env, terminationProtection: stage === 'prod' });
+new CaptureStack(app, names.capture, data, config, {
   env,
   watchListFile: watchListFile(stage),
 });

@@ -31,19 +31,42 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import {
-  type CaptureWorkerEnv,
-  METRICS_NAMESPACE,
-  type PlannerEnv,
-  type WatchAdminEnv,
-  type WatchSyncEnv,
+import type {
+  CaptureWorkerEnv,
+  PlannerEnv,
+  WatchAdminEnv,
+  WatchSyncEnv,
 } from '../functions/contracts/env.js';
+import {
+  CAPTURE_METRICS,
+  type CaptureMetricName,
+  METRICS_DIMENSIONS,
+  METRICS_NAMESPACE,
+} from '../functions/contracts/metrics.js';
+import { CAPTURE_OUTPUTS } from '../functions/contracts/outputs.js';
+import { BLOB_KEY_PATTERN } from '../functions/contracts/storage.js';
 import { TABLE_SCHEMA } from '../functions/contracts/table.js';
 import { sha256 } from '../functions/core/domain/digest.js';
 import { planWatchList } from '../functions/handlers/watch-sync.js';
 import type { StageConfig } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
+
+/** The worker metrics (functions/contracts/metrics.ts) this stack alarms on and graphs. */
+export const OBSERVED_METRICS = {
+  /** The no-successful-capture alarm. */
+  alarms: [CAPTURE_METRICS.complete],
+  dashboard: {
+    captures: [
+      CAPTURE_METRICS.captures,
+      CAPTURE_METRICS.complete,
+      CAPTURE_METRICS.partial,
+      CAPTURE_METRICS.failed,
+    ],
+    edits: [CAPTURE_METRICS.edits, CAPTURE_METRICS.anomalies],
+    duration: [CAPTURE_METRICS.duration],
+  },
+} as const;
 
 /**
  * Compute, stateless: EventBridge Scheduler → planner (reads only due watches) → SQS → capture workers
@@ -150,7 +173,7 @@ export class CaptureStack extends Stack {
       new PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [`arn:${Aws.PARTITION}:s3:::${dataNames(config.stage).bucket}`],
-        conditions: { StringLike: { 's3:prefix': ['blobs/*'] } },
+        conditions: { StringLike: { 's3:prefix': [BLOB_KEY_PATTERN] } },
       }),
     );
     data.editsTopic.grantPublish(this.worker);
@@ -190,9 +213,9 @@ export class CaptureStack extends Stack {
     }
     this.observe(config);
     this.acknowledgeFindings(config);
-    new CfnOutput(this, 'CaptureQueueUrl', { value: this.queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
-    new CfnOutput(this, 'WatchFunctionName', { value: this.watchAdmin.functionName });
+    new CfnOutput(this, CAPTURE_OUTPUTS.captureQueueUrl, { value: this.queue.queueUrl });
+    new CfnOutput(this, CAPTURE_OUTPUTS.deadLetterQueueUrl, { value: this.deadLetters.queueUrl });
+    new CfnOutput(this, CAPTURE_OUTPUTS.watchFunctionName, { value: this.watchAdmin.functionName });
   }
 
   /**
@@ -245,7 +268,7 @@ export class CaptureStack extends Stack {
     });
     // After the role's policy, not just the function: the first run must already be allowed to read and write.
     sync.node.addDependency(fn);
-    new CfnOutput(this, 'WatchListCount', { value: sync.getAttString('Count') });
+    new CfnOutput(this, CAPTURE_OUTPUTS.watchListCount, { value: sync.getAttString('Count') });
     Validations.of(fn).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
@@ -312,11 +335,11 @@ export class CaptureStack extends Stack {
       );
     }
     const action = new SnsAction(alarms);
-    const metric = (name: string, period = Duration.minutes(5)) =>
+    const metric = (name: CaptureMetricName, period = Duration.minutes(5)) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: name,
-        dimensionsMap: { service: 'capture' },
+        dimensionsMap: { ...METRICS_DIMENSIONS },
         statistic: 'Sum',
         period,
       });
@@ -345,7 +368,7 @@ export class CaptureStack extends Stack {
     const noCapture = new Alarm(this, 'NoSuccessfulCaptureAlarm', {
       alarmName: `${alarmPrefix}no-successful-capture`,
       alarmDescription: `No capture completed in ${config.noCaptureAlarmHours} hours`,
-      metric: metric('CapturesComplete', Duration.hours(config.noCaptureAlarmHours)),
+      metric: metric(OBSERVED_METRICS.alarms[0], Duration.hours(config.noCaptureAlarmHours)),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -363,21 +386,21 @@ export class CaptureStack extends Stack {
         [
           new GraphWidget({
             title: 'Captures',
-            left: ['Captures', 'CapturesComplete', 'CapturesPartial', 'CaptureFailures'].map((m) =>
-              metric(m),
-            ),
+            left: OBSERVED_METRICS.dashboard.captures.map((m) => metric(m)),
           }),
           new GraphWidget({
             title: 'Edits and anomalies',
-            left: ['Edits', 'Anomalies'].map((m) => metric(m)),
+            left: OBSERVED_METRICS.dashboard.edits.map((m) => metric(m)),
           }),
         ],
         [
           new GraphWidget({
             title: 'Capture duration (ms)',
             left: [
-              metric('CaptureDuration').with({ statistic: 'p50' }),
-              metric('CaptureDuration').with({ statistic: 'p90' }),
+              ...OBSERVED_METRICS.dashboard.duration.flatMap((m) => [
+                metric(m).with({ statistic: 'p50' }),
+                metric(m).with({ statistic: 'p90' }),
+              ]),
             ],
           }),
           new GraphWidget({
@@ -442,7 +465,7 @@ export class CaptureStack extends Stack {
     });
     const worker = Validations.of(this.worker);
     worker.acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::redline-${config.stage}-<AWS::AccountId>-<AWS::Region>/blobs/*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::redline-${config.stage}-<AWS::AccountId>-<AWS::Region>/${BLOB_KEY_PATTERN}]`,
       reason:
         'Content-addressed artifacts are written and read under blobs/ only; keys are hashes, unknown in advance.',
     });
@@ -473,7 +496,7 @@ function grantCatalog(
 }
 
 function blobsArn(stage: string): string {
-  return `arn:${Aws.PARTITION}:s3:::${dataNames(stage).bucket}/blobs/*`;
+  return `arn:${Aws.PARTITION}:s3:::${dataNames(stage).bucket}/${BLOB_KEY_PATTERN}`;
 }
 
 function retention(days: number): RetentionDays {

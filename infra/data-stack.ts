@@ -12,6 +12,7 @@ import {
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { DATA_OUTPUTS } from '../functions/contracts/outputs.js';
 import { TABLE_SCHEMA } from '../functions/contracts/table.js';
 import type { StageConfig } from './config.js';
 
@@ -141,9 +142,9 @@ export class DataStack extends Stack {
       });
     }
 
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
-    new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'EditsTopicArn', { value: this.editsTopic.topicArn });
-    new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
+    new CfnOutput(this, DATA_OUTPUTS.bucketName, { value: this.bucket.bucketName });
+    new CfnOutput(this, DATA_OUTPUTS.tableName, { value: this.table.tableName });
+    new CfnOutput(this, DATA_OUTPUTS.editsTopicArn, { value: this.editsTopic.topicArn });
+    new CfnOutput(this, DATA_OUTPUTS.alertsTopicArn, { value: this.alertsTopic.topicArn });
   }
 }

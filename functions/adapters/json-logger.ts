@@ -1,11 +1,17 @@
+import { terminalSafeJsonText } from '../cli/terminal.js';
 import type { Logger } from '../core/domain/ports.js';
 
-/** Structured JSON log lines, one per event, to a writable stream (stderr by default). */
+/**
+ * Structured JSON log lines, one per event, to a writable stream (stderr by default: the CLI's `--verbose`).
+ * Fields carry URLs and reasons from pages, so the line is terminal-safe JSON (functions/cli/terminal.ts).
+ */
 export function jsonLogger(
   context: Record<string, unknown> = {},
   write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...context, ...fields })}\n`);
+    write(
+      `${terminalSafeJsonText(JSON.stringify({ time: new Date().toISOString(), level, message, ...context, ...fields }))}\n`,
+    );
   return { info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -3,6 +3,12 @@ import type { Comparison } from '../core/detect/compare.js';
 import { wordDiff } from '../core/detect/diff.js';
 import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/domain/model.js';
 import { formatCadence } from '../core/domain/url.js';
+import { terminalSafe as t } from './terminal.js';
+
+/**
+ * Human-readable output. Every value that came from a page, a server or a record goes through
+ * `terminalSafe` (here `t`) before the CLI's own layout and colours are put around it.
+ */
 
 export interface Style {
   ins(text: string): string;
@@ -30,31 +36,37 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
 }
 
 export function formatWatch(watch: Watch): string {
-  const tags = watch.tags.length ? ` [${watch.tags.join(', ')}]` : '';
-  const robots = watch.ignoreRobots ? `; robots.txt ignored: ${watch.ignoreRobots}` : '';
-  const status = watch.lastCapturedAt ? `last ${watch.lastStatus} ${watch.lastCapturedAt}` : 'never captured';
+  const tags = watch.tags.length ? ` [${watch.tags.map(t).join(', ')}]` : '';
+  const robots = watch.ignoreRobots ? `; robots.txt ignored: ${t(watch.ignoreRobots)}` : '';
+  const status = watch.lastCapturedAt
+    ? `last ${t(watch.lastStatus)} ${t(watch.lastCapturedAt)}`
+    : 'never captured';
   const every = watch.firstSeenAt ? 'by age' : formatCadence(watch.cadenceSeconds);
   const type =
     watch.type === 'feed'
-      ? `, feed${watch.linkPattern ? ` (links matching /${watch.linkPattern}/)` : ''}`
+      ? `, feed${watch.linkPattern ? ` (links matching /${t(watch.linkPattern)}/)` : ''}`
       : '';
-  return `${watch.url}  every ${every}, ${watch.mode}${type}${tags}; versions: ${watch.latestVersion}; ${status}; next ${watch.nextDueAt}${robots}`;
+  return `${t(watch.url)}  every ${every}, ${t(watch.mode)}${type}${tags}; versions: ${t(watch.latestVersion)}; ${status}; next ${t(watch.nextDueAt)}${robots}`;
 }
 
 export function formatEdit(edit: Edit, style: Style): string {
   const label = style.bold(
-    `${edit.kind}${edit.index === undefined ? '' : ` #${edit.index + 1}`} (${edit.significance})`,
+    `${t(edit.kind)}${edit.index === undefined ? '' : ` #${t(edit.index + 1)}`} (${t(edit.significance)})`,
   );
   if (edit.before !== undefined && edit.after !== undefined) {
     const body = wordDiff(edit.before, edit.after)
       .map((part) =>
-        part.op === 'ins' ? style.ins(part.text) : part.op === 'del' ? style.del(part.text) : part.text,
+        part.op === 'ins'
+          ? style.ins(t(part.text))
+          : part.op === 'del'
+            ? style.del(t(part.text))
+            : t(part.text),
       )
       .join('');
     return `${label}\n  ${body}`;
   }
-  if (edit.after !== undefined) return `${label}\n  ${style.ins(edit.after)}`;
-  if (edit.before !== undefined) return `${label}\n  ${style.del(edit.before)}`;
+  if (edit.after !== undefined) return `${label}\n  ${style.ins(t(edit.after))}`;
+  if (edit.before !== undefined) return `${label}\n  ${style.del(t(edit.before))}`;
   return label;
 }
 
@@ -64,22 +76,25 @@ export function formatEdits(edits: Edit[], style: Style): string {
 
 export function formatVersion(version: VersionRecord): string {
   const artifacts = Object.entries(version.artifacts)
-    .map(([kind, ref]) => `    ${kind.padEnd(10)} ${ref.digest}  ${ref.size} bytes  ${ref.contentType}`)
+    .map(
+      ([kind, ref]) =>
+        `    ${t(kind).padEnd(10)} ${t(ref.digest)}  ${t(ref.size)} bytes  ${t(ref.contentType)}`,
+    )
     .join('\n');
   const notes = [
-    version.revertOf ? `revert to v${version.revertOf}` : '',
+    version.revertOf ? `revert to v${t(version.revertOf)}` : '',
     version.silent ? 'silent' : '',
     version.alert === 'rate_limited' ? 'alert held back (rate limit)' : '',
   ].filter(Boolean);
-  const kinds = version.edits.map((e) => e.kind).join(', ');
+  const kinds = version.edits.map((e) => t(e.kind)).join(', ');
   const edits = kinds || notes.length ? ` — ${[kinds, ...notes].filter(Boolean).join('; ')}` : '';
-  return `v${version.number}  ${version.capturedAt}  ${version.title}\n  text ${version.textHash}${edits}\n${artifacts}`;
+  return `v${t(version.number)}  ${t(version.capturedAt)}  ${t(version.title)}\n  text ${t(version.textHash)}${edits}\n${artifacts}`;
 }
 
 function editNotes(version: VersionRecord | undefined): string {
   if (!version) return '';
   return [
-    version.revertOf ? ` (same words as v${version.revertOf})` : '',
+    version.revertOf ? ` (same words as v${t(version.revertOf)})` : '',
     version.silent ? ' — silent: the page’s dateModified did not change' : '',
     version.alert === 'rate_limited' ? ' — alert held back by the rate limit' : '',
   ].join('');
@@ -87,40 +102,42 @@ function editNotes(version: VersionRecord | undefined): string {
 
 export function formatCapture(result: CaptureResult, style: Style): string {
   const { capture, version } = result;
-  const lines = [`${capture.url}: ${capture.status}${capture.reason ? ` (${capture.reason})` : ''}`];
+  const lines = [`${t(capture.url)}: ${t(capture.status)}${capture.reason ? ` (${t(capture.reason)})` : ''}`];
   if (capture.verdict) {
     const what =
       capture.verdict === 'first'
-        ? `first version v${version?.number}`
+        ? `first version v${t(version?.number)}`
         : capture.verdict === 'edited'
-          ? `edited: new version v${version?.number}${editNotes(version)}`
+          ? `edited: new version v${t(version?.number)}${editNotes(version)}`
           : capture.verdict === 'anomaly'
-            ? `capture anomaly: ${capture.anomaly} (not an edit; baseline kept)`
-            : `unchanged since v${capture.version}`;
+            ? `capture anomaly: ${t(capture.anomaly)} (not an edit; baseline kept)`
+            : `unchanged since v${t(capture.version)}`;
     lines.push(`  ${what}`);
   }
   if (capture.discovered !== undefined)
-    lines.push(`  feed: ${capture.links} article links, ${capture.discovered} new watches`);
+    lines.push(`  feed: ${t(capture.links)} article links, ${t(capture.discovered)} new watches`);
   if (capture.duplicateOf)
-    lines.push(`  duplicate of the watched ${capture.duplicateOf} (rel=canonical): this watch was removed`);
+    lines.push(
+      `  duplicate of the watched ${t(capture.duplicateOf)} (rel=canonical): this watch was removed`,
+    );
   if (result.version?.edits.length) lines.push(formatEdits(result.version.edits, style).replace(/^/gm, '  '));
   return lines.join('\n');
 }
 
 export function formatCaptureLine(capture: CaptureRecord): string {
-  const verdict = capture.verdict === 'anomaly' ? `anomaly: ${capture.anomaly}` : (capture.verdict ?? '');
-  const version = capture.version ? ` v${capture.version}` : '';
-  const reason = capture.status !== 'complete' && capture.reason ? ` — ${capture.reason}` : '';
-  return `${capture.capturedAt}  ${capture.status.padEnd(8)} ${verdict}${version}${reason}`;
+  const verdict = capture.verdict === 'anomaly' ? `anomaly: ${t(capture.anomaly)}` : t(capture.verdict);
+  const version = capture.version ? ` v${t(capture.version)}` : '';
+  const reason = capture.status !== 'complete' && capture.reason ? ` — ${t(capture.reason)}` : '';
+  return `${t(capture.capturedAt)}  ${t(capture.status).padEnd(8)} ${verdict}${version}${reason}`;
 }
 
 export function formatComparison(comparison: Comparison, style: Style): string {
   const head =
     comparison.verdict === 'anomaly'
-      ? `anomaly: ${comparison.anomaly}`
+      ? `anomaly: ${t(comparison.anomaly)}`
       : comparison.verdict === 'edited'
         ? `edited (${comparison.edits.length} edit${comparison.edits.length === 1 ? '' : 's'})`
         : 'unchanged';
   const body = comparison.verdict === 'edited' ? `\n${formatEdits(comparison.edits, style)}` : '';
-  return `${head}\n  old ${comparison.oldHash}\n  new ${comparison.newHash}${body}`;
+  return `${head}\n  old ${t(comparison.oldHash)}\n  new ${t(comparison.newHash)}${body}`;
 }

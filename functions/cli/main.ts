@@ -3,6 +3,7 @@ import { InvalidInputError } from '../core/domain/errors.js';
 import type { CliContext, CliIo, DefineGroup } from './context.js';
 import { UsageError } from './context.js';
 import { withRuntime } from './runtime.js';
+import { terminalSafe, terminalSafeJson } from './terminal.js';
 
 export type { CliIo } from './context.js';
 
@@ -117,7 +118,8 @@ export function buildProgram(io: CliIo): { program: Command; context: CliContext
     io,
     program,
     out: (text) => io.stdout.write(`${text}\n`),
-    json: (value) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    // Exact (it parses back to the same strings), with what a terminal acts on escaped as \uXXXX.
+    json: (value) => io.stdout.write(`${terminalSafeJson(value)}\n`),
     withRuntime: (work) => withRuntime(program, io, work),
   };
   for (const entry of COMMANDS)
@@ -147,7 +149,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       error instanceof UsageError || error instanceof z.ZodError || error instanceof InvalidInputError;
     const message =
       error instanceof z.ZodError ? z.prettifyError(error).replace(/\n/g, '; ') : (error as Error)?.message;
-    io.stderr.write(`redline: ${message ?? String(error)}\n`);
+    // Messages carry URLs, reasons and titles from pages: one escaped line.
+    io.stderr.write(`redline: ${terminalSafe(message ?? String(error))}\n`);
     return usage ? 2 : 1;
   }
 }

@@ -30,9 +30,6 @@ export const PlannerEnvSchema = z.object({
 });
 export type PlannerEnv = EnvOf<typeof PlannerEnvSchema>;
 
-/** CloudWatch namespace of the capture worker's metrics, which the stack's alarms and dashboard read. */
-export const METRICS_NAMESPACE = 'Redline';
-
 /** Environment of the watch-admin function. */
 export const WatchAdminEnvSchema = z.object({ TABLE_NAME: z.string().min(1) });
 export type WatchAdminEnv = EnvOf<typeof WatchAdminEnvSchema>;

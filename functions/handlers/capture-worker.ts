@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { CaptureWorkerEnvSchema, METRICS_NAMESPACE, parseEnv } from '../contracts/env.js';
+import { CaptureWorkerEnvSchema, parseEnv } from '../contracts/env.js';
+import { CAPTURE_METRICS as M, METRICS_NAMESPACE, METRICS_SERVICE } from '../contracts/metrics.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { captureRequested } from '../core/capture/run-due.js';
 import { type CaptureRecord, CaptureRequestSchema } from '../core/domain/model.js';
@@ -55,17 +56,17 @@ export async function handleCaptureBatch(
 }
 
 /** CloudWatch metrics (EMF via Powertools): captures by outcome, edits, anomalies, failures, duration. */
-function countCapture(metrics: Metrics, capture: CaptureRecord, ms: number): void {
-  metrics.addMetric('Captures', MetricUnit.Count, 1);
-  if (capture.status === 'complete') metrics.addMetric('CapturesComplete', MetricUnit.Count, 1);
-  if (capture.status === 'partial') metrics.addMetric('CapturesPartial', MetricUnit.Count, 1);
-  if (capture.status === 'failed') metrics.addMetric('CaptureFailures', MetricUnit.Count, 1);
-  if (capture.verdict === 'edited') metrics.addMetric('Edits', MetricUnit.Count, 1);
-  if (capture.verdict === 'anomaly') metrics.addMetric('Anomalies', MetricUnit.Count, 1);
-  metrics.addMetric('CaptureDuration', MetricUnit.Milliseconds, ms);
+export function countCapture(metrics: Metrics, capture: CaptureRecord, ms: number): void {
+  metrics.addMetric(M.captures, MetricUnit.Count, 1);
+  if (capture.status === 'complete') metrics.addMetric(M.complete, MetricUnit.Count, 1);
+  if (capture.status === 'partial') metrics.addMetric(M.partial, MetricUnit.Count, 1);
+  if (capture.status === 'failed') metrics.addMetric(M.failed, MetricUnit.Count, 1);
+  if (capture.verdict === 'edited') metrics.addMetric(M.edits, MetricUnit.Count, 1);
+  if (capture.verdict === 'anomaly') metrics.addMetric(M.anomalies, MetricUnit.Count, 1);
+  metrics.addMetric(M.duration, MetricUnit.Milliseconds, ms);
 }
 
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'capture' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 let deps: CaptureDeps | undefined;
 
 /** What the Lambda context offers that the worker uses. */

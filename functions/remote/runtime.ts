@@ -2,14 +2,11 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  readStackOutputs,
-  type StackOutputs,
-  stagePrefix,
-} from '../adapters/cloudformation/stack-outputs.js';
+import { readStackOutputs, type StackOutputs } from '../adapters/cloudformation/stack-outputs.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SqsCaptureQueue } from '../adapters/sqs/sqs-capture-queue.js';
+import { CAPTURE_OUTPUTS, DATA_OUTPUTS, stagePrefix } from '../contracts/outputs.js';
 import { type Clock, systemClock } from '../core/domain/clock.js';
 
 /** The CLI's ports on a deployed stage: its table, its bucket and its capture queue, found from its stack outputs. */
@@ -41,15 +38,15 @@ export async function openRemote(stack: string, env: NodeJS.ProcessEnv): Promise
   const clients = [cfn, dynamo, s3, sqs];
   try {
     const outputs = await readStackOutputs(cfn, stack);
-    const catalog = new DynamoCatalog(dynamo, outputs.TableName);
+    const catalog = new DynamoCatalog(dynamo, outputs[DATA_OUTPUTS.tableName]);
     return {
       stack: stagePrefix(stack),
       outputs,
       watches: catalog,
       captures: catalog,
       versions: catalog,
-      blobs: new S3BlobStore(s3, outputs.BucketName),
-      queue: new SqsCaptureQueue(sqs, outputs.CaptureQueueUrl),
+      blobs: new S3BlobStore(s3, outputs[DATA_OUTPUTS.bucketName]),
+      queue: new SqsCaptureQueue(sqs, outputs[CAPTURE_OUTPUTS.captureQueueUrl]),
       clock: systemClock,
       async close() {
         for (const client of clients) client.destroy();

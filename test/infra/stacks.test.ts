@@ -6,11 +6,19 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StackOutputsSchema } from '../../functions/adapters/cloudformation/stack-outputs.js';
 import {
   CaptureWorkerEnvSchema,
   PlannerEnvSchema,
   WatchSyncEnvSchema,
 } from '../../functions/contracts/env.js';
+import {
+  CAPTURE_METRIC_NAMES,
+  METRICS_DIMENSIONS,
+  METRICS_NAMESPACE,
+} from '../../functions/contracts/metrics.js';
+import { CAPTURE_OUTPUTS, DATA_OUTPUTS } from '../../functions/contracts/outputs.js';
+import { BLOB_KEY_PATTERN } from '../../functions/contracts/storage.js';
 import { sha256 } from '../../functions/core/domain/digest.js';
 import { CaptureStack } from '../../infra/capture-stack.js';
 import { loadStageConfig, type StageConfig, watchListFile } from '../../infra/config.js';
@@ -446,5 +454,50 @@ describe('capture stack', () => {
       Endpoint: 'ops@example.org',
     });
     capture.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('contracts (functions/contracts) in the templates', () => {
+  it('every output the CLI reads is an output of the data or capture stack, under the contract’s name', () => {
+    // CDK's own cross-stack exports (ExportsOutput…) aside: those are not read by name.
+    const named = (template: Template) =>
+      Object.keys(template.findOutputs('*')).filter((key) => !key.startsWith('ExportsOutput'));
+    const dataOutputs = named(data);
+    const captureOutputs = named(capture);
+    expect(dataOutputs.sort()).toEqual(Object.values(DATA_OUTPUTS).sort());
+    // The example watch list makes the WatchListCount output exist too.
+    expect(captureOutputs.sort()).toEqual(Object.values(CAPTURE_OUTPUTS).sort());
+    for (const name of Object.keys(StackOutputsSchema.shape))
+      expect([...dataOutputs, ...captureOutputs]).toContain(name);
+  });
+
+  it('alarms and dashboard read exactly the metrics the worker emits, in its namespace and dimension', () => {
+    const alarmed = Object.values(capture.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => (a as { Properties: Record<string, unknown> }).Properties)
+      .filter((p) => p.Namespace === METRICS_NAMESPACE);
+    for (const alarm of alarmed)
+      expect(alarm.Dimensions).toEqual(
+        Object.entries(METRICS_DIMENSIONS).map(([Name, Value]) => ({ Name, Value })),
+      );
+    const dashboard = Object.values(capture.findResources('AWS::CloudWatch::Dashboard'))[0] as {
+      Properties: { DashboardBody: string | { 'Fn::Join': [string, unknown[]] } };
+    };
+    const body = dashboard.Properties.DashboardBody;
+    const text =
+      typeof body === 'string'
+        ? body
+        : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '')).join('');
+    const graphed = [...text.matchAll(/\["([^"]+)","([^"]+)","service","([^"]+)"/g)].filter(
+      ([, namespace]) => namespace === METRICS_NAMESPACE,
+    );
+    for (const [, , , service] of graphed) expect(service).toBe(METRICS_DIMENSIONS.service);
+    const referenced = new Set([...alarmed.map((a) => a.MetricName), ...graphed.map(([, , name]) => name)]);
+    expect([...referenced].sort()).toEqual([...CAPTURE_METRIC_NAMES].sort());
+  });
+
+  it('scopes the worker’s artifact access to the blob prefix of the storage contract', () => {
+    const text = JSON.stringify(capture.findResources('AWS::IAM::Policy'));
+    expect(text).toContain(`"s3:prefix":["${BLOB_KEY_PATTERN}"]`);
+    expect(text).toContain(`/${BLOB_KEY_PATTERN}"`);
   });
 });

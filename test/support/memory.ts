@@ -5,10 +5,10 @@
  */
 import { sha256 } from '../../functions/core/domain/digest.js';
 import {
+  BlobIntegrityError,
   BlobNotFoundError,
   ConflictError,
   FetchError,
-  IntegrityError,
 } from '../../functions/core/domain/errors.js';
 import type {
   AnomalyNotification,
@@ -41,12 +41,16 @@ export type WriteEvent =
   | { kind: 'blob'; digest: string }
   | { kind: 'capture' | 'version' | 'journal'; digests: string[] };
 
+/**
+ * Blobs in a map, checked like the real stores: `get` and `has` hash what is held, and `put` replaces
+ * wrong bytes (a test corrupts a blob by writing into `blobs` directly).
+ */
 export class MemoryBlobStore implements BlobStore {
   readonly blobs = new Map<string, Uint8Array>();
   constructor(private readonly writes: WriteEvent[] = []) {}
   async put(bytes: Uint8Array, contentType: string) {
     const digest = sha256(bytes);
-    if (!this.blobs.has(digest)) {
+    if (!(await this.has(digest))) {
       this.blobs.set(digest, new Uint8Array(bytes));
       this.writes.push({ kind: 'blob', digest });
     }
@@ -55,13 +59,13 @@ export class MemoryBlobStore implements BlobStore {
   async get(digest: string) {
     const bytes = this.blobs.get(digest);
     if (!bytes) throw new BlobNotFoundError(digest);
-    // As every real store: what is read must hash to the digest it was asked for.
     const found = sha256(bytes);
-    if (found !== digest) throw new IntegrityError(`blob ${digest} holds bytes that hash to ${found}`);
+    if (found !== digest) throw new BlobIntegrityError(digest, { digest: found, size: bytes.byteLength });
     return bytes;
   }
   async has(digest: string) {
-    return this.blobs.has(digest);
+    const bytes = this.blobs.get(digest);
+    return bytes !== undefined && sha256(bytes) === digest;
   }
 }
 

@@ -43,6 +43,8 @@ describe('capture options', () => {
         quietMs: 150,
         settleTimeoutMs: 3_000,
         scrollTimeoutMs: 3_000,
+        responsiveTimeoutMs: 2_000,
+        snapshotTimeoutMs: 5_000,
         htmlTimeoutMs: 5_000,
         pdfTimeoutMs: 20_000,
         screenshotTimeoutMs: 20_000,
@@ -84,6 +86,8 @@ describe('capture options', () => {
       render.navigateTimeoutMs +
       render.settleTimeoutMs +
       render.scrollTimeoutMs +
+      render.responsiveTimeoutMs +
+      render.snapshotTimeoutMs +
       render.htmlTimeoutMs +
       render.pdfTimeoutMs +
       render.screenshotTimeoutMs;

@@ -1,7 +1,8 @@
-import type { Browser, Page, Request } from 'playwright-core';
-import { RenderError } from '../../core/domain/errors.js';
+import type { Browser, BrowserContext, CDPSession, JSHandle, Page, Request } from 'playwright-core';
+import { RenderAbortedError, RenderError } from '../../core/domain/errors.js';
 import type { Step } from '../../core/domain/model.js';
 import type { NetworkPolicy } from '../../core/domain/net-policy.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../../core/domain/options.js';
 import type { FetchedResponse, PageRenderer, RenderedPage } from '../../core/domain/ports.js';
 import { GuardProxy } from '../net/guard-proxy.js';
 import type { Resolver } from '../net/resolve.js';
@@ -16,6 +17,7 @@ import {
   type SandboxDecision,
   type SandboxFacts,
 } from './confinement.js';
+import { browserProcessTree, killProcesses } from './processes.js';
 
 export {
   hardenedArgs,
@@ -30,6 +32,8 @@ export interface RendererOptions {
   resolver?: Resolver;
   userAgent: string;
   navigateTimeoutMs?: number;
+  /** Reading the rendered HTML (page.content()). */
+  htmlTimeoutMs?: number;
   /** After load, how long to watch for new requests before calling a page settled. */
   graceMs?: number;
   /** Once requests started after load, how long the network must then stay quiet. */
@@ -40,6 +44,10 @@ export interface RendererOptions {
   scrollTimeoutMs?: number;
   pdfTimeoutMs?: number;
   screenshotTimeoutMs?: number;
+  /** How long the page may take to answer at all before its JavaScript is called stuck and stopped. */
+  responsiveTimeoutMs?: number;
+  /** Budget of each copy of the article's DOM kept in case the page replaces its document later. */
+  snapshotTimeoutMs?: number;
   maxScreenshotHeight?: number;
   /** Take the full-page PNG (on by default). */
   screenshot?: boolean;
@@ -88,12 +96,13 @@ function trackNetwork(page: Page) {
       graceMs: number,
       quietMs: number,
       budgetMs: number,
+      stopped: () => boolean = () => false,
     ): Promise<string | undefined> {
       const deadline = performance.now() + budgetMs;
       const wait = since + graceMs - performance.now();
       if (wait > 0) await sleep(wait);
       if (inflight <= 0 && lastActivity < since) return undefined;
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && !stopped()) {
         if (inflight <= 0 && performance.now() - lastActivity >= quietMs) return undefined;
         await sleep(10);
       }
@@ -132,6 +141,136 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 /**
+ * Served with the document we render (the fetched bytes): a CSP sandbox that keeps scripts and the page's
+ * origin but not `allow-popups`, `allow-modals`, `allow-forms` or `allow-downloads`. Chromium then opens no
+ * window for window.open or target=_blank (headless shell has no popup blocker: a storm of window.open
+ * otherwise creates a page per call), in the page or any frame of it, shows no dialog, submits no form.
+ * Popups that still open (a render without a fetched document) are closed at once.
+ */
+const SANDBOX_POLICY = 'sandbox allow-scripts allow-same-origin';
+
+/** How long stopping a capture may wait for its context or browser to close, and then for its work to end. */
+const STOP_WAIT_MS = 5_000;
+
+/** Whether `work` settled (either way) within `ms`. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = work.then(
+    () => true as const,
+    () => true as const,
+  );
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
+}
+
+/** One capture in progress: what stopping it must close, and the step it is in (for the error's message). */
+interface CaptureState {
+  step: string;
+  started: number;
+  aborted: boolean;
+  browser?: Browser;
+  context?: BrowserContext;
+}
+
+/** Where the page tried to take its main frame, in order, each once; at most MAX_HELD kept. */
+class HeldNavigations {
+  static readonly MAX_HELD = 20;
+  readonly list: string[] = [];
+  private more = 0;
+  add(target: string) {
+    if (this.list.includes(target)) return;
+    if (this.list.length < HeldNavigations.MAX_HELD) this.list.push(target);
+    else this.more++;
+  }
+  get dropped() {
+    return this.more;
+  }
+}
+
+function holdStep(holds: HeldNavigations, replaced: boolean, from = 0): Step {
+  const targets = holds.list.slice(from);
+  const shown = (targets[0] ?? holds.list[0] ?? 'another document').slice(0, 300);
+  const others = targets.length - 1 + (from === 0 ? holds.dropped : 0);
+  const outcome = replaced
+    ? 'held: the page had replaced its document; the article as loaded was restored and archived'
+    : 'blocked';
+  return {
+    name: 'hold',
+    status: 'failed',
+    ms: 0,
+    detail: `page tried to navigate to ${shown} (${outcome})${others > 0 ? `; ${others} more` : ''}`,
+  };
+}
+
+/** The same text Playwright's page.content() returns: the doctype, then the root element. */
+function serializeDocument(doc: Document): string {
+  const doctype = doc.doctype ? new XMLSerializer().serializeToString(doc.doctype) : '';
+  return doctype + (doc.documentElement?.outerHTML ?? '');
+}
+
+/**
+ * The article's document as loaded, held by a handle, with a copy of its DOM: if the page later replaces
+ * its document (blob:, about:blank, a javascript: URL's result), the copy is what gets archived.
+ */
+class ArticleSnapshot {
+  html?: string;
+  private doc?: JSHandle<Document>;
+  constructor(
+    private readonly page: Page,
+    private readonly loadedUrl: string,
+  ) {}
+
+  /** Keeps a handle on the loaded document (if it still is the one at the loaded URL) and a copy of its DOM. */
+  async take(budgetMs: number): Promise<void> {
+    try {
+      if (!this.doc) {
+        const doc = await withTimeout(
+          this.page.evaluateHandle(() => document),
+          budgetMs,
+          'snapshot',
+        );
+        if (
+          (await withTimeout(
+            doc.evaluate((d) => d.URL),
+            budgetMs,
+            'snapshot',
+          )) !== this.loadedUrl
+        )
+          return;
+        this.doc = doc;
+      }
+      const doc = this.doc;
+      this.html = await withTimeout(doc.evaluate(serializeDocument), budgetMs, 'snapshot');
+    } catch {
+      // Replaced or unanswered: the last copy stands.
+    }
+  }
+
+  /** Whether the main frame no longer shows the loaded document (its context is gone, or another took its place). */
+  async replaced(): Promise<boolean> {
+    if (!this.doc) return this.page.url() !== this.loadedUrl;
+    try {
+      return !(await withTimeout(
+        this.doc.evaluate((d) => d === document),
+        2_000,
+        'document check',
+      ));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return /context was destroyed|Cannot find context|disposed/i.test(message);
+    }
+  }
+
+  /** After a restore: the restored document is the one to watch. */
+  async rebase(budgetMs: number): Promise<void> {
+    this.doc = undefined;
+    await this.take(budgetMs);
+  }
+}
+
+/**
  * Headless Chromium from @sparticuz/chromium driven by playwright-core. One browser per process, a fresh
  * context per capture, every connection through the GuardProxy, per-step time budgets.
  */
@@ -155,14 +294,7 @@ export class ChromiumRenderer implements PageRenderer {
 
   constructor(options: RendererOptions) {
     this.options = {
-      navigateTimeoutMs: 30_000,
-      graceMs: 20,
-      quietMs: 150,
-      settleTimeoutMs: 3_000,
-      scrollTimeoutMs: 3_000,
-      pdfTimeoutMs: 20_000,
-      screenshotTimeoutMs: 20_000,
-      maxScreenshotHeight: 16_000,
+      ...DEFAULT_CAPTURE_OPTIONS.render,
       screenshot: true,
       viewport: { width: 1280, height: 900 },
       processModel: 'multi',
@@ -174,6 +306,12 @@ export class ChromiumRenderer implements PageRenderer {
   get denied() {
     return this.proxy?.denied ?? [];
   }
+
+  /** Popups pages opened (and were closed at once), and the most open at the same time, for tests and diagnostics. */
+  get popups(): { opened: number; open: number; peakOpen: number } {
+    return { ...this.popupCount };
+  }
+  private readonly popupCount = { opened: 0, open: 0, peakOpen: 0 };
 
   /** Whether the browsers run in Chromium's sandbox, and why; known once a browser launched. */
   get sandbox(): SandboxDecision | undefined {
@@ -257,9 +395,18 @@ export class ChromiumRenderer implements PageRenderer {
     this.dirs.delete(browser);
   }
 
-  /** Closes a browser and removes its directory; a directory that will not go stays listed for close(). */
+  /**
+   * Closes a browser and removes its directory; a directory that will not go stays listed for close(). A
+   * browser that does not close within STOP_WAIT_MS (in the single-process model its page's JavaScript runs
+   * in the browser process) is killed, with every process under it.
+   */
   private async closeBrowser(browser: Browser): Promise<void> {
-    await browser.close().catch(() => undefined);
+    const closed = browser.close().catch(() => undefined);
+    if (!(await settledWithin(closed, STOP_WAIT_MS))) {
+      const dir = this.dirs.get(browser);
+      if (dir) killProcesses(browserProcessTree(dir.root));
+      await settledWithin(closed, STOP_WAIT_MS);
+    }
     await this.removeDir(browser).catch(() => undefined);
   }
 
@@ -278,46 +425,146 @@ export class ChromiumRenderer implements PageRenderer {
     return this.browser;
   }
 
-  async render(url: string, document?: FetchedResponse): Promise<RenderedPage> {
-    const browser = await this.launch();
+  async render(
+    url: string,
+    document?: FetchedResponse,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RenderedPage> {
+    const { signal } = options;
+    const state: CaptureState = { step: 'launch', started: performance.now(), aborted: false };
+    const stopped = () =>
+      new RenderAbortedError(url, state.step, Math.round(performance.now() - state.started), {
+        cause: signal?.reason,
+      });
+    if (signal?.aborted) throw stopped();
+    const work = this.renderCapture(url, document, state);
+    if (!signal) return work;
+    let onAbort: () => void = () => undefined;
     try {
-      return await this.renderIn(browser, url, document);
+      return await new Promise<RenderedPage>((resolve, reject) => {
+        onAbort = () => {
+          // What the capture was doing when stopped, named before closing it makes every step fail.
+          const error = stopped();
+          state.aborted = true;
+          void this.stopCapture(state, work).finally(() => reject(error));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        // Once stopping, the capture's own outcome (its steps failing on a closed page) no longer counts.
+        work.then(
+          (rendered) => state.aborted || resolve(rendered),
+          (error) => state.aborted || reject(error),
+        );
+      });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Closes a stopped capture's context (multi) or its browser (single) now, then waits, bounded, for its work to unwind. */
+  private async stopCapture(state: CaptureState, work: Promise<unknown>): Promise<void> {
+    if (this.options.processModel === 'single') {
+      if (state.browser) await this.closeBrowser(state.browser);
+    } else if (state.context) {
+      await settledWithin(
+        state.context.close().catch(() => undefined),
+        STOP_WAIT_MS,
+      );
+    }
+    // Every call on a closed page fails at once, so the work ends soon; a browser still launching (single)
+    // is closed by the work itself when the launch returns.
+    await settledWithin(work, STOP_WAIT_MS);
+  }
+
+  private async renderCapture(
+    url: string,
+    document: FetchedResponse | undefined,
+    state: CaptureState,
+  ): Promise<RenderedPage> {
+    const browser = await this.launch();
+    state.browser = browser;
+    try {
+      if (state.aborted) throw new RenderError('stopped before the page was opened');
+      return await this.renderIn(browser, url, document, state);
     } finally {
       if (this.options.processModel === 'single') await this.closeBrowser(browser);
     }
   }
 
-  private async renderIn(browser: Browser, url: string, document?: FetchedResponse): Promise<RenderedPage> {
+  private async renderIn(
+    browser: Browser,
+    url: string,
+    document: FetchedResponse | undefined,
+    state: CaptureState,
+  ): Promise<RenderedPage> {
+    state.step = 'context';
     const context = await browser.newContext({
       serviceWorkers: 'block',
       acceptDownloads: false,
       userAgent: this.options.userAgent,
       viewport: this.options.viewport,
     });
+    state.context = context;
     const steps: Step[] = [];
     const result: RenderedPage = { finalUrl: url, steps };
+    const step = <T>(name: Step['name'], budgetMs: number, work: () => Promise<T>) => {
+      state.step = name;
+      return this.step(steps, name, budgetMs, work);
+    };
     try {
+      if (state.aborted) throw new RenderError('stopped before the page was opened');
       const page = await context.newPage();
-      page.on('popup', (popup) => void popup.close().catch(() => undefined));
+      // Popups (window.open, target=_blank, and popups' own popups) are closed as they open: none may accumulate.
+      context.on('page', (other) => {
+        if (other === page) return;
+        this.popupCount.opened++;
+        this.popupCount.open++;
+        this.popupCount.peakOpen = Math.max(this.popupCount.peakOpen, this.popupCount.open);
+        other.once('close', () => this.popupCount.open--);
+        void other.close().catch(() => undefined);
+      });
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       const network = trackNetwork(page);
-      // Navigations the page tries on its own: to file:// (Chromium refuses and says so) or, after load, anywhere.
-      const escapes: string[] = [];
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Page.enable');
+      const { frameTree } = await cdp.send('Page.getFrameTree');
+      const mainFrameId = frameTree.frame.id;
+      // Navigations the page tries on its own: to file:// and top-level data: (Chromium refuses both and says
+      // so), to http(s) (the route below aborts them), to blob:, about: (Chromium lets those through: no
+      // network request, so no route sees them; CDP reports them, and a document they replace is restored).
+      const holds = new HeldNavigations();
       page.on('console', (message) => {
-        const local = /Not allowed to load local resource: (\S+)/.exec(message.text());
-        if (local) escapes.push(local[1]!);
+        const refused =
+          /Not allowed to load local resource: (\S+)/.exec(message.text()) ??
+          /Not allowed to navigate top frame to data URL: (\S+)/.exec(message.text());
+        if (refused) holds.add(refused[1]!);
+      });
+      cdp.on('Page.frameRequestedNavigation', (event) => {
+        if (event.frameId === mainFrameId && event.disposition === 'currentTab') holds.add(event.url);
       });
       // One route for the main frame: the first navigation (and its redirects) loads the page, served from
       // the fetched bytes when we have them; any later navigation is the page trying to leave the document
-      // we archive, and is held. Sub-resources pass on to the network (through the guard proxy).
+      // we archive, and is held: aborted as ERR_ABORTED, which (unlike a blocked request) commits no error
+      // page in place of the article. A restore (below) is the one navigation we make ourselves.
       let first: Request | undefined;
+      let restoring = false;
+      let restoreWith: string | undefined;
       await page.route('**/*', (route) => {
         const request = route.request();
         if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return route.fallback();
+        if (restoring) {
+          restoring = false;
+          if (restoreWith === undefined) return route.fallback();
+          return route.fulfill({
+            status: 200,
+            contentType: 'text/html; charset=utf-8',
+            headers: { 'content-security-policy': SANDBOX_POLICY },
+            body: restoreWith,
+          });
+        }
         const redirectOfFirst = first !== undefined && request.redirectedFrom() === first;
         if (first !== undefined && !redirectOfFirst) {
-          escapes.push(request.url());
-          return route.abort('blockedbyclient');
+          holds.add(request.url());
+          return route.abort('aborted');
         }
         first = request;
         if (document && !redirectOfFirst) {
@@ -325,24 +572,35 @@ export class ChromiumRenderer implements PageRenderer {
           return route.fulfill({
             status: document.http.status,
             contentType: document.http.contentType || 'text/html',
+            headers: { 'content-security-policy': SANDBOX_POLICY },
             body: Buffer.from(document.body),
           });
         }
         return route.fallback();
       });
-      await this.step(steps, 'navigate', this.options.navigateTimeoutMs, async () => {
+      await step('navigate', this.options.navigateTimeoutMs, async () => {
         await page.goto(url, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs });
       });
       const loadedAt = performance.now();
-      await this.step(steps, 'scroll', this.options.scrollTimeoutMs, () =>
-        scrollThrough(page, this.options.scrollTimeoutMs),
-      );
+      const loadedUrl = page.url();
+      // A page whose JavaScript never yields (a loop at or after load) answers nothing, not even the
+      // snapshot below: stop its scripts, as Chrome's "page unresponsive" dialog would, and go on.
+      await this.unfreeze(page, cdp, steps, state);
+      const article = new ArticleSnapshot(page, loadedUrl);
+      state.step = 'snapshot';
+      await article.take(this.options.snapshotTimeoutMs);
+      if (this.options.scrollTimeoutMs > 0)
+        await step('scroll', this.options.scrollTimeoutMs, () =>
+          scrollThrough(page, this.options.scrollTimeoutMs),
+        );
+      state.step = 'settle';
       const settleStart = performance.now();
       const busy = await network.settle(
         loadedAt,
         this.options.graceMs,
         this.options.quietMs,
         this.options.settleTimeoutMs,
+        () => state.aborted,
       );
       steps.push({
         name: 'settle',
@@ -350,28 +608,92 @@ export class ChromiumRenderer implements PageRenderer {
         ms: Math.round(performance.now() - settleStart),
         ...(busy ? { detail: busy } : {}),
       });
-      if (escapes.length > 0) {
-        steps.push({
-          name: 'hold',
-          status: 'failed',
-          ms: 0,
-          detail: `page tried to navigate to ${escapes[0]} (blocked)`,
-        });
-      }
-      result.finalUrl = page.url();
-      result.html = await this.step(steps, 'html', 5_000, () => page.content());
-      result.pdf = await this.step(steps, 'pdf', this.options.pdfTimeoutMs, () =>
-        page.pdf({ format: 'A4', printBackground: true }),
-      );
-      if (this.options.screenshot) {
-        result.screenshot = await this.step(steps, 'screenshot', this.options.screenshotTimeoutMs, () =>
-          this.screenshot(page),
+      // From here the page's scripts stop: nothing the page does may change or replace what we archive.
+      await this.unfreeze(page, cdp, steps, state);
+      state.step = 'snapshot';
+      await settledWithin(cdp.send('Emulation.setScriptExecutionDisabled', { value: true }), 2_000);
+      await article.take(this.options.snapshotTimeoutMs);
+      const restore = async () => {
+        // The page replaced the article (blob:, about:, javascript: URL): load the article's DOM as it was
+        // (scripts stay off, so its own code cannot leave again) and archive that.
+        restoreWith = article.html ?? (document ? Buffer.from(document.body).toString('utf8') : undefined);
+        restoring = true;
+        const target = loadedUrl.startsWith('http') ? loadedUrl : url;
+        const restored = await step('restore', this.options.navigateTimeoutMs, () =>
+          page.goto(target, { waitUntil: 'load', timeout: this.options.navigateTimeoutMs }),
         );
+        restoring = false;
+        restoreWith = undefined;
+        await article.rebase(this.options.snapshotTimeoutMs);
+        return restored !== undefined;
+      };
+      let replaced = await article.replaced();
+      if (replaced && holds.list.length === 0)
+        holds.add('javascript: URL (the page replaced its document with the URL’s result)');
+      if (holds.list.length > 0) steps.push(holdStep(holds, replaced));
+      if (replaced) await restore();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        result.finalUrl = page.url();
+        result.html = await step('html', this.options.htmlTimeoutMs, () => page.content());
+        result.pdf = await step('pdf', this.options.pdfTimeoutMs, () =>
+          page.pdf({ format: 'A4', printBackground: true }),
+        );
+        if (this.options.screenshot) {
+          result.screenshot = await step('screenshot', this.options.screenshotTimeoutMs, () =>
+            this.screenshot(page),
+          );
+        }
+        // A navigation already on its way when the scripts stopped may still have landed: once more.
+        const heldBefore = holds.list.length;
+        replaced = await article.replaced();
+        if (!replaced) break;
+        steps.push(holdStep(holds, true, heldBefore));
+        if (!(await restore())) break;
       }
       return result;
     } finally {
-      await context.close().catch(() => undefined);
+      await settledWithin(
+        context.close().catch(() => undefined),
+        STOP_WAIT_MS,
+      );
     }
+  }
+
+  /**
+   * Checks the page answers within ~2 s; if not, its JavaScript is stuck (a loop): terminate what runs and
+   * turn scripts off, recorded as a failed `unresponsive` step. CDP calls into a renderer busy in JavaScript
+   * wait for it, except Runtime.terminateExecution, which interrupts it.
+   */
+  private async unfreeze(page: Page, cdp: CDPSession, steps: Step[], state: CaptureState): Promise<void> {
+    if (state.aborted) return;
+    state.step = 'responsiveness check';
+    const start = performance.now();
+    const answered = await settledWithin(
+      page.evaluate(() => 1),
+      this.options.responsiveTimeoutMs,
+    );
+    if (answered) return;
+    state.step = 'unresponsive';
+    const disabled = cdp.send('Emulation.setScriptExecutionDisabled', { value: true }).catch(() => undefined);
+    // A timer queued behind the loop could start another: a few tries, each bounded.
+    let alive = false;
+    for (let attempt = 0; attempt < 3 && !alive && !state.aborted; attempt++) {
+      // Bounded too: a renderer busy in a synchronous browser call (window.open) answers even this late.
+      await settledWithin(cdp.send('Runtime.terminateExecution'), 2_000);
+      alive = await settledWithin(
+        page.evaluate(() => 1),
+        2_000,
+      );
+    }
+    await settledWithin(disabled, 2_000);
+    steps.push({
+      name: 'unresponsive',
+      status: 'failed',
+      ms: Math.round(performance.now() - start),
+      detail: alive
+        ? `the page's JavaScript did not yield for ${this.options.responsiveTimeoutMs} ms: its scripts were stopped and the page captured as it stood`
+        : `the page's JavaScript did not yield and could not be stopped`,
+    });
   }
 
   private async screenshot(page: Page): Promise<Uint8Array> {

@@ -4,31 +4,36 @@ import {
   type DescribeStacksCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import { z } from 'zod';
+import {
+  CAPTURE_OUTPUTS,
+  DATA_OUTPUTS,
+  type StackOutputName,
+  stackNames,
+  stagePrefix,
+} from '../../contracts/outputs.js';
 import { RedlineError } from '../../core/domain/errors.js';
 
-/** What a deployed stage's two stacks output (infra/data-stack.ts, infra/capture-stack.ts), as the CLI needs it. */
+export { stagePrefix };
+
+/** What a deployed stage's two stacks output (functions/contracts/outputs.ts), as the CLI needs it. */
 export const StackOutputsSchema = z.object({
-  TableName: z.string().min(1),
-  BucketName: z.string().min(1),
-  EditsTopicArn: z.string().min(1),
-  AlertsTopicArn: z.string().min(1),
-  CaptureQueueUrl: z.url(),
-  DeadLetterQueueUrl: z.url(),
-});
+  [DATA_OUTPUTS.tableName]: z.string().min(1),
+  [DATA_OUTPUTS.bucketName]: z.string().min(1),
+  [DATA_OUTPUTS.editsTopicArn]: z.string().min(1),
+  [DATA_OUTPUTS.alertsTopicArn]: z.string().min(1),
+  [CAPTURE_OUTPUTS.captureQueueUrl]: z.url(),
+  [CAPTURE_OUTPUTS.deadLetterQueueUrl]: z.url(),
+} satisfies Partial<Record<StackOutputName, z.ZodType>>);
 export type StackOutputs = z.infer<typeof StackOutputsSchema>;
 
 export class StackNotFoundError extends RedlineError {}
-
-/** `Redline-prod`, `Redline-prod-Data` and `Redline-prod-Capture` all name the stage `Redline-prod`. */
-export function stagePrefix(name: string): string {
-  return name.replace(/-(Data|Capture)$/, '');
-}
 
 /** Reads the outputs of `<prefix>-Data` and `<prefix>-Capture` with DescribeStacks. */
 export async function readStackOutputs(client: CloudFormationClient, name: string): Promise<StackOutputs> {
   const prefix = stagePrefix(name);
   const outputs: Record<string, string> = {};
-  for (const stackName of [`${prefix}-Data`, `${prefix}-Capture`]) {
+  const names = stackNames(prefix);
+  for (const stackName of [names.data, names.capture]) {
     let stacks: DescribeStacksCommandOutput['Stacks'];
     try {
       ({ Stacks: stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName })));
@@ -49,7 +54,7 @@ export async function readStackOutputs(client: CloudFormationClient, name: strin
   const parsed = StackOutputsSchema.safeParse(outputs);
   if (!parsed.success)
     throw new StackNotFoundError(
-      `stacks ${prefix}-Data/-Capture lack outputs (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}): redeploy them`,
+      `stacks ${names.data} and ${names.capture} lack outputs (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}): redeploy them`,
     );
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import { requestCapture } from '../../core/capture/request-capture.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import { CaptureFailedError, type DefineGroup, isRemote, nonNegativeInt } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
+import { terminalSafe as t } from '../terminal.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -23,7 +24,7 @@ export const defineCapture: DefineGroup = (capture, { io, out, json, withRuntime
         if (isRemote(rt)) {
           const requested = await requestCapture({ ...rt, sleep }, url, options.wait);
           if (requested.state === 'queued') {
-            const message = `queued a capture of ${normalizeUrl(url)} on ${rt.stack}`;
+            const message = `queued a capture of ${t(normalizeUrl(url))} on ${t(rt.stack)}`;
             if (options.json) json({ queued: true, watchId: requested.watchId, stack: rt.stack });
             else out(`${message}${options.wait ? `; not captured within ${options.wait}s` : ''}`);
             if (options.wait)

@@ -7,6 +7,7 @@ import { diffVersions, getSnapshot, SnapshotFormats } from '../../core/history/h
 import { findWatch } from '../../core/watches/watches.js';
 import { type DefineGroup, flag, positiveInt, UsageError } from '../context.js';
 import { formatCaptureLine, formatEdits, formatVersion, styleFor } from '../format.js';
+import { terminalSafe as t } from '../terminal.js';
 
 /** `redline captures|versions|get|diff URL`: what is stored for a watched URL. */
 
@@ -71,7 +72,7 @@ export const defineGet: DefineGroup = (get, { io, withRuntime }) => {
           if (options.output) {
             await writeFile(options.output, bytes);
             io.stderr.write(
-              `v${version.number} ${options.format} ${artifact.digest} (${bytes.byteLength} bytes) → ${options.output}\n`,
+              `v${t(version.number)} ${t(options.format)} ${t(artifact.digest)} (${bytes.byteLength} bytes) → ${t(options.output)}\n`,
             );
           } else {
             io.stdout.write(bytes);
@@ -111,7 +112,9 @@ export const defineDiff: DefineGroup = (diff, { io, out, json, withRuntime }) =>
             });
             if (options.output) {
               await writeFile(options.output, page);
-              io.stderr.write(`v${result.from.number} → v${result.to.number} diff → ${options.output}\n`);
+              io.stderr.write(
+                `v${t(result.from.number)} → v${t(result.to.number)} diff → ${t(options.output)}\n`,
+              );
             } else io.stdout.write(page);
           } else if (options.json) {
             json({
@@ -124,7 +127,7 @@ export const defineDiff: DefineGroup = (diff, { io, out, json, withRuntime }) =>
             });
           } else {
             out(
-              `${result.to.url}: v${result.from.number} (${result.from.capturedAt}) → v${result.to.number} (${result.to.capturedAt})`,
+              `${t(result.to.url)}: v${t(result.from.number)} (${t(result.from.capturedAt)}) → v${t(result.to.number)} (${t(result.to.capturedAt)})`,
             );
             out(formatEdits(result.edits, styleFor(io.stdout)));
           }

@@ -1,6 +1,7 @@
 import { captureDueWatches } from '../../core/capture/run-due.js';
 import { type DefineGroup, isRemote, positiveInt, UsageError } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
+import { terminalSafe as t } from '../terminal.js';
 
 /** `redline run`: local mode's scheduler (a deployed stage has EventBridge Scheduler). */
 export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
@@ -11,7 +12,7 @@ export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
       await withRuntime(async (rt) => {
         if (isRemote(rt))
           throw new UsageError(
-            `${rt.stack} captures on its own schedule (EventBridge Scheduler); \`run\` is for local mode`,
+            `${t(rt.stack)} captures on its own schedule (EventBridge Scheduler); \`run\` is for local mode`,
           );
         const style = styleFor(io.stdout);
         let stopping = false;
@@ -25,7 +26,7 @@ export const defineRun: DefineGroup = (run, { io, out, withRuntime }) => {
             const summary = await captureDueWatches(rt);
             for (const result of summary.results) out(formatCapture(result, style));
             if (options.once) {
-              out(`${summary.due} due, ${summary.results.length} captured`);
+              out(`${t(summary.due)} due, ${summary.results.length} captured`);
               break;
             }
             for (let waited = 0; waited < options.poll * 1000 && !stopping; waited += 250) {

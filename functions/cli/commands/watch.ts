@@ -5,6 +5,7 @@ import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watches/watch-spec.j
 import { addOrUpdateWatch, removeWatch, type WatchChanges } from '../../core/watches/watches.js';
 import { collect, type DefineGroup } from '../context.js';
 import { formatWatch } from '../format.js';
+import { terminalSafe as t } from '../terminal.js';
 
 interface AddOptions {
   every: string;
@@ -79,6 +80,6 @@ export const defineWatch: DefineGroup = (watch, { out, json, withRuntime }) => {
     .description('stop watching a URL (its captures and versions are kept)')
     .action(async (url: string) => {
       normalizeUrl(url);
-      await withRuntime(async (rt) => out(`removed ${(await removeWatch(rt, url)).url}`));
+      await withRuntime(async (rt) => out(`removed ${t((await removeWatch(rt, url)).url)}`));
     });
 };

@@ -39,6 +39,40 @@ export class BlobNotFoundError extends RedlineError {
 /** The stored bytes do not hash to the digest that names them. */
 export class IntegrityError extends RedlineError {}
 
+/** What a blob store found under a digest instead of the bytes it names. */
+export interface BlobFound {
+  /** The digest of what is stored (`sha256:<hex>`), when it was read or the store recorded one. */
+  digest?: string;
+  /** Its size in bytes, when known. */
+  size?: number;
+}
+
+const describeFound = (found: BlobFound) =>
+  [found.digest, found.size !== undefined ? `${found.size} bytes` : undefined].filter(Boolean).join(', ') ||
+  'something else';
+
+/** A blob read (or checked) under `digest` is not the bytes that digest names. */
+export class BlobIntegrityError extends IntegrityError {
+  constructor(
+    readonly digest: string,
+    readonly found: BlobFound,
+    options?: ErrorOptions,
+  ) {
+    super(`blob ${digest} is corrupt: the store holds ${describeFound(found)}`, options);
+  }
+}
+
+/**
+ * A put found wrong bytes stored under the digest and cannot replace them (create-only storage: S3 with
+ * If-None-Match and Object Lock). The blob is not stored; an operator must repair the object.
+ */
+export class BlobUnrepairableError extends BlobIntegrityError {
+  constructor(digest: string, found: BlobFound, options?: ErrorOptions) {
+    super(digest, found, options);
+    this.message += '; the storage is create-only, so a put cannot replace it';
+  }
+}
+
 /** A conditional write lost against a concurrent or earlier writer. */
 export class ConflictError extends RedlineError {}
 
@@ -90,6 +124,24 @@ export class FetchTimeoutError extends FetchError {
 
 /** The headless browser failed to render a page. */
 export class RenderError extends RedlineError {}
+
+/**
+ * The caller's signal stopped a render: `step` names the step that was running, `cause` is the signal's reason
+ * (a DeadlineError when the capture's budget ran out). The browser context of that render is closed by then.
+ */
+export class RenderAbortedError extends RenderError {
+  constructor(
+    readonly url: string,
+    readonly step: string,
+    readonly elapsedMs: number,
+    options?: ErrorOptions,
+  ) {
+    const cause = options?.cause;
+    const why =
+      cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`;
+    super(`rendering ${url} was stopped during the ${step} step after ${elapsedMs} ms${why}`, options);
+  }
+}
 
 /** The code broke one of its own rules (a bug, never bad input). */
 export class InvariantError extends RedlineError {}

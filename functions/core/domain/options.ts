@@ -83,6 +83,10 @@ export interface CaptureOptions {
     quietMs: number;
     settleTimeoutMs: number;
     scrollTimeoutMs: number;
+    /** A page whose scripts do not answer for this long has them stopped, and is captured as it stands. */
+    responsiveTimeoutMs: number;
+    /** Copying the loaded document (restored if the page replaces it after load). */
+    snapshotTimeoutMs: number;
     htmlTimeoutMs: number;
     pdfTimeoutMs: number;
     screenshotTimeoutMs: number;
@@ -151,6 +155,8 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
     quietMs: 150,
     settleTimeoutMs: 3_000,
     scrollTimeoutMs: 3_000,
+    responsiveTimeoutMs: 2_000,
+    snapshotTimeoutMs: 5_000,
     htmlTimeoutMs: 5_000,
     pdfTimeoutMs: 20_000,
     screenshotTimeoutMs: 20_000,

@@ -18,10 +18,15 @@ import type {
 
 /** Content-addressed, write-once storage of artifact bytes. */
 export interface BlobStore {
-  /** Stores the bytes under their SHA-256; a second put of the same bytes is a no-op. */
+  /**
+   * Stores the bytes under their SHA-256; a second put of the same bytes is a no-op once the right bytes
+   * are stored. Other bytes found under the digest are replaced where storage allows (a local folder) and
+   * reported where it does not (create-only S3: BlobUnrepairableError); never counted as stored.
+   */
   put(bytes: Uint8Array, contentType: string): Promise<ArtifactRef>;
-  /** The stored bytes; throws BlobNotFoundError. */
+  /** The stored bytes, checked against the digest; throws BlobNotFoundError, BlobIntegrityError. */
   get(digest: Digest): Promise<Uint8Array>;
+  /** Whether the right bytes are stored under the digest: a corrupt blob is not. */
   has(digest: Digest): Promise<boolean>;
 }
 
@@ -153,7 +158,10 @@ export interface RenderedPage {
 }
 
 export interface PageRenderer {
-  /** Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice. */
+  /**
+   * Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice.
+   * When `options.signal` aborts, the render stops at once: its browser context (or browser) is closed and the promise rejects with a RenderError whose `cause` is the signal's reason.
+   */
   render(url: string, document?: FetchedResponse, options?: { signal?: AbortSignal }): Promise<RenderedPage>;
   close(): Promise<void>;
 }
