@@ -68,7 +68,7 @@ async function rendered(page: Page, route: string) {
     route,
     { timeout: 30_000 },
   );
-  expect(await page.locator('h1').innerText()).not.toMatch(/^(Something went wrong|Not found)$/);
+  expect(await page.locator('h1').textContent()).not.toMatch(/^(Something went wrong|Not found)$/);
 }
 
 beforeAll(async () => {
@@ -137,19 +137,19 @@ describe('viewer', () => {
     const idA = watchIdFor(URL_A);
     const rowA = page.locator(`tr[data-watch="${idA}"]`);
     await expect.poll(() => rowA.count()).toBe(1);
-    const rowText = await rowA.innerText();
+    const rowText = await rowA.textContent();
     expect(rowText).toContain(URL_A);
     expect(rowText).toContain('failed'); // its last capture failed
     expect(rowText).toContain('v3'); // last edit
     expect(rowText).toContain('city');
-    expect(await rowA.locator('td.num').innerText()).toBe('3');
+    expect(await rowA.locator('td.num').textContent()).toBe('3');
     await shot(page, 'viewer-list');
 
     // Filters: by tag, by status, and changed since a date (shareable as the URL).
     await page.goto(`${app}/#/?tag=county`);
     await rendered(page, 'list');
     expect(await page.locator('tbody tr').count()).toBe(1);
-    expect(await page.locator('tbody tr').innerText()).toContain('news.example/b');
+    expect(await page.locator('tbody tr').textContent()).toContain('news.example/b');
     await page.goto(`${app}/#/?status=anomaly`);
     await rendered(page, 'list');
     expect(await page.locator('tbody tr').allInnerTexts()).toEqual([
@@ -174,7 +174,7 @@ describe('viewer', () => {
       .evaluateAll((items) => items.map((li) => li.getAttribute('data-kind')));
     // Newest first: failed (+5h), v3 (+4h), 404 anomaly (+3h), v2 (+2h), unchanged (+1h), v1.
     expect(kinds).toEqual(['failed', 'version', 'anomaly', 'version', 'unchanged', 'version']);
-    const timeline = await page.locator('.timeline').innerText();
+    const timeline = await page.locator('.timeline').textContent();
     expect(timeline).toMatch(/Version 3 .* \d+ edits, \d+ words changed/);
     expect(timeline).toContain('first version');
     await shot(page, 'viewer-watch');
@@ -194,8 +194,8 @@ describe('viewer', () => {
     const frame = page.locator('iframe.archived');
     expect(await frame.getAttribute('sandbox')).toBe('');
     expect(new URL((await frame.getAttribute('src'))!).origin).toBe(archiveOrigin);
-    await expect.poll(() => page.locator('#version-text').innerText()).toContain(EDITED.headline);
-    const digests = await page.locator('table.digests').innerText();
+    await expect.poll(() => page.locator('#version-text').textContent()).toContain(EDITED.headline);
+    const digests = await page.locator('table.digests').textContent();
     for (const ref of Object.values(version.artifacts)) expect(digests).toContain(ref.digest);
     await shot(page, 'viewer-version');
 
@@ -209,7 +209,7 @@ describe('viewer', () => {
     expect(diff.edits.length).toBeGreaterThan(0);
     expect(await page.locator('ol.edits > li').count()).toBe(diff.edits.length);
     expect(await page.locator('ol.edits > li').first().getAttribute('data-kind')).toBe(diff.edits[0]!.kind);
-    expect(await page.locator('#diff-summary').innerText()).toContain(`${diff.edits.length} edits`);
+    expect(await page.locator('#diff-summary').textContent()).toContain(`${diff.edits.length} edits`);
     expect(await page.locator('ol.edits ins').count()).toBeGreaterThan(0);
     await shot(page, 'viewer-diff');
     await page.locator('#diff-view').click();
@@ -220,13 +220,13 @@ describe('viewer', () => {
     await page.keyboard.press('ArrowRight');
     await page.waitForURL(`${app}/#/w/${idA}/diff/2/3?view=side`, { timeout: 30_000 });
     await rendered(page, 'diff');
-    expect(await page.locator('h1').innerText()).toBe('Version 2 → 3');
+    expect(await page.locator('h1').textContent()).toBe('Version 2 → 3');
     await page.keyboard.press('ArrowLeft');
     await page.waitForURL(`${app}/#/w/${idA}/diff/1/2?view=side`, { timeout: 30_000 });
     // A shared link survives a reload.
     await page.reload();
     await rendered(page, 'diff');
-    expect(await page.locator('h1').innerText()).toBe('Version 1 → 2');
+    expect(await page.locator('h1').textContent()).toBe('Version 1 → 2');
 
     // Phone width.
     await page.setViewportSize({ width: 390, height: 800 });
@@ -252,8 +252,8 @@ describe('viewer', () => {
     await page.keyboard.press('Enter');
     await rendered(page, 'watch');
     expect(page.url()).toBe(`${app}/#/w/${watchIdFor('https://news.example/added')}`);
-    expect(await page.locator('h1').innerText()).toBe('https://news.example/added');
-    expect(await page.locator('.meta').innerText()).toMatch(/every 120 min.*metro.*night/s);
+    expect(await page.locator('h1').textContent()).toBe('https://news.example/added');
+    expect(await page.locator('.meta').textContent()).toMatch(/every 120 min.*metro.*night/s);
     const stored = await archive.rt.watches.getWatch(watchIdFor('https://news.example/added'));
     expect(stored?.tags).toEqual(['metro', 'night']);
     await page.close();
@@ -274,6 +274,7 @@ describe('viewer', () => {
     await page.goto(`${app}/`);
     await rendered(page, 'list');
     await page.evaluate((secret) => {
+      // biome-ignore lint/suspicious/noDocumentCookie: the viewer's cookie the archived page must not read
       document.cookie = `viewer=${secret}; Path=/`;
       localStorage.setItem('secret', secret);
       addEventListener('message', (event) =>

@@ -30,8 +30,9 @@ export const VIEWER_CSS = `:root {
 * { box-sizing: border-box; }
 body { margin: 0; }
 a { color: var(--accent); }
-:focus-visible, #page-title:focus { outline: 3px solid var(--focus); outline-offset: 2px; }
-#page-title:focus:not(:focus-visible) { outline: none; }
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+/* The heading takes focus on each route change (for screen readers); it is not a control. */
+#page-title:focus { outline: none; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: .5rem; background: #fff; padding: .25rem .5rem; }
 .top { display: flex; gap: 1.5rem; align-items: baseline; padding: .75rem 1.25rem; border-bottom: 3px solid var(--accent); background: #fff; flex-wrap: wrap; }
