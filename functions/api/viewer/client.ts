@@ -76,7 +76,10 @@ async function listPage(params) {
   if (params.get('tag')) query.set('tag', params.get('tag'));
   if (params.get('status')) query.set('status', params.get('status'));
   const since = params.get('since') || '';
-  const [filtered, all] = await Promise.all([api('/api/watches?' + query), api('/api/watches')]);
+  const filteredOnly = query.toString() !== '';
+  const [filtered, all] = filteredOnly
+    ? await Promise.all([api('/api/watches?' + query), api('/api/watches')])
+    : await api('/api/watches').then((list) => [list, list]);
   const tags = [...new Set(all.watches.flatMap((w) => w.tags || []))].sort();
   const sinceTime = since ? Date.parse(since) : NaN;
   const watches = filtered.watches.filter(
