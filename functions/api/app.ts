@@ -19,7 +19,6 @@ import { addOrUpdateWatch, updateWatch, type WatchChanges } from '../core/watche
 import { serveBlob } from './blobs.js';
 import { ApiError, errorResponse, parseInput } from './http.js';
 import { MementoIndex, mountMemento, mountMementoBytes } from './memento.js';
-import { mountViewer } from './viewer/serve.js';
 import { type ApiUrls, captureView, versionView, WATCH_STATUSES, watchStatus, watchView } from './views.js';
 
 /** The core ports the API reads and writes through: the same on the local server and on AWS. */
@@ -258,7 +257,6 @@ export function createApp(deps: ApiDeps, urlsSource: UrlsSource): Hono {
   app.get('/api/blobs/:digest', (c) => serveBlob(c, deps));
 
   mountMemento(app, index, urls);
-  mountViewer(app, urls);
   return app;
 }
 

@@ -117,6 +117,11 @@ describe('viewer', () => {
       expect(csp).toContain(`frame-src ${archive.servers.urls.archive}`);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     }
+    // Only its own paths: the API keeps its JSON 404s, and the archive origin serves no viewer.
+    const missing = await fetch(`${app}/viewer.map`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    expect((await fetch(`${archive.servers.urls.archive}/viewer.js`)).status).toBe(404);
     const html = await (await fetch(`${app}/`)).text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
     expect(html).not.toMatch(/\sstyle=|<style/);
@@ -175,7 +180,7 @@ describe('viewer', () => {
     // Newest first: failed (+5h), v3 (+4h), 404 anomaly (+3h), v2 (+2h), unchanged (+1h), v1.
     expect(kinds).toEqual(['failed', 'version', 'anomaly', 'version', 'unchanged', 'version']);
     const timeline = await page.locator('.timeline').textContent();
-    expect(timeline).toMatch(/Version 3 .* \d+ edits, \d+ words changed/);
+    expect(timeline).toMatch(/Version 3 .* \d+ edits?, \d+ words? changed/);
     expect(timeline).toContain('first version');
     await shot(page, 'viewer-watch');
 

@@ -58,6 +58,8 @@ function wordsChanged(edits) {
   return total;
 }
 
+const plural = (n, word) => n + ' ' + word + (n === 1 ? '' : 's');
+
 function setTitle(text) {
   document.title = text + ' · Redline';
 }
@@ -134,9 +136,9 @@ async function watchPage(id) {
     const what = v
       ? el('span', {}, link(versionLink(id, v.number), 'Version ' + v.number), ' · ' + v.title + ' · ',
           v.number > 1
-            ? link(diffLink(id, v.number - 1, v.number), (v.edits.length + (v.omittedEdits || 0)) + ' edits, ' + wordsChanged(v.edits) + ' words changed')
+            ? link(diffLink(id, v.number - 1, v.number), plural(v.edits.length + (v.omittedEdits || 0), 'edit') + ', ' + plural(wordsChanged(v.edits), 'word') + ' changed')
             : 'first version',
-          v.silent ? el('span', { class: 'badge badge-anomaly' }, 'silent') : '',
+          v.silent ? el('span', { class: 'badge badge-anomaly', title: 'the text changed while the page kept its modified date' }, 'silent') : '',
           v.revertOf ? el('span', { class: 'badge' }, 'reverts to v' + v.revertOf) : '')
       : c.status === 'failed'
         ? el('span', {}, 'Capture failed' + (c.reason ? ': ' + c.reason : ''))
@@ -248,7 +250,7 @@ async function diffPage(id, from, to, params) {
   return screen('Version ' + from + ' → ' + to,
     el('p', { class: 'meta' }, link(watchLink(id), d.url), ' · ' + when(d.from.capturedAt) + ' → ' + when(d.to.capturedAt)),
     picker, nav,
-    el('p', { class: 'summary', id: 'diff-summary' }, d.edits.length + ' edits, ' + wordsChanged(d.edits) + ' words changed. ' + (d.summary || '')),
+    el('p', { class: 'summary', id: 'diff-summary' }, plural(d.edits.length, 'edit') + ', ' + plural(wordsChanged(d.edits), 'word') + ' changed' + (d.to.silent ? ' · silent: the page kept its modified date' : '')),
     el('ol', { class: 'edits ' + view }, edits));
 }
 

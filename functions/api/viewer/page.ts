@@ -52,7 +52,7 @@ table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.num { text-align: right; }
 .url { overflow-wrap: anywhere; }
-.badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .8rem; background: #ececf0; margin-right: .25rem; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .8rem; background: #ececf0; margin: 0 .25rem; }
 .badge-complete { background: #dff3e2; } .badge-partial { background: #fff1c9; }
 .badge-failed, .badge-anomaly { background: var(--del); color: #7a0b0b; } .badge-removed { background: #ddd; }
 .tag { margin-right: .4rem; font-size: .85rem; }

@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ApiUrls } from '../views.js';
 import { VIEWER_JS } from './client.js';
 import { INDEX_HTML, VIEWER_CSS } from './page.js';
@@ -33,9 +33,32 @@ const asset = (c: Context, body: string, type: string, archive: string) =>
     'Cache-Control': 'no-cache',
   });
 
+const ASSETS: Record<string, { body: string; type: string }> = {
+  '/': { body: INDEX_HTML, type: 'text/html; charset=utf-8' },
+  '/viewer.css': { body: VIEWER_CSS, type: 'text/css; charset=utf-8' },
+  '/viewer.js': { body: VIEWER_JS, type: 'text/javascript; charset=utf-8' },
+};
+
 /** The viewer on the app origin: `/` (one page, hash routes), `/viewer.css` and `/viewer.js`. */
 export function mountViewer(app: Hono, urls: () => ApiUrls): void {
-  app.get('/', (c) => asset(c, INDEX_HTML, 'text/html; charset=utf-8', urls().archive));
-  app.get('/viewer.css', (c) => asset(c, VIEWER_CSS, 'text/css; charset=utf-8', urls().archive));
-  app.get('/viewer.js', (c) => asset(c, VIEWER_JS, 'text/javascript; charset=utf-8', urls().archive));
+  for (const [path, { body, type }] of Object.entries(ASSETS))
+    app.get(path, (c) => asset(c, body, type, urls().archive));
+}
+
+/**
+ * The app origin with the viewer in front of the API: GET/HEAD of the viewer's own paths go to the
+ * viewer, everything else to `api` unchanged (its routes, errors and 404s stay the API's).
+ */
+export function withViewer(
+  api: (request: Request) => Response | Promise<Response>,
+  urls: () => ApiUrls,
+): (request: Request) => Response | Promise<Response> {
+  const viewer = new Hono();
+  mountViewer(viewer, urls);
+  return (request) => {
+    const isViewer =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      Object.hasOwn(ASSETS, new URL(request.url).pathname);
+    return isViewer ? viewer.fetch(request) : api(request);
+  };
 }
