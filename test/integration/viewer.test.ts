@@ -148,6 +148,15 @@ describe('viewer', () => {
     expect(rowText).toContain('v3'); // last edit
     expect(rowText).toContain('city');
     expect(await rowA.locator('td.num').textContent()).toBe('3');
+    // Keyboard: the page heading takes focus on each route (no ring: not a control); Tab goes on to the
+    // filters, each control with a visible focus ring.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement;
+      return { tag: a.tagName, name: a.getAttribute('name'), outline: getComputedStyle(a).outlineStyle };
+    });
+    expect(focused).toEqual({ tag: 'SELECT', name: 'tag', outline: 'solid' });
     await shot(page, 'viewer-list');
 
     // Filters: by tag, by status, and changed since a date (shareable as the URL).
@@ -274,6 +283,8 @@ describe('viewer', () => {
     reports.requests.length = 0;
 
     const page = await context.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
     const messages: unknown[] = [];
     await page.exposeFunction('recordMessage', (data: unknown) => messages.push(data));
     await page.goto(`${app}/`);
@@ -296,11 +307,17 @@ describe('viewer', () => {
     expect(framed.headers.get('content-security-policy')).toBe('sandbox');
     expect(await framed.text()).toContain('parent.document');
     // The frame loaded the archived page (its article text is in it) ...
+    await expect.poll(() => page.frames().some((f) => f.url() === src), { timeout: 30_000 }).toBe(true);
     const child = page.frames().find((f) => f.url() === src);
-    expect(child).toBeDefined();
     await expect
       .poll(() => child!.evaluate(() => document.body?.textContent ?? ''), { timeout: 30_000 })
       .toContain(ORIGINAL.headline);
+    // ... Chromium refused to run its script (the sandbox allows none) ...
+    await expect
+      .poll(() => consoleLines.some((line) => line.startsWith(`Blocked script execution in '${src}'`)), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     // ... and a moment later its script has reached nothing: no report, no message, the viewer unchanged.
     await page.waitForTimeout(1_000);
     const seen = received();

@@ -109,12 +109,12 @@ async function listPage(params) {
   const rows = watches.map((w) =>
     el('tr', { 'data-watch': w.id },
       el('td', {}, link(watchLink(w.id), w.url, { class: 'url' })),
-      el('td', {}, w.removed ? statusBadge('removed') : statusBadge(w.status)),
-      el('td', {}, when(w.lastCapturedAt), w.lastStatus ? el('span', { class: 'muted' }, ' (' + w.lastStatus + ')') : ''),
-      el('td', {}, w.lastEdit ? link(versionLink(w.id, w.lastEdit.version), 'v' + w.lastEdit.version + ' · ' + when(w.lastEdit.capturedAt)) : '—'),
-      el('td', {}, w.lastAnomaly ? el('span', { class: 'badge badge-anomaly' }, w.lastAnomaly) : '—'),
-      el('td', { class: 'num' }, w.versionCount),
-      el('td', {}, (w.tags || []).map((t) => link('#/?tag=' + enc(t), t, { class: 'tag' })))));
+      el('td', { 'data-label': 'Status' }, w.removed ? statusBadge('removed') : statusBadge(w.status)),
+      el('td', { 'data-label': 'Captured' }, when(w.lastCapturedAt), w.lastStatus ? el('span', { class: 'muted' }, ' (' + w.lastStatus + ')') : ''),
+      el('td', { 'data-label': 'Edited' }, w.lastEdit ? link(versionLink(w.id, w.lastEdit.version), 'v' + w.lastEdit.version + ' · ' + when(w.lastEdit.capturedAt)) : '—'),
+      el('td', { 'data-label': 'Anomaly' }, w.lastAnomaly ? el('span', { class: 'badge badge-anomaly' }, w.lastAnomaly) : '—'),
+      el('td', { class: 'num', 'data-label': 'Versions' }, w.versionCount),
+      el('td', { 'data-label': 'Tags' }, (w.tags || []).map((t) => link('#/?tag=' + enc(t), t, { class: 'tag' })))));
   const table = el('table', { class: 'watches' },
     el('caption', {}, watches.length + ' of ' + all.total + ' watches' + (since ? ' changed since ' + since : '')),
     el('thead', {}, el('tr', {}, ['URL', 'Status', 'Last capture', 'Last edit', 'Open anomaly', 'Versions', 'Tags'].map((h) => el('th', { scope: 'col' }, h)))),

@@ -87,6 +87,7 @@ ins::before { content: "+ "; } del::before { content: "− "; }
   table.watches tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
   table.watches td { display: inline-block; border: 0; padding: .15rem .4rem .15rem 0; }
   table.watches td:first-child { display: block; }
+  table.watches td[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-size: .8rem; }
   .archived { height: 22rem; }
 }
 `;
