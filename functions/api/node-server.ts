@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { type ApiDeps, createApp, createArchiveApp } from './app.js';
+import { withViewer } from './viewer/serve.js';
 import type { ApiUrls } from './views.js';
 
 export interface ApiServers {
@@ -72,7 +73,9 @@ export async function startApiServers(deps: ApiDeps, options: ListenOptions): Pr
   const current = () => urls!;
   const app = createApp(deps, current);
   const archive = createArchiveApp(deps, current);
-  const appServer = createServer(getRequestListener(guardHost(app.fetch, options.host, () => urls)));
+  const appServer = createServer(
+    getRequestListener(guardHost(withViewer(app.fetch, current), options.host, () => urls)),
+  );
   const archiveServer = createServer(getRequestListener(guardHost(archive.fetch, options.host, () => urls)));
   try {
     const appPort = await listen(appServer, options.port, options.host);
