@@ -74,6 +74,8 @@ export const ArtifactKindSchema = z.enum([
   'diff',
   /** The whole edit list as JSON, when the version record holds only its first edits (the 400 KB item limit). */
   'edits',
+  /** The capture's provenance (server IP, TLS, user agent, software versions, options, egress) as JSON. */
+  'provenance',
 ]);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 

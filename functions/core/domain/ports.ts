@@ -114,8 +114,34 @@ export interface HttpExchange {
   requestHeaders: Record<string, string>;
   status: number;
   headers: Record<string, string>;
-  /** The body as received: content encodings still applied. */
+  /** The body as received: content encodings still applied (only its first bytes when `truncated`). */
   wireBody: Uint8Array;
+  /** GET when left out. */
+  method?: string;
+  /** The address the response came from (`WARC-IP-Address`). */
+  ipAddress?: string;
+  /** Why the body was cut short (`WARC-Truncated`): `length` when it went over a cap. */
+  truncated?: 'length';
+}
+
+/** What the browser saw of the connection: for the capture's provenance record. */
+export interface RenderProvenance {
+  browserVersion: string;
+  userAgent: string;
+  /** Versions of the rendering software (playwright-core, @sparticuz/chromium): `unknown` when not readable (a bundle). */
+  software: Record<string, string>;
+  /** TLS details of each https origin the page loaded from (first response per origin), at most a few dozen. */
+  tls: {
+    origin: string;
+    protocol?: string;
+    issuer?: string;
+    subjectName?: string;
+    validFrom?: number;
+    validTo?: number;
+  }[];
+  /** Sub-resources left out of the WARC (a per-capture cap reached) or cut short. */
+  dropped: number;
+  truncated: number;
 }
 
 export interface FetchedResponse {
@@ -154,6 +180,9 @@ export interface RenderedPage {
   screenshot?: Uint8Array;
   finalUrl: string;
   steps: Step[];
+  /** Every sub-resource exchange the browser made for the page (not the main document), bounded. */
+  exchanges?: HttpExchange[];
+  provenance?: RenderProvenance;
 }
 
 export interface PageRenderer {
