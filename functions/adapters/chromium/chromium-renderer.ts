@@ -183,17 +183,20 @@ function recordExchanges(page: Page, limits = EXCHANGE_LIMITS) {
       response.allHeaders(),
       response.serverAddr().catch(() => null),
       response.securityDetails().catch(() => null),
-      // Redirects and some statuses have no body to give.
-      response.body().catch(() => Buffer.alloc(0)),
+      // Redirects, 204 and 304 have no body to give; others may have been dropped from Chromium's buffer.
+      response.body().catch(() => undefined),
     ]);
+    const bodiless = (status: number) => (status >= 300 && status < 400) || status === 204 || status < 200;
+    const lost = body === undefined && !bodiless(response.status()) && request.method() !== 'HEAD';
     const room = Math.min(limits.maxBodyBytes, limits.maxTotalBytes - bytes);
     if (exchanges.length >= limits.maxExchanges || room <= 0) {
       dropped++;
       return;
     }
-    const cut = body.byteLength > room;
-    if (cut) truncated++;
-    const wireBody = cut ? body.subarray(0, room) : body;
+    const received = body ?? Buffer.alloc(0);
+    const cut = received.byteLength > room;
+    if (cut || lost) truncated++;
+    const wireBody = cut ? received.subarray(0, room) : received;
     bytes += wireBody.byteLength;
     // Playwright hands the body decoded: its framing headers would describe other bytes.
     delete headers['content-encoding'];
@@ -215,7 +218,7 @@ function recordExchanges(page: Page, limits = EXCHANGE_LIMITS) {
       headers,
       wireBody,
       ...(address ? { ipAddress: address.ipAddress } : {}),
-      ...(cut ? { truncated: 'length' as const } : {}),
+      ...(cut ? { truncated: 'length' as const } : lost ? { truncated: 'unspecified' as const } : {}),
     });
   };
   const track = (request: Request) => {

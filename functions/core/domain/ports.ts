@@ -120,8 +120,11 @@ export interface HttpExchange {
   method?: string;
   /** The address the response came from (`WARC-IP-Address`). */
   ipAddress?: string;
-  /** Why the body was cut short (`WARC-Truncated`): `length` when it went over a cap. */
-  truncated?: 'length';
+  /**
+   * Why the body is cut short (`WARC-Truncated`): `length` when it went over a cap, `unspecified` when the
+   * browser no longer held it (Chromium keeps a bounded buffer of response bodies).
+   */
+  truncated?: 'length' | 'unspecified';
 }
 
 /** What the browser saw of the connection: for the capture's provenance record. */
