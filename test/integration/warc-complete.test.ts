@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
@@ -8,13 +10,15 @@ import { type CaptureDeps, captureWatch } from '../../functions/core/capture/cap
 import { silentLogger } from '../../functions/core/domain/ports.js';
 import { indexWarc } from '../../functions/core/proof/wacz-index.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
-import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { MemoryBlobStore, MemoryCatalog, MemoryNotifier } from '../support/memory.js';
 
 /**
  * A full capture (real fetcher, real browser) of an article with a stylesheet, a script, an image, a font,
- * an XHR and a 20 MB image, on 127.0.0.1: its WARC must hold every exchange the browser made, as served.
+ * an XHR and a 20 MB image: its WARC must hold every exchange the browser made, as served. The server
+ * listens on 127.0.0.2, not on the guard proxy's 127.0.0.1: the browser reaches everything through that
+ * proxy, so a WARC-IP-Address taken from the browser's own view would name the proxy.
  */
+const SERVER_IP = '127.0.0.2';
 const CSS = `@font-face{font-family:Fixture;src:url(/font.woff2) format("woff2")}
 body{font-family:Fixture,serif;color:#123} .hero{width:40px;height:40px}`;
 const JS = `fetch('/data.json').then((r) => r.text()).then((t) => { document.body.dataset.xhr = t; });`;
@@ -39,17 +43,23 @@ const page = articlePage(ORIGINAL, 1)
     '<img class="hero" src="/hero.png" alt=""><img src="/big.png" width="10" alt=""></body>',
   );
 
-let server: FixtureServer;
+let server: { url: string; http: Server };
 let deps: CaptureDeps & { blobs: MemoryBlobStore };
 
 beforeAll(async () => {
-  const routes: Parameters<typeof startFixtureServer>[0] = {
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
     '/story': (_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page),
   };
   for (const [path, { type, body }] of Object.entries(SUBRESOURCES))
     routes[path] = (_req, res) =>
       res.writeHead(200, { 'content-type': type, 'content-length': body.byteLength }).end(body);
-  server = await startFixtureServer(routes);
+  const http = createServer((req, res) => {
+    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    if (route) route(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, SERVER_IP, resolve));
+  server = { url: `http://${SERVER_IP}:${(http.address() as AddressInfo).port}`, http };
   const catalog = new MemoryCatalog();
   const policy = { allowPrivateNetwork: true };
   deps = {
@@ -67,7 +77,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await deps.renderer.close();
-  await server.close();
+  server.http.closeAllConnections();
+  await new Promise((resolve) => server.http.close(resolve));
 });
 
 interface ParsedRecord {
@@ -115,7 +126,7 @@ describe('complete captures', () => {
     records = await readWarc(warc);
   });
 
-  it('records request and response for every sub-resource, as served, from 127.0.0.1', () => {
+  it('records request and response for every sub-resource, as served, with the server address', () => {
     for (const [path, { body }] of Object.entries(SUBRESOURCES)) {
       if (path === '/big.png') continue;
       const url = `${server.url}${path}`;
@@ -123,7 +134,7 @@ describe('complete captures', () => {
       const response = records.find((r) => r.type === 'response' && r.url === url);
       expect(request, url).toBeDefined();
       expect(response, url).toBeDefined();
-      expect(response!.headers.get('WARC-IP-Address'), url).toBe('127.0.0.1');
+      expect(response!.headers.get('WARC-IP-Address'), url).toBe(SERVER_IP);
       expect(response!.headers.get('WARC-Truncated'), url).toBeFalsy();
       expect(response!.payload.equals(body), url).toBe(true);
       expect(request!.headers.get('WARC-Concurrent-To')).toBe(response!.headers.get('WARC-Record-ID'));
@@ -132,7 +143,7 @@ describe('complete captures', () => {
     const main = records.filter((r) => r.type === 'response' && r.url === `${server.url}/story`);
     expect(main).toHaveLength(1);
     expect(main[0]!.payload.toString()).toBe(page);
-    expect(main[0]!.headers.get('WARC-IP-Address')).toBe('127.0.0.1');
+    expect(main[0]!.headers.get('WARC-IP-Address')).toBe(SERVER_IP);
   });
 
   it('keeps a body over the cap cut short and says so', () => {
@@ -151,7 +162,7 @@ describe('complete captures', () => {
     const provenance = JSON.parse(provenanceBlob.toString());
     expect(provenance).toMatchObject({
       url: `${server.url}/story`,
-      serverIp: '127.0.0.1',
+      serverIp: SERVER_IP,
       userAgent: 'Redline-test',
       egress: process.env.REDLINE_EGRESS?.trim() || 'unspecified',
       tls: [],

@@ -162,7 +162,11 @@ const MAX_TLS_ORIGINS = 32;
  * Bounded: bodies over `maxBodyBytes` are kept cut short (`truncated`), and past `maxTotalBytes` or
  * `maxExchanges` exchanges are counted as dropped.
  */
-function recordExchanges(page: Page, limits = EXCHANGE_LIMITS) {
+function recordExchanges(
+  page: Page,
+  addressOf: (host: string) => string | undefined,
+  limits = EXCHANGE_LIMITS,
+) {
   const exchanges: HttpExchange[] = [];
   const tls = new Map<string, RenderProvenance['tls'][number]>();
   const pending = new Set<Promise<void>>();
@@ -178,10 +182,9 @@ function recordExchanges(page: Page, limits = EXCHANGE_LIMITS) {
     }
     const response = await request.response();
     if (!response) return;
-    const [requestHeaders, headers, address, security, body] = await Promise.all([
+    const [requestHeaders, headers, security, body] = await Promise.all([
       request.allHeaders(),
       response.allHeaders(),
-      response.serverAddr().catch(() => null),
       response.securityDetails().catch(() => null),
       // Redirects, 204 and 304 have no body to give; others may have been dropped from Chromium's buffer.
       response.body().catch(() => undefined),
@@ -200,7 +203,11 @@ function recordExchanges(page: Page, limits = EXCHANGE_LIMITS) {
     bytes += wireBody.byteLength;
     // Playwright hands the body decoded: its framing headers would describe other bytes.
     delete headers['content-encoding'];
-    const origin = new URL(request.url()).origin;
+    const target = new URL(request.url());
+    const origin = target.origin;
+    // Every connection goes through the guard proxy, so the browser's serverAddr() is the proxy's: the
+    // server's address is the one the proxy checked and connected to.
+    const address = addressOf(target.hostname);
     if (security && origin.startsWith('https:') && !tls.has(origin) && tls.size < MAX_TLS_ORIGINS)
       tls.set(origin, {
         origin,
@@ -217,7 +224,7 @@ function recordExchanges(page: Page, limits = EXCHANGE_LIMITS) {
       status: response.status(),
       headers,
       wireBody,
-      ...(address ? { ipAddress: address.ipAddress } : {}),
+      ...(address ? { ipAddress: address } : {}),
       ...(cut ? { truncated: 'length' as const } : lost ? { truncated: 'unspecified' as const } : {}),
     });
   };
@@ -649,7 +656,7 @@ export class ChromiumRenderer implements PageRenderer {
       });
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       const network = trackNetwork(page);
-      const recorder = recordExchanges(page);
+      const recorder = recordExchanges(page, (host) => this.proxy?.addressOf(host));
       const cdp = await context.newCDPSession(page);
       await cdp.send('Page.enable');
       const { frameTree } = await cdp.send('Page.getFrameTree');
