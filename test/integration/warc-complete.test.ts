@@ -19,6 +19,9 @@ import { MemoryBlobStore, MemoryCatalog, MemoryNotifier } from '../support/memor
  * proxy, so a WARC-IP-Address taken from the browser's own view would name the proxy.
  */
 const SERVER_IP = '127.0.0.2';
+/** A name, so the address comes from resolution (the fetcher's and the proxy's), not from the URL. */
+const HOST = 'news.fixture.test';
+const resolver = async (host: string) => (host === HOST ? [SERVER_IP] : []);
 const CSS = `@font-face{font-family:Fixture;src:url(/font.woff2) format("woff2")}
 body{font-family:Fixture,serif;color:#123} .hero{width:40px;height:40px}`;
 const JS = `fetch('/data.json').then((r) => r.text()).then((t) => { document.body.dataset.xhr = t; });`;
@@ -59,7 +62,7 @@ beforeAll(async () => {
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => http.listen(0, SERVER_IP, resolve));
-  server = { url: `http://${SERVER_IP}:${(http.address() as AddressInfo).port}`, http };
+  server = { url: `http://${HOST}:${(http.address() as AddressInfo).port}`, http };
   const catalog = new MemoryCatalog();
   const policy = { allowPrivateNetwork: true };
   deps = {
@@ -69,8 +72,8 @@ beforeAll(async () => {
     captures: catalog,
     versions: catalog,
     notifier: new MemoryNotifier(),
-    fetcher: new UndiciFetcher({ policy, userAgent: 'Redline-test' }),
-    renderer: new ChromiumRenderer({ policy, userAgent: 'Redline-test' }),
+    fetcher: new UndiciFetcher({ policy, resolver, userAgent: 'Redline-test' }),
+    renderer: new ChromiumRenderer({ policy, resolver, userAgent: 'Redline-test' }),
     clock: { now: () => new Date() },
     logger: silentLogger,
   };
