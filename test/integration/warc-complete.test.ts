@@ -89,6 +89,7 @@ interface ParsedRecord {
   url: string;
   headers: { get(name: string): string | null | undefined };
   payload: Buffer;
+  statusline?: string;
 }
 
 async function readWarc(bytes: Uint8Array): Promise<ParsedRecord[]> {
@@ -103,6 +104,7 @@ async function readWarc(bytes: Uint8Array): Promise<ParsedRecord[]> {
       url: record.warcTargetURI ?? '',
       headers: record.warcHeaders.headers,
       payload,
+      ...(record.httpHeaders?.statusline ? { statusline: record.httpHeaders.statusline } : {}),
     });
   }
   return out;

@@ -114,7 +114,11 @@ describe('buildWarc', () => {
           }),
           truncated: 'length' as const,
         },
-        { ...exchange('https://news.example/api', 200, body), method: 'POST' },
+        {
+          ...exchange('https://news.example/api', 200, body),
+          method: 'POST',
+          requestBody: Buffer.from('{"q":1}'),
+        },
       ],
       provenance: { userAgent: 'Redline-test', serverIp: '192.0.2.10' },
       metadata: {},
@@ -145,6 +149,7 @@ describe('buildWarc', () => {
     expect(big.payload).toBe('PNGHEAD');
     expect(big.headers.get('WARC-IP-Address')).toBeFalsy();
     expect(parsed[7]!.status).toBe('POST /api HTTP/1.1');
+    expect(parsed[7]!.payload).toBe('{"q":1}');
     expect(parsed[8]!.payload).toBe(body); // not a revisit: only the fetcher's final response may be
     const provenance = parsed[10]!;
     expect(provenance.headers.get('Content-Type')).toBe('application/json');

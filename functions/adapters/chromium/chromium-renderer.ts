@@ -201,6 +201,13 @@ function recordExchanges(
     if (cut || lost) truncated++;
     const wireBody = cut ? received.subarray(0, room) : received;
     bytes += wireBody.byteLength;
+    // A request body counts against the same caps; one that does not fit is left out.
+    const sent = request.postDataBuffer();
+    const requestBody =
+      sent && sent.byteLength <= Math.min(limits.maxBodyBytes, limits.maxTotalBytes - bytes)
+        ? sent
+        : undefined;
+    bytes += requestBody?.byteLength ?? 0;
     // Playwright hands the body decoded: its framing headers would describe other bytes.
     delete headers['content-encoding'];
     const target = new URL(request.url());
@@ -221,6 +228,7 @@ function recordExchanges(
       url: request.url(),
       method: request.method(),
       requestHeaders,
+      ...(requestBody ? { requestBody } : {}),
       status: response.status(),
       headers,
       wireBody,

@@ -122,7 +122,7 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
           ...(exchange.ipAddress ? { 'WARC-IP-Address': exchange.ipAddress } : {}),
         },
       },
-      once(new Uint8Array()),
+      once(exchange.requestBody ?? new Uint8Array()),
     );
     parts.push(await serialize(request), await serialize(response));
   }

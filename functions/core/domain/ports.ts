@@ -118,6 +118,8 @@ export interface HttpExchange {
   wireBody: Uint8Array;
   /** GET when left out. */
   method?: string;
+  /** The request's body (a POST's form or JSON), when it had one. */
+  requestBody?: Uint8Array;
   /** The address the response came from (`WARC-IP-Address`). */
   ipAddress?: string;
   /**
