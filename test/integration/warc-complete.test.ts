@@ -143,6 +143,8 @@ describe('complete captures', () => {
       expect(response!.headers.get('WARC-Truncated'), url).toBeFalsy();
       expect(response!.payload.equals(body), url).toBe(true);
       expect(request!.headers.get('WARC-Concurrent-To')).toBe(response!.headers.get('WARC-Record-ID'));
+      expect(request!.statusline).toBe(`GET ${path} HTTP/1.1`);
+      expect(request!.headers.get('WARC-IP-Address'), url).toBe(SERVER_IP);
     }
     // The main document once, from the fetcher (the browser was served those bytes), with its address.
     const main = records.filter((r) => r.type === 'response' && r.url === `${server.url}/story`);
