@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, JSHandle, Page, Request } from 'playwright-core';
 import { RenderAbortedError, RenderError } from '../../core/domain/errors.js';
@@ -123,7 +123,7 @@ function trackNetwork(page: Page) {
 /** An installed package's version, found from its main entry upward (exports may hide package.json); `unknown` in a bundle. */
 function packageVersion(name: string): string {
   try {
-    let dir = dirname(createRequire(import.meta.url).resolve(name));
+    let dir = dirname(nodeModule.createRequire(import.meta.url).resolve(name));
     for (let depth = 0; depth < 8; depth++, dir = dirname(dir)) {
       try {
         const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
@@ -155,6 +155,8 @@ export const EXCHANGE_LIMITS = {
   maxExchanges: 500,
 };
 const MAX_TLS_ORIGINS = 32;
+/** How long the capture waits, at its end, for response bodies still being read from the browser (generous: a loaded machine reads a 10 MB body slowly). */
+const EXCHANGE_WAIT_MS = 15_000;
 
 /**
  * Records every request the page makes (the main frame's own navigations aside: the archived document is the
@@ -173,7 +175,9 @@ function recordExchanges(
   let bytes = 0;
   let dropped = 0;
   let truncated = 0;
+  let closed = false;
   const record = async (request: Request) => {
+    if (closed) return;
     if (request.isNavigationRequest() && request.frame() === page.mainFrame()) return;
     if (!/^https?:/.test(request.url())) return;
     if (exchanges.length >= limits.maxExchanges || bytes >= limits.maxTotalBytes) {
@@ -191,6 +195,7 @@ function recordExchanges(
     ]);
     const bodiless = (status: number) => (status >= 300 && status < 400) || status === 204 || status < 200;
     const lost = body === undefined && !bodiless(response.status()) && request.method() !== 'HEAD';
+    if (closed) return;
     const room = Math.min(limits.maxBodyBytes, limits.maxTotalBytes - bytes);
     if (exchanges.length >= limits.maxExchanges || room <= 0) {
       dropped++;
@@ -246,7 +251,14 @@ function recordExchanges(
     /** What was recorded, once the bodies being read are in (each wait bounded). */
     async done(waitMs: number) {
       await settledWithin(Promise.all([...pending]), waitMs);
-      return { exchanges: [...exchanges], tls: [...tls.values()], dropped, truncated };
+      // Bodies still being read past the wait are left out, and counted.
+      closed = true;
+      return {
+        exchanges: [...exchanges],
+        tls: [...tls.values()],
+        dropped: dropped + pending.size,
+        truncated,
+      };
     },
   };
 }
@@ -792,7 +804,7 @@ export class ChromiumRenderer implements PageRenderer {
         if (!(await restore())) break;
       }
       state.step = 'exchanges';
-      const recorded = await recorder.done(STOP_WAIT_MS);
+      const recorded = await recorder.done(EXCHANGE_WAIT_MS);
       result.exchanges = recorded.exchanges;
       result.provenance = {
         browserVersion: browser.version(),
