@@ -20,7 +20,7 @@ describe('captureWatch', () => {
     const first = await captureWatch(deps, watch);
     expect(first.capture).toMatchObject({ status: 'complete', verdict: 'first', version: 1 });
     expect(Object.keys(first.capture.artifacts).sort()).toEqual(
-      ['article', 'manifest', 'pdf', 'raw', 'rendered', 'screenshot', 'text', 'warc'].sort(),
+      ['article', 'manifest', 'pdf', 'raw', 'rendered', 'screenshot', 'text', 'warc', 'provenance'].sort(),
     );
 
     advance(15);

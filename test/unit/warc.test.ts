@@ -89,4 +89,70 @@ describe('buildWarc', () => {
     expect(revisit.headers.get('WARC-Payload-Digest')).toBe(sha256(body));
     expect(revisit.headers.get('WARC-Profile')).toContain('/warc/1.1/revisit/identical-payload-digest');
   });
+
+  it('writes the browser sub-resources after the hops, with method, WARC-IP-Address and WARC-Truncated, then a provenance record', async () => {
+    const body = '<p>same story</p>';
+    const css = 'body{color:red}';
+    const warc = await buildWarc({
+      date: '2026-11-26T12:00:00.000Z',
+      exchanges: [{ ...exchange('https://news.example/a', 200, body), ipAddress: '192.0.2.10' }],
+      // The main payload is unchanged (a revisit); a sub-resource with the same bytes is still written in full.
+      previousPayload: {
+        digest: sha256(body),
+        url: 'https://news.example/a',
+        date: '2026-11-26T10:00:00.000Z',
+      },
+      subresources: [
+        {
+          ...exchange('https://cdn.example/s.css', 200, css, { 'content-type': 'text/css' }),
+          ipAddress: '192.0.2.20',
+        },
+        {
+          ...exchange('https://cdn.example/big.png', 200, 'PNGHEAD', {
+            'content-type': 'image/png',
+            'content-length': '20000000',
+          }),
+          truncated: 'length' as const,
+        },
+        {
+          ...exchange('https://news.example/api', 200, body),
+          method: 'POST',
+          requestBody: Buffer.from('{"q":1}'),
+        },
+      ],
+      provenance: { userAgent: 'Redline-test', serverIp: '192.0.2.10' },
+      metadata: {},
+      software: 'Redline test',
+    });
+    const parsed = await records(warc);
+    expect(parsed.map((r) => `${r.type} ${r.url ?? ''}`)).toEqual([
+      'warcinfo ',
+      'request https://news.example/a',
+      'revisit https://news.example/a',
+      'request https://cdn.example/s.css',
+      'response https://cdn.example/s.css',
+      'request https://cdn.example/big.png',
+      'response https://cdn.example/big.png',
+      'request https://news.example/api',
+      'response https://news.example/api',
+      'metadata https://news.example/a',
+      'resource urn:redline:provenance:https://news.example/a',
+    ]);
+    expect(parsed[1]!.headers.get('WARC-IP-Address')).toBe('192.0.2.10');
+    expect(parsed[2]!.headers.get('WARC-IP-Address')).toBe('192.0.2.10');
+    const style = parsed[4]!;
+    expect(style.payload).toBe(css);
+    expect(style.headers.get('WARC-IP-Address')).toBe('192.0.2.20');
+    expect(style.headers.get('WARC-Truncated')).toBeFalsy();
+    const big = parsed[6]!;
+    expect(big.headers.get('WARC-Truncated')).toBe('length');
+    expect(big.payload).toBe('PNGHEAD');
+    expect(big.headers.get('WARC-IP-Address')).toBeFalsy();
+    expect(parsed[7]!.status).toBe('POST /api HTTP/1.1');
+    expect(parsed[7]!.payload).toBe('{"q":1}');
+    expect(parsed[8]!.payload).toBe(body); // not a revisit: only the fetcher's final response may be
+    const provenance = parsed[10]!;
+    expect(provenance.headers.get('Content-Type')).toBe('application/json');
+    expect(JSON.parse(provenance.payload)).toEqual({ userAgent: 'Redline-test', serverIp: '192.0.2.10' });
+  });
 });

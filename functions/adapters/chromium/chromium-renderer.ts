@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, JSHandle, Page, Request } from 'playwright-core';
 import { RenderAbortedError, RenderError } from '../../core/domain/errors.js';
 import type { Step } from '../../core/domain/model.js';
 import type { NetworkPolicy } from '../../core/domain/net-policy.js';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../core/domain/options.js';
-import type { FetchedResponse, PageRenderer, RenderedPage } from '../../core/domain/ports.js';
+import type {
+  FetchedResponse,
+  HttpExchange,
+  PageRenderer,
+  RenderedPage,
+  RenderProvenance,
+} from '../../core/domain/ports.js';
 import { GuardProxy } from '../net/guard-proxy.js';
 import type { Resolver } from '../net/resolve.js';
 import { launchOptions } from './browser-launch.js';
@@ -107,6 +116,149 @@ function trackNetwork(page: Page) {
         await sleep(10);
       }
       return `network still busy after ${budgetMs} ms (${inflight} in flight); captured as is`;
+    },
+  };
+}
+
+/** An installed package's version, found from its main entry upward (exports may hide package.json); `unknown` in a bundle. */
+function packageVersion(name: string): string {
+  try {
+    let dir = dirname(nodeModule.createRequire(import.meta.url).resolve(name));
+    for (let depth = 0; depth < 8; depth++, dir = dirname(dir)) {
+      try {
+        const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
+        if (json.name === name && json.version) return json.version;
+      } catch {
+        // not this directory
+      }
+    }
+  } catch {
+    // not resolvable here
+  }
+  return 'unknown';
+}
+
+let softwareVersions: Record<string, string> | undefined;
+const renderSoftware = () =>
+  (softwareVersions ??= {
+    'playwright-core': packageVersion('playwright-core'),
+    '@sparticuz/chromium': packageVersion('@sparticuz/chromium'),
+  });
+
+/** Caps on what the WARC records of the browser's own exchanges. */
+export const EXCHANGE_LIMITS = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxTotalBytes: 50 * 1024 * 1024,
+  maxExchanges: 500,
+};
+const MAX_TLS_ORIGINS = 32;
+/** How long the capture waits, at its end, for response bodies still being read from the browser (generous: a loaded machine reads a 10 MB body slowly). */
+const EXCHANGE_WAIT_MS = 15_000;
+
+/**
+ * Records every request the page makes (the main frame's own navigations aside: the archived document is the
+ * fetcher's) with its response, as the browser received it: through the guard proxy, HTTPS included.
+ * Bounded: bodies over `maxBodyBytes` are kept cut short (`truncated`), and past `maxTotalBytes` or
+ * `maxExchanges` exchanges are counted as dropped.
+ */
+function recordExchanges(
+  page: Page,
+  addressOf: (host: string) => string | undefined,
+  limits = EXCHANGE_LIMITS,
+) {
+  const exchanges: HttpExchange[] = [];
+  const tls = new Map<string, RenderProvenance['tls'][number]>();
+  const pending = new Set<Promise<void>>();
+  let bytes = 0;
+  let dropped = 0;
+  let truncated = 0;
+  let closed = false;
+  const record = async (request: Request) => {
+    if (closed) return;
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) return;
+    if (!/^https?:/.test(request.url())) return;
+    if (exchanges.length >= limits.maxExchanges || bytes >= limits.maxTotalBytes) {
+      dropped++;
+      return;
+    }
+    const response = await request.response();
+    if (!response) return;
+    const [requestHeaders, headers, security, body] = await Promise.all([
+      request.allHeaders(),
+      response.allHeaders(),
+      response.securityDetails().catch(() => null),
+      // Redirects, 204 and 304 have no body to give; others may have been dropped from Chromium's buffer.
+      response.body().catch(() => undefined),
+    ]);
+    const bodiless = (status: number) => (status >= 300 && status < 400) || status === 204 || status < 200;
+    const lost = body === undefined && !bodiless(response.status()) && request.method() !== 'HEAD';
+    if (closed) return;
+    const room = Math.min(limits.maxBodyBytes, limits.maxTotalBytes - bytes);
+    if (exchanges.length >= limits.maxExchanges || room <= 0) {
+      dropped++;
+      return;
+    }
+    const received = body ?? Buffer.alloc(0);
+    const cut = received.byteLength > room;
+    if (cut || lost) truncated++;
+    const wireBody = cut ? received.subarray(0, room) : received;
+    bytes += wireBody.byteLength;
+    // A request body counts against the same caps; one that does not fit is left out.
+    const sent = request.postDataBuffer();
+    const requestBody =
+      sent && sent.byteLength <= Math.min(limits.maxBodyBytes, limits.maxTotalBytes - bytes)
+        ? sent
+        : undefined;
+    bytes += requestBody?.byteLength ?? 0;
+    // Playwright hands the body decoded: its framing headers would describe other bytes.
+    delete headers['content-encoding'];
+    const target = new URL(request.url());
+    const origin = target.origin;
+    // Every connection goes through the guard proxy, so the browser's serverAddr() is the proxy's: the
+    // server's address is the one the proxy checked and connected to.
+    const address = addressOf(target.hostname);
+    if (security && origin.startsWith('https:') && !tls.has(origin) && tls.size < MAX_TLS_ORIGINS)
+      tls.set(origin, {
+        origin,
+        ...(security.protocol ? { protocol: security.protocol } : {}),
+        ...(security.issuer ? { issuer: security.issuer } : {}),
+        ...(security.subjectName ? { subjectName: security.subjectName } : {}),
+        ...(security.validFrom !== undefined ? { validFrom: security.validFrom } : {}),
+        ...(security.validTo !== undefined ? { validTo: security.validTo } : {}),
+      });
+    exchanges.push({
+      url: request.url(),
+      method: request.method(),
+      requestHeaders,
+      ...(requestBody ? { requestBody } : {}),
+      status: response.status(),
+      headers,
+      wireBody,
+      ...(address ? { ipAddress: address } : {}),
+      ...(cut ? { truncated: 'length' as const } : lost ? { truncated: 'unspecified' as const } : {}),
+    });
+  };
+  const track = (request: Request) => {
+    const work = record(request).catch(() => undefined);
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  page.on('requestfinished', track);
+  return {
+    /** What was recorded, once the bodies being read are in (each wait bounded). */
+    async done(waitMs: number) {
+      await settledWithin(Promise.all([...pending]), waitMs);
+      // Bodies still being read past the wait are left out, and counted.
+      closed = true;
+      return {
+        exchanges: [...exchanges],
+        tls: [...tls.values()],
+        dropped: dropped + pending.size,
+        truncated,
+      };
     },
   };
 }
@@ -524,6 +676,7 @@ export class ChromiumRenderer implements PageRenderer {
       });
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       const network = trackNetwork(page);
+      const recorder = recordExchanges(page, (host) => this.proxy?.addressOf(host));
       const cdp = await context.newCDPSession(page);
       await cdp.send('Page.enable');
       const { frameTree } = await cdp.send('Page.getFrameTree');
@@ -650,6 +803,17 @@ export class ChromiumRenderer implements PageRenderer {
         steps.push(holdStep(holds, true, heldBefore));
         if (!(await restore())) break;
       }
+      state.step = 'exchanges';
+      const recorded = await recorder.done(EXCHANGE_WAIT_MS);
+      result.exchanges = recorded.exchanges;
+      result.provenance = {
+        browserVersion: browser.version(),
+        userAgent: this.options.userAgent,
+        software: renderSoftware(),
+        tls: recorded.tls,
+        dropped: recorded.dropped,
+        truncated: recorded.truncated,
+      };
       return result;
     } finally {
       await settledWithin(

@@ -64,6 +64,8 @@ export class GuardProxy {
   /** Upstream connections open per host, and who waits for one: at most `perHost` at once. */
   private readonly open = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
+  /** The checked address each host last resolved to (bounded): the server address a WARC names. */
+  private readonly addresses = new Map<string, string>();
 
   constructor(
     private readonly policy: NetworkPolicy,
@@ -143,9 +145,17 @@ export class GuardProxy {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** The address the proxy last connected `host` to (the browser sees only the proxy's own address). */
+  addressOf(host: string): string | undefined {
+    return this.addresses.get(host.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+  }
+
   private async check(host: string): Promise<string | undefined> {
     try {
-      return await resolveChecked(host, this.policy, this.resolver);
+      const address = await resolveChecked(host, this.policy, this.resolver);
+      if (this.addresses.size >= 1_000) this.addresses.clear();
+      this.addresses.set(host.replace(/^\[(.*)\]$/, '$1').toLowerCase(), address);
+      return address;
     } catch (error) {
       this.denied.push({ host, reason: error instanceof Error ? error.message : String(error) });
       return undefined;

@@ -43,6 +43,8 @@ const MAX_ENCODING_LAYERS = 2;
 /** HTTP GET through undici; the connection goes to the address the network guard checked, on every hop. */
 export class UndiciFetcher implements HttpFetcher {
   private readonly agent: Agent;
+  /** The address each host name last resolved to (connections are reused, so kept past the lookup); bounded. */
+  private readonly addresses = new Map<string, string>();
   private readonly options: Required<Omit<FetcherOptions, 'resolver'>> & { resolver: Resolver };
 
   constructor(options: FetcherOptions) {
@@ -55,6 +57,8 @@ export class UndiciFetcher implements HttpFetcher {
     const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
       resolveChecked(hostname, policy, resolver).then(
         (address) => {
+          if (this.addresses.size >= 1_000) this.addresses.clear();
+          this.addresses.set(hostname, address);
           const family = address.includes(':') ? 6 : 4;
           if (lookupOptions.all)
             (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [
@@ -136,7 +140,16 @@ export class UndiciFetcher implements HttpFetcher {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const wireBody = await this.readCapped(response.body, current, maxBodyBytes);
-      exchanges.push({ url: current, requestHeaders, status: response.statusCode, headers, wireBody });
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      const ipAddress = isIpLiteral(target.hostname) ? literal : this.addresses.get(target.hostname);
+      exchanges.push({
+        url: current,
+        requestHeaders,
+        status: response.statusCode,
+        headers,
+        wireBody,
+        ...(ipAddress ? { ipAddress } : {}),
+      });
       if (REDIRECTS.has(response.statusCode)) {
         const location = headers.location;
         if (!location) throw new FetchError(`redirect without Location from ${current}`, 'redirect');

@@ -23,7 +23,7 @@ import type {
   Watch,
 } from '../domain/model.js';
 import { type CaptureOptions, captureOptions } from '../domain/options.js';
-import type { FetchedResponse } from '../domain/ports.js';
+import type { FetchedResponse, RenderedPage } from '../domain/ports.js';
 import type { ProofState } from '../proof/stamping.js';
 import { ageCadenceSeconds } from '../watches/discovery.js';
 import type { CaptureDeps, CaptureResult } from './capture.js';
@@ -43,7 +43,7 @@ export interface CaptureContext {
   readonly artifacts: Artifacts;
   fetched?: FetchedResponse;
   kind?: DocumentKind;
-  rendered?: { html?: string; screenshot?: Uint8Array };
+  rendered?: Pick<RenderedPage, 'html' | 'screenshot' | 'exchanges' | 'provenance'>;
   baseline?: VersionRecord;
   before?: Article;
   content?: Content;

@@ -8,6 +8,10 @@ export interface WarcInput {
   /** When the capture started (every record's WARC-Date). */
   date: string;
   exchanges: HttpExchange[];
+  /** The browser's own exchanges for the page's sub-resources, written after the fetcher's (never revisits). */
+  subresources?: HttpExchange[];
+  /** The capture's provenance, as a JSON `resource` record. */
+  provenance?: Record<string, unknown>;
   /** The final response's payload was archived before: write a revisit record pointing at it. */
   previousPayload?: { digest: string; url: string; date: string };
   /** Capture details for the metadata record. */
@@ -29,11 +33,24 @@ async function* once(bytes: Uint8Array) {
 
 /** Response headers as archived: the body is stored de-chunked, so the framing headers describe it. */
 function archivedHeaders(exchange: HttpExchange): [string, string][] {
+  // A truncated body keeps the length the server announced: the record says it is cut short.
   const headers = Object.entries(exchange.headers).filter(
-    ([name]) => name !== 'transfer-encoding' && name !== 'content-length',
+    ([name]) =>
+      name !== 'transfer-encoding' &&
+      (name !== 'content-length' || exchange.truncated !== undefined) &&
+      !name.startsWith(':'),
   );
-  headers.push(['content-length', String(exchange.wireBody.byteLength)]);
+  if (exchange.truncated === undefined)
+    headers.push(['content-length', String(exchange.wireBody.byteLength)]);
   return headers;
+}
+
+/** WARC-IP-Address and WARC-Truncated, when known. */
+function exchangeWarcHeaders(exchange: HttpExchange): Record<string, string> {
+  return {
+    ...(exchange.ipAddress ? { 'WARC-IP-Address': exchange.ipAddress } : {}),
+    ...(exchange.truncated ? { 'WARC-Truncated': exchange.truncated } : {}),
+  };
 }
 
 /**
@@ -52,7 +69,8 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
     },
   );
   parts.push(await serialize(info));
-  for (const [i, exchange] of input.exchanges.entries()) {
+  const all = [...input.exchanges, ...(input.subresources ?? [])];
+  for (const [i, exchange] of all.entries()) {
     const target = new URL(exchange.url);
     const responseId = recordId();
     const final = i === input.exchanges.length - 1;
@@ -71,7 +89,11 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
             httpHeaders: archivedHeaders(exchange),
             refersToUrl: revisit.url,
             refersToDate: revisit.date,
-            warcHeaders: { 'WARC-Record-ID': responseId, 'WARC-Payload-Digest': payloadDigest },
+            warcHeaders: {
+              'WARC-Record-ID': responseId,
+              'WARC-Payload-Digest': payloadDigest,
+              ...exchangeWarcHeaders(exchange),
+            },
           },
           once(new Uint8Array()),
         )
@@ -83,7 +105,7 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
             warcVersion: WARC_1_1,
             statusline,
             httpHeaders: archivedHeaders(exchange),
-            warcHeaders: { 'WARC-Record-ID': responseId },
+            warcHeaders: { 'WARC-Record-ID': responseId, ...exchangeWarcHeaders(exchange) },
           },
           once(exchange.wireBody),
         );
@@ -93,11 +115,14 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
         date: input.date,
         type: 'request',
         warcVersion: WARC_1_1,
-        statusline: `GET ${target.pathname}${target.search} HTTP/1.1`,
-        httpHeaders: Object.entries(exchange.requestHeaders),
-        warcHeaders: { 'WARC-Concurrent-To': responseId },
+        statusline: `${exchange.method ?? 'GET'} ${target.pathname}${target.search} HTTP/1.1`,
+        httpHeaders: Object.entries(exchange.requestHeaders).filter(([name]) => !name.startsWith(':')),
+        warcHeaders: {
+          'WARC-Concurrent-To': responseId,
+          ...(exchange.ipAddress ? { 'WARC-IP-Address': exchange.ipAddress } : {}),
+        },
       },
-      once(new Uint8Array()),
+      once(exchange.requestBody ?? new Uint8Array()),
     );
     parts.push(await serialize(request), await serialize(response));
   }
@@ -113,6 +138,19 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
     once(Buffer.from(JSON.stringify(input.metadata, null, 2))),
   );
   parts.push(await serialize(metadata));
+  if (input.provenance) {
+    const provenance = WARCRecord.create(
+      {
+        url: `urn:redline:provenance:${finalUrl}`,
+        date: input.date,
+        type: 'resource',
+        warcVersion: WARC_1_1,
+        warcHeaders: { 'Content-Type': 'application/json' },
+      },
+      once(Buffer.from(JSON.stringify(input.provenance, null, 2))),
+    );
+    parts.push(await serialize(provenance));
+  }
   if (input.screenshot) {
     const screenshot = WARCRecord.create(
       {

@@ -93,6 +93,8 @@ export const ArtifactKindSchema = z.enum([
   'edits',
   /** The manifest of the version this capture made (ADR 0012); named by the capture, not in its version's artifacts. */
   'manifest',
+  /** The capture's provenance (server IP, TLS, user agent, software versions, options, egress) as JSON. */
+  'provenance',
 ]);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 

@@ -115,8 +115,39 @@ export interface HttpExchange {
   requestHeaders: Record<string, string>;
   status: number;
   headers: Record<string, string>;
-  /** The body as received: content encodings still applied. */
+  /** The body as received: content encodings still applied (only its first bytes when `truncated`). */
   wireBody: Uint8Array;
+  /** GET when left out. */
+  method?: string;
+  /** The request's body (a POST's form or JSON), when it had one. */
+  requestBody?: Uint8Array;
+  /** The address the response came from (`WARC-IP-Address`). */
+  ipAddress?: string;
+  /**
+   * Why the body is cut short (`WARC-Truncated`): `length` when it went over a cap, `unspecified` when the
+   * browser no longer held it (Chromium keeps a bounded buffer of response bodies).
+   */
+  truncated?: 'length' | 'unspecified';
+}
+
+/** What the browser saw of the connection: for the capture's provenance record. */
+export interface RenderProvenance {
+  browserVersion: string;
+  userAgent: string;
+  /** Versions of the rendering software (playwright-core, @sparticuz/chromium): `unknown` when not readable (a bundle). */
+  software: Record<string, string>;
+  /** TLS details of each https origin the page loaded from (first response per origin), at most a few dozen. */
+  tls: {
+    origin: string;
+    protocol?: string;
+    issuer?: string;
+    subjectName?: string;
+    validFrom?: number;
+    validTo?: number;
+  }[];
+  /** Sub-resources left out of the WARC (a per-capture cap reached) or cut short. */
+  dropped: number;
+  truncated: number;
 }
 
 export interface FetchedResponse {
@@ -155,6 +186,9 @@ export interface RenderedPage {
   screenshot?: Uint8Array;
   finalUrl: string;
   steps: Step[];
+  /** Every sub-resource exchange the browser made for the page (not the main document), bounded. */
+  exchanges?: HttpExchange[];
+  provenance?: RenderProvenance;
 }
 
 export interface PageRenderer {

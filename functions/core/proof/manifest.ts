@@ -70,7 +70,7 @@ export function versionArtifactDigests(version: VersionRecord): Partial<Record<A
 export function manifestOf(
   version: VersionRecord,
   previous: Digest | null,
-  provenance: Digest | null = null,
+  provenance: Digest | null = version.artifacts.provenance?.digest ?? null,
 ): Manifest {
   return {
     format: MANIFEST_FORMAT,

@@ -7,7 +7,13 @@
  */
 import type * as pkijs from 'pkijs';
 import { type Digest, digestHex, sha256 } from '../domain/digest.js';
-import { BlobNotFoundError, IntegrityError, TimestampError, WatchNotFoundError } from '../domain/errors.js';
+import {
+  BlobIntegrityError,
+  BlobNotFoundError,
+  IntegrityError,
+  TimestampError,
+  WatchNotFoundError,
+} from '../domain/errors.js';
 import type { ArtifactRef, CaptureRecord, VersionRecord } from '../domain/model.js';
 import type { BlobStore, CaptureLog, VersionLog, WatchStore } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
@@ -129,7 +135,13 @@ function checkBlob(ctx: Context, digest: Digest): Promise<BlobState> {
       try {
         bytes = await ctx.deps.blobs.get(digest);
       } catch (error) {
-        // A store that checks what it reads (S3's checksums, the test store) reports corruption itself.
+        // Every store checks what it reads and reports corruption itself, naming what it found.
+        if (error instanceof BlobIntegrityError && error.found.digest)
+          return {
+            ok: false,
+            code: 'blob_corrupt',
+            detail: `the stored bytes hash to ${error.found.digest}`,
+          };
         if (error instanceof IntegrityError)
           return { ok: false, code: 'blob_corrupt', detail: error.message };
         if (error instanceof BlobNotFoundError)

@@ -21,6 +21,8 @@ export const renderStep: CaptureStep = {
     ctx.rendered = {
       ...(rendered.html !== undefined ? { html: rendered.html } : {}),
       ...(rendered.screenshot ? { screenshot: rendered.screenshot } : {}),
+      ...(rendered.exchanges ? { exchanges: rendered.exchanges } : {}),
+      ...(rendered.provenance ? { provenance: rendered.provenance } : {}),
     };
     return undefined;
   },
