@@ -15,7 +15,7 @@ import { watchIdFor } from '../../functions/core/domain/url.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import type { ChildCapture, ChildResult } from '../support/capture-in-child.js';
 import { drip, type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
-import { EchoRenderer, MemoryBlobStore, MemoryCatalog, MemoryNotifier } from '../support/memory.js';
+import { EchoRenderer, MemoryCatalog, memoryStores } from '../support/memory.js';
 
 /**
  * Hostile servers that try to make a capture last, or cost, without end: a body or a robots.txt that
@@ -106,12 +106,7 @@ beforeAll(async () => {
   });
   const catalog = new MemoryCatalog();
   deps = {
-    blobs: new MemoryBlobStore(),
-    journal: catalog,
-    watches: catalog,
-    captures: catalog,
-    versions: catalog,
-    notifier: new MemoryNotifier(),
+    ...memoryStores(catalog),
     fetcher,
     renderer: new EchoRenderer(),
     politeness: new Politeness(

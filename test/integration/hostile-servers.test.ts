@@ -8,7 +8,7 @@ import { type CaptureDeps, captureWatch } from '../../functions/core/capture/cap
 import { silentLogger } from '../../functions/core/domain/ports.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
-import { MemoryBlobStore, MemoryCatalog, MemoryNotifier } from '../support/memory.js';
+import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
 import { simplePdf } from '../support/simple-pdf.js';
 
 /**
@@ -115,12 +115,7 @@ beforeAll(async () => {
   catalog = new MemoryCatalog();
   const policy = { allowPrivateNetwork: true }; // the fixture server is on 127.0.0.1; metadata stays refused
   deps = {
-    blobs: new MemoryBlobStore(),
-    journal: catalog,
-    watches: catalog,
-    captures: catalog,
-    versions: catalog,
-    notifier: new MemoryNotifier(),
+    ...memoryStores(catalog),
     fetcher: new UndiciFetcher({
       policy,
       userAgent: 'Redline-test',

@@ -19,7 +19,7 @@ import { type Problem, verifyArchive } from '../../functions/core/proof/verify.j
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { runRedline } from '../support/cli.js';
 import { startDynalite } from '../support/emulators.js';
-import { EchoRenderer, MemoryNotifier, StaticFetcher } from '../support/memory.js';
+import { EchoRenderer, MemoryNotifier, recordPorts, StaticFetcher } from '../support/memory.js';
 import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
 
 /**
@@ -53,10 +53,7 @@ async function archive() {
   const fetcher = new StaticFetcher();
   const deps = {
     blobs,
-    journal: catalog,
-    watches: catalog,
-    captures: catalog,
-    versions: catalog,
+    ...recordPorts(catalog),
     notifier: new MemoryNotifier(),
     fetcher,
     renderer: new EchoRenderer(),

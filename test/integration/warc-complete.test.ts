@@ -10,7 +10,7 @@ import { type CaptureDeps, captureWatch } from '../../functions/core/capture/cap
 import { silentLogger } from '../../functions/core/domain/ports.js';
 import { indexWarc } from '../../functions/core/proof/wacz-index.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
-import { MemoryBlobStore, MemoryCatalog, MemoryNotifier } from '../support/memory.js';
+import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
 
 /**
  * A full capture (real fetcher, real browser) of an article with a stylesheet, a script, an image, a font,
@@ -66,12 +66,7 @@ beforeAll(async () => {
   const catalog = new MemoryCatalog();
   const policy = { allowPrivateNetwork: true };
   deps = {
-    blobs: new MemoryBlobStore(),
-    journal: catalog,
-    watches: catalog,
-    captures: catalog,
-    versions: catalog,
-    notifier: new MemoryNotifier(),
+    ...memoryStores(catalog),
     fetcher: new UndiciFetcher({ policy, resolver, userAgent: 'Redline-test' }),
     renderer: new ChromiumRenderer({ policy, resolver, userAgent: 'Redline-test' }),
     clock: { now: () => new Date() },

@@ -8,7 +8,7 @@ import { type CaptureDeps, captureWatch } from '../../functions/core/capture/cap
 import { Politeness } from '../../functions/core/capture/politeness.js';
 import { silentLogger } from '../../functions/core/domain/ports.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
-import { EchoRenderer, MemoryBlobStore, MemoryCatalog, MemoryNotifier } from './memory.js';
+import { EchoRenderer, MemoryCatalog, memoryStores } from './memory.js';
 
 export interface ChildCapture {
   url: string;
@@ -39,12 +39,7 @@ const fetcher = new UndiciFetcher({
 });
 const catalog = new MemoryCatalog();
 const deps: CaptureDeps = {
-  blobs: new MemoryBlobStore(),
-  journal: catalog,
-  watches: catalog,
-  captures: catalog,
-  versions: catalog,
-  notifier: new MemoryNotifier(),
+  ...memoryStores(catalog),
   fetcher,
   renderer: new EchoRenderer(),
   politeness: new Politeness(

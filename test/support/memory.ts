@@ -246,6 +246,16 @@ export class EchoRenderer implements PageRenderer {
   async close() {}
 }
 
+/** One catalog behind every record port (watches, captures, versions, the journal). */
+export function recordPorts<C extends WatchStore & CaptureLog & VersionLog & CaptureJournal>(catalog: C) {
+  return { journal: catalog, watches: catalog, captures: catalog, versions: catalog };
+}
+
+/** The stores a capture writes to, all in memory: blobs, one catalog, a notifier that keeps what it gets. */
+export function memoryStores(catalog = new MemoryCatalog()) {
+  return { blobs: new MemoryBlobStore(), ...recordPorts(catalog), notifier: new MemoryNotifier() };
+}
+
 /** The capture use case's ports, all in memory, with a clock the test moves by hand. */
 export function memoryCaptureDeps(start = new Date('2026-11-26T10:00:00Z')) {
   const writes: WriteEvent[] = [];
