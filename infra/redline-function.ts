@@ -23,17 +23,24 @@ export interface RedlineFunctionProps<Env extends Record<string, string | number
 const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /**
- * The PDF extraction child (functions/adapters/pdf/pdf-extract.ts), bundled as `pdf-extract.mjs` beside
- * the function's `index.mjs`, where isolated-pdf.ts looks for it: a second esbuild run after CDK's, with
- * the same settings. Every function gets it, so none can reach the PDF reader without its child.
+ * The extraction entries bundled beside the function's `index.mjs`, where their adapters look for them:
+ * the PDF child (functions/adapters/pdf/pdf-extract.ts as `pdf-extract.mjs`, for isolated-pdf.ts) and the
+ * HTML worker (functions/adapters/extract/html-extract.ts as `html-extract.mjs`, for isolated-html.ts).
+ * Each is a further esbuild run after CDK's, with the same settings. Every function gets both, so none can
+ * reach a reader without its isolation.
  */
-function bundlePdfExtractChild(outputDir: string): string {
+const EXTRACT_ENTRIES = [
+  { source: ['functions', 'adapters', 'pdf', 'pdf-extract.ts'], out: 'pdf-extract.mjs' },
+  { source: ['functions', 'adapters', 'extract', 'html-extract.ts'], out: 'html-extract.mjs' },
+] as const;
+
+function bundleExtractEntry(outputDir: string, source: readonly string[], out: string): string {
   const esbuild = join(
     dirname(createRequire(import.meta.url).resolve('esbuild/package.json')),
     'bin',
     'esbuild',
   );
-  const entry = join(import.meta.dirname, '..', 'functions', 'adapters', 'pdf', 'pdf-extract.ts');
+  const entry = join(import.meta.dirname, '..', ...source);
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
   return [
     quote(esbuild),
@@ -46,7 +53,7 @@ function bundlePdfExtractChild(outputDir: string): string {
     '--sourcemap',
     quote('--external:@aws-sdk/*'),
     quote(`--banner:js=${BANNER}`),
-    quote(`--outfile=${join(outputDir, 'pdf-extract.mjs')}`),
+    quote(`--outfile=${join(outputDir, out)}`),
     '--log-level=warning',
   ].join(' ');
 }
@@ -88,7 +95,8 @@ export class RedlineFunction<Env extends Record<string, string | number | undefi
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [bundlePdfExtractChild(outputDir)],
+          afterBundling: (_inputDir: string, outputDir: string) =>
+            EXTRACT_ENTRIES.map(({ source, out }) => bundleExtractEntry(outputDir, source, out)),
         },
       },
     });

@@ -22,11 +22,13 @@ await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   // pdf-extract.js: the child process that reads PDFs within budgets (functions/adapters/pdf/isolated-pdf.ts
-  // finds it beside redline.js); redline-store.js: the data dir's store process a command starts on demand
+  // finds it beside redline.js); html-extract.js: the worker thread that reads HTML articles within budgets
+  // (functions/adapters/extract/isolated-html.ts, likewise); redline-store.js: the data dir's store process a command starts on demand
   // (functions/local/store-client.ts).
   entryPoints: {
     redline: 'functions/cli/bin.ts',
     'pdf-extract': 'functions/adapters/pdf/pdf-extract.ts',
+    'html-extract': 'functions/adapters/extract/html-extract.ts',
     'redline-store': 'functions/local/store-main.ts',
   },
   outdir,
@@ -61,6 +63,6 @@ if (!quiet) {
   const files = Object.entries(result.metafile.outputs);
   const bytes = files.reduce((sum, [, o]) => sum + o.bytes, 0);
   console.log(
-    `build: ${relative(root, join(outdir, 'redline.js'))}, pdf-extract.js, redline-store.js and ${files.length - 3} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
+    `build: ${relative(root, join(outdir, 'redline.js'))}, pdf-extract.js, html-extract.js, redline-store.js and ${files.length - 4} chunks, ${(bytes / 1024).toFixed(0)} KB; runtime packages: ${[...imported].sort().join(', ')}`,
   );
 }

@@ -5,6 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { z } from 'zod';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
+import { isolatedHtmlExtractor } from '../adapters/extract/isolated-html.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
@@ -84,6 +85,7 @@ export function awsCaptureDeps(
     // Lambda needs @sparticuz/chromium's single-process model (ADR 0006).
     renderer: new ChromiumRenderer({ policy, userAgent, processModel: 'single' }),
     pdf: isolatedPdfExtractor,
+    html: isolatedHtmlExtractor,
     ...(timestamps.length ? { timestamps } : {}),
     clock: systemClock,
     logger: powertoolsLogger('redline-capture'),

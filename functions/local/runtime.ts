@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
+import { isolatedHtmlExtractor } from '../adapters/extract/isolated-html.js';
 import { ViewerLinks } from '../adapters/fs/file-links.js';
 import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
@@ -96,6 +97,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
     fetcher,
     renderer,
     pdf: isolatedPdfExtractor,
+    html: isolatedHtmlExtractor,
     ...(timestamps.length ? { timestamps } : {}),
     options: { time: { captureMs: config.captureTimeoutMs } },
     clock: systemClock,

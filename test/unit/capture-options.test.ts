@@ -64,6 +64,7 @@ describe('capture options', () => {
       },
       feed: { maxBytes: 10 * 1024 * 1024, maxItems: 5000, maxDiscovered: 500 },
       pdf: { maxPages: 2000, maxMemoryMb: 512, timeoutMs: 60_000 },
+      html: { maxMemoryMb: 512, timeoutMs: 30_000 },
       detect: {
         confirmEdits: true,
         confirmMinCadenceSeconds: 300,
@@ -77,13 +78,15 @@ describe('capture options', () => {
   });
 
   it('give every pipeline step a budget, and each step more time than the work it bounds', () => {
-    const { time, fetch, render, pdf, politeness } = DEFAULT_CAPTURE_OPTIONS;
+    const { time, fetch, render, pdf, html, politeness } = DEFAULT_CAPTURE_OPTIONS;
     expect(Object.keys(time.steps).sort()).toEqual([...PIPELINE_STEPS].sort());
     // A step's budget is a backstop: the adapter's own, more specific budget ends the work first.
     expect(time.steps.fetch).toBeGreaterThan(fetch.totalTimeoutMs);
     expect(time.steps.robots).toBeGreaterThan(politeness.robotsTimeoutMs);
     expect(time.steps.wait).toBeGreaterThan(politeness.maxCrawlDelayMs);
     expect(time.steps.extract).toBeGreaterThan(pdf.timeoutMs);
+    // The baseline's article may be read again, then the new one: two HTML budgets.
+    expect(time.steps.extract).toBeGreaterThan(2 * html.timeoutMs);
     const browserWork =
       render.navigateTimeoutMs +
       render.settleTimeoutMs +

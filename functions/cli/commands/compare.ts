@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isolatedHtmlExtractor } from '../../adapters/extract/isolated-html.js';
 import { isolatedPdfExtractor } from '../../adapters/pdf/isolated-pdf.js';
 import { compareDocuments } from '../../core/detect/compare.js';
 import { normalizeUrl } from '../../core/domain/url.js';
@@ -17,6 +18,7 @@ export const defineCompare: DefineGroup = (compare, { io, out, json }) => {
       const [oldBytes, newBytes] = await Promise.all([readFile(oldPath), readFile(newPath)]);
       const comparison = await compareDocuments(oldBytes, newBytes, options.url, {
         pdf: isolatedPdfExtractor,
+        html: isolatedHtmlExtractor,
       });
       if (options.json) json({ ...(options.url ? { url: options.url } : {}), ...comparison });
       else out(formatComparison(comparison, styleFor(io.stdout)));

@@ -1,3 +1,4 @@
+import type { HtmlExtractor } from '../detect/content.js';
 import type { PdfExtractor } from '../detect/pdf.js';
 import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../domain/model.js';
 import type { CaptureOptionsInput } from '../domain/options.js';
@@ -32,6 +33,8 @@ export interface CaptureDeps extends CommitDeps {
   links?: BlobLinks;
   /** Reads PDFs' text (in a child process with budgets in the CLI and Lambda); in-process if not given. */
   pdf?: PdfExtractor;
+  /** Reads HTML pages' articles (in a worker thread with budgets in the CLI and Lambda); in-process if not given. */
+  html?: HtmlExtractor;
   /** RFC 3161 authorities that stamp each new version's manifest (REDLINE_TSA_URLS); none: no timestamps. */
   timestamps?: readonly TimestampAuthority[];
 }

@@ -16,6 +16,30 @@ export interface Content {
   extractError?: string;
 }
 
+/** The budgets of one HTML article extraction. */
+export interface HtmlExtractOptions {
+  /** Stops the extraction (an ExtractLimitError with limit 'aborted'). */
+  signal?: AbortSignal;
+  /** Time for the extraction, in ms (isolated extraction only). */
+  timeoutMs?: number;
+  /** Heap of the extracting worker, in MB (isolated extraction only). */
+  maxMemoryMb?: number;
+}
+
+/**
+ * Port: reads an HTML page's article, or throws ExtractLimitError (a budget ran out) or ExtractError. The
+ * isolated implementation (functions/adapters/extract) runs `extractArticle` in a worker thread whose heap
+ * and time are bounded and which the signal stops; the default runs it here, honouring the signal only
+ * before it starts.
+ */
+export type HtmlExtractor = (html: string, options?: HtmlExtractOptions) => Promise<Article>;
+
+/** `extractArticle` on the calling thread: for unit tests and callers that trust their HTML. */
+export const inProcessHtmlExtractor: HtmlExtractor = async (html, options) => {
+  options?.signal?.throwIfAborted();
+  return extractArticle(html);
+};
+
 export interface ReadOptions {
   /** Ends a read that takes too long (a PDF's extraction is stopped). */
   signal?: AbortSignal;
@@ -23,6 +47,10 @@ export interface ReadOptions {
   pdf?: PdfExtractor;
   /** The PDF reader's budgets (pages, memory, time). */
   pdfLimits?: Omit<PdfExtractOptions, 'signal'>;
+  /** Reads an HTML page's article: in a worker thread with budgets in the CLI and Lambda; in-process by default. */
+  html?: HtmlExtractor;
+  /** The HTML reader's budgets (memory, time). */
+  htmlLimits?: Omit<HtmlExtractOptions, 'signal'>;
 }
 
 /**
@@ -41,7 +69,11 @@ export async function readContent(
   const status = fetched.http.status;
   if (kind === 'html') {
     const raw = decodeBody(fetched.body, fetched.http.contentType);
-    const article = extractArticle(renderedHtml ?? raw);
+    const extract = options.html ?? inProcessHtmlExtractor;
+    const article = await extract(renderedHtml ?? raw, {
+      ...options.htmlLimits,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     // The browser always closes the document; whether the response was cut off shows in the raw body.
     if (renderedHtml !== undefined && !/<\/html\s*>/i.test(raw.slice(-4096))) {
       article.signals = [...(article.signals ?? []), 'unterminated'];

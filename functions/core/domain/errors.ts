@@ -213,3 +213,25 @@ export class PdfLimitError extends RedlineError {
     super(message, options);
   }
 }
+
+/** Which budget stopped an HTML article extraction. */
+export type ExtractLimit = 'memory' | 'time' | 'aborted';
+
+/**
+ * Reading an HTML page's article stopped at one of its budgets: the extracting worker's heap, its time,
+ * or the caller's signal. `budget` is the limit (MB, ms) and `observed` what was seen when it stopped.
+ */
+export class ExtractLimitError extends RedlineError {
+  constructor(
+    readonly limit: ExtractLimit,
+    readonly budget: number,
+    readonly observed: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The HTML extraction worker failed for a reason other than a budget (it could not start, it crashed). */
+export class ExtractError extends RedlineError {}

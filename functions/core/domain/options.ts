@@ -114,6 +114,12 @@ export interface CaptureOptions {
     maxMemoryMb: number;
     timeoutMs: number;
   };
+  /** Reading an HTML page's article (in a worker thread in the CLI and Lambda). */
+  html: {
+    /** The worker's V8 old-generation heap, where the parsed DOM lives. */
+    maxMemoryMb: number;
+    timeoutMs: number;
+  };
   detect: {
     /** Re-capture once to confirm a suspected edit; blocks that differ between the two are volatile. */
     confirmEdits: boolean;
@@ -186,6 +192,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
   },
   feed: { maxBytes: 10 * 1024 * 1024, maxItems: 5000, maxDiscovered: 500 },
   pdf: { maxPages: 2000, maxMemoryMb: 512, timeoutMs: 60_000 },
+  html: { maxMemoryMb: 512, timeoutMs: 30_000 },
   detect: {
     confirmEdits: true,
     confirmMinCadenceSeconds: 300,

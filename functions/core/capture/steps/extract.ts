@@ -1,6 +1,11 @@
-import { type Article, articleText, extractArticle } from '../../detect/article.js';
+import { type Article, articleText } from '../../detect/article.js';
 import { decodeBody } from '../../detect/charset.js';
-import { type ReadOptions, readContent } from '../../detect/content.js';
+import {
+  type HtmlExtractor,
+  inProcessHtmlExtractor,
+  type ReadOptions,
+  readContent,
+} from '../../detect/content.js';
 import type { VersionRecord } from '../../domain/model.js';
 import type { BlobStore } from '../../domain/ports.js';
 import type { CaptureContext, CaptureStep } from '../pipeline.js';
@@ -15,6 +20,7 @@ const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 export async function loadBaselineArticle(
   blobs: BlobStore,
   baseline: VersionRecord,
+  read: { html?: HtmlExtractor; options?: Parameters<HtmlExtractor>[1] } = {},
 ): Promise<{ article?: Article; problem?: string }> {
   const ref = baseline.artifacts.article;
   if (!ref) return {};
@@ -27,18 +33,21 @@ export async function loadBaselineArticle(
     try {
       const bytes = await blobs.get(html.digest);
       const source = baseline.artifacts.rendered ? utf8(bytes) : decodeBody(bytes, html.contentType);
-      return { article: extractArticle(source), problem: `${problem}; read again from its HTML` };
+      const article = await (read.html ?? inProcessHtmlExtractor)(source, read.options);
+      return { article, problem: `${problem}; read again from its HTML` };
     } catch (again) {
       return { problem: `${problem}; its HTML too: ${(again as Error).message}` };
     }
   }
 }
 
-/** How this capture reads content: its signal, the PDF reader and its budgets. */
+/** How this capture reads content: its signal, the PDF and HTML readers and their budgets. */
 export const readOptions = (ctx: CaptureContext, signal: AbortSignal): ReadOptions => ({
   signal,
   pdfLimits: ctx.options.pdf,
   ...(ctx.deps.pdf ? { pdf: ctx.deps.pdf } : {}),
+  htmlLimits: ctx.options.html,
+  ...(ctx.deps.html ? { html: ctx.deps.html } : {}),
 });
 
 /**
@@ -53,7 +62,10 @@ export const extractStep: CaptureStep = {
     const baseline = await deps.versions.latestVersion(ctx.watch.id);
     if (baseline) {
       ctx.baseline = baseline;
-      const { article, problem } = await loadBaselineArticle(deps.blobs, baseline);
+      const { article, problem } = await loadBaselineArticle(deps.blobs, baseline, {
+        ...(deps.html ? { html: deps.html } : {}),
+        options: { ...ctx.options.html, signal },
+      });
       if (article) ctx.before = article;
       if (problem) ctx.steps.push({ name: 'extract', status: 'failed', ms: 0, detail: problem });
     }
