@@ -1,7 +1,7 @@
 import type { HtmlExtractor } from '../detect/content.js';
 import type { PdfExtractor } from '../detect/pdf.js';
 import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../domain/model.js';
-import type { CaptureOptionsInput } from '../domain/options.js';
+import { type CaptureOptionsInput, captureOptions } from '../domain/options.js';
 import type { BlobLinks, HttpFetcher, PageRenderer } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
 import type { TimestampAuthority } from '../proof/ports.js';
@@ -98,6 +98,11 @@ export async function captureFresh(
   return runPipeline(newContext(deps, watch), CAPTURE_PIPELINE, recordCapture, limits);
 }
 
+/** Until when a capture holds its watch: the capture's own deadline from now. */
+export function leaseEnd(deps: CaptureDeps): string {
+  return new Date(deps.clock.now().getTime() + captureOptions(deps.options).time.captureMs).toISOString();
+}
+
 /** The watch a URL captured on demand becomes (hourly, auto, no tags), kept only if its capture succeeds. */
 export function onDemandWatch(normalizedUrl: string, now: Date): Watch {
   return buildWatch({ url: normalizedUrl, cadenceSeconds: 3600, mode: 'auto', tags: [] }, undefined, now);
@@ -111,8 +116,13 @@ export function onDemandWatch(normalizedUrl: string, now: Date): Watch {
 export async function captureUrl(deps: CaptureDeps, url: string): Promise<CaptureResult> {
   const normalized = normalizeUrl(url);
   const existing = await deps.watches.getWatch(watchIdFor(normalized));
-  if (existing) return captureWatch(deps, existing);
-  const draft = onDemandWatch(normalized, deps.clock.now());
+  // Held for the capture's time, so a scheduler in another process does not capture it at once too.
+  const lease = leaseEnd(deps);
+  if (existing) {
+    await deps.watches.claimDue(existing.id, existing.nextDueAt, lease);
+    return captureWatch(deps, existing);
+  }
+  const draft = { ...onDemandWatch(normalized, deps.clock.now()), nextDueAt: lease };
   await deps.watches.upsertWatch(draft);
   const result = await captureWatch(deps, draft);
   if (result.capture.status === 'failed') await deps.watches.removeWatch(draft.id);

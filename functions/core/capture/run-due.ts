@@ -1,6 +1,13 @@
 import type { CaptureRequest } from '../domain/model.js';
 import { captureOptions } from '../domain/options.js';
-import { type CaptureDeps, type CaptureResult, captureFresh, captureWatch, recoverWatch } from './capture.js';
+import {
+  type CaptureDeps,
+  type CaptureResult,
+  captureFresh,
+  captureWatch,
+  leaseEnd,
+  recoverWatch,
+} from './capture.js';
 import type { RunLimits } from './pipeline.js';
 
 export interface RunSummary {
@@ -42,7 +49,13 @@ export async function captureDueWatches(
       capturing.push(watch.url);
       report();
       try {
-        results.push(await captureWatch(deps, watch, options.signal ? { signal: options.signal } : {}));
+        // Leased first, as the planner does on AWS: a watch another process is capturing (a `redline
+        // capture` of the same URL, a second scheduler) is not captured twice at once.
+        const lease = leaseEnd(deps);
+        if (await deps.watches.claimDue(watch.id, watch.nextDueAt, lease)) {
+          const leased = { ...watch, nextDueAt: lease };
+          results.push(await captureWatch(deps, leased, options.signal ? { signal: options.signal } : {}));
+        }
       } catch (error) {
         deps.logger.error('capture crashed', { watchId: watch.id, url: watch.url, error: String(error) });
       }
