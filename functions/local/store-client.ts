@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { findEntry } from '../adapters/entry.js';
 import { RedlineError } from '../core/domain/errors.js';
 import { readStoreInfo, SESSION_PATH, STORE_BUSY_EXIT, type StoreInfo, storeLogOf } from './store-file.js';
 
@@ -23,19 +22,12 @@ export interface StoreConnectOptions {
 const STORE_LOG_MAX_BYTES = 1024 * 1024;
 const SESSION_ANSWER_MS = 5_000;
 
-/** How to run the store entry beside this module: the compiled `redline-store.js`, or the TypeScript source through tsx. */
+/** How to run the store entry beside this module (`redline-store.js` compiled, `store-main.ts` from sources). */
 export function storeEntry(): { file: string; nodeArgs: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
-    return { file: join(dirname(here), 'store-main.ts'), nodeArgs: ['--import', tsx] };
-  }
-  // dist/cli/redline-store.js, beside redline.js; this module may be in dist/cli/chunks/.
-  for (const dir of [dirname(here), dirname(dirname(here))]) {
-    const file = join(dir, 'redline-store.js');
-    if (existsSync(file)) return { file, nodeArgs: [] };
-  }
-  throw new StoreStartError(`redline-store.js is missing beside ${here}`);
+  const entry = findEntry(import.meta.url, { source: 'store-main', compiled: 'redline-store' });
+  if ('missing' in entry)
+    throw new StoreStartError(`the store entry is missing: looked for ${entry.missing.join(', ')}`);
+  return { file: fileURLToPath(entry.url), nodeArgs: entry.execArgv };
 }
 
 /** `Authorization` as the store checks it: the token is the access key id of a SigV4 credential. */

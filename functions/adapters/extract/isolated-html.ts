@@ -11,16 +11,15 @@
  * first use, a second only while the first is busy, and a terminated one is replaced on the next call.
  *
  * The worker's entry, `html-extract`, is found beside this module in each layout the code ships in: the
- * TypeScript sources (tests: loaded through ../pdf/source-hooks.mjs), the compiled CLI
+ * TypeScript sources (tests: loaded through ../source-hooks.mjs), the compiled CLI
  * (`dist/cli/html-extract.js`) and the Lambda bundle (`html-extract.mjs` beside `index.mjs`).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Article } from '../../core/detect/article.js';
 import type { HtmlExtractOptions, HtmlExtractor } from '../../core/detect/content.js';
 import { ExtractError, ExtractLimitError } from '../../core/domain/errors.js';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../core/domain/options.js';
+import { findEntry } from '../entry.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 export const HTML_DEFAULTS = DEFAULT_CAPTURE_OPTIONS.html;
@@ -188,27 +187,10 @@ export async function stopHtmlWorkers(): Promise<void> {
   await Promise.all(all.map((worker) => worker.terminate()));
 }
 
-const ENTRY = 'html-extract';
-
-/**
- * The worker's entry file and the Node flags it needs: the TypeScript source beside this source file (with
- * ../pdf/source-hooks.mjs to load it), else the compiled entry beside this module or one directory up
- * (the CLI's chunks/).
- */
+/** The worker's entry and the Node flags it needs, in whichever layout this module runs (entry.ts). */
 function workerEntry(): { url: URL; execArgv: string[] } {
-  const source = new URL(`./${ENTRY}.ts`, import.meta.url);
-  if (import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(source))) {
-    const hooks = new URL('../pdf/source-hooks.mjs', import.meta.url).href;
-    const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
-    return { url: source, execArgv: ['--import', `data:text/javascript,${encodeURIComponent(register)}`] };
-  }
-  const candidates = ['./', '../'].flatMap((dir) =>
-    ['.mjs', '.js'].map((ext) => new URL(`${dir}${ENTRY}${ext}`, import.meta.url)),
-  );
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (!found)
-    throw new ExtractError(
-      `the HTML extraction entry is missing: looked for ${candidates.map((url) => fileURLToPath(url)).join(', ')}`,
-    );
-  return { url: found, execArgv: [] };
+  const entry = findEntry(import.meta.url, { source: 'html-extract', compiled: 'html-extract' });
+  if ('missing' in entry)
+    throw new ExtractError(`the HTML extraction entry is missing: looked for ${entry.missing.join(', ')}`);
+  return entry;
 }

@@ -13,11 +13,12 @@
  * in `redline.js` or a chunk under it) and the Lambda bundle (`pdf-extract.mjs` beside `index.mjs`).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Article } from '../../core/detect/article.js';
 import { PDF_DEFAULTS, type PdfExtractOptions, type PdfExtractor } from '../../core/detect/pdf.js';
 import { PdfError, PdfLimitError } from '../../core/domain/errors.js';
+import { findEntry } from '../entry.js';
 import type { ChildReply, ChildRequest } from './protocol.js';
 
 /** What one extraction cost, for measurements and tests. */
@@ -190,24 +191,10 @@ function rssMb(pid: number | undefined): number | undefined {
   }
 }
 
-const CHILD = 'pdf-extract';
-
-/**
- * The child's entry file and the Node flags it needs: the TypeScript source beside this source file (with
- * source-hooks.mjs to load it), else the compiled entry beside this module or one directory up (the CLI's
- * chunks/).
- */
+/** The child's entry and the Node flags it needs, in whichever layout this module runs (entry.ts). */
 function childEntry(): { path: string; execArgv: string[] } {
-  const source = fileURLToPath(new URL(`./${CHILD}.ts`, import.meta.url));
-  if (import.meta.url.endsWith('.ts') && existsSync(source)) {
-    const hooks = new URL('./source-hooks.mjs', import.meta.url).href;
-    const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
-    return { path: source, execArgv: ['--import', `data:text/javascript,${encodeURIComponent(register)}`] };
-  }
-  const candidates = ['./', '../'].flatMap((dir) =>
-    ['.mjs', '.js'].map((ext) => fileURLToPath(new URL(`${dir}${CHILD}${ext}`, import.meta.url))),
-  );
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new PdfError(`the PDF extraction entry is missing: looked for ${candidates.join(', ')}`);
-  return { path: found, execArgv: [] };
+  const entry = findEntry(import.meta.url, { source: 'pdf-extract', compiled: 'pdf-extract' });
+  if ('missing' in entry)
+    throw new PdfError(`the PDF extraction entry is missing: looked for ${entry.missing.join(', ')}`);
+  return { path: fileURLToPath(entry.url), execArgv: entry.execArgv };
 }

@@ -1,9 +1,9 @@
 /**
- * Node module hooks for running the extraction child from the TypeScript sources (tests, scripts run
- * with tsx): `.ts` files are stripped of their types by esbuild, a `./x.js` import from a `.ts` file
+ * Node module hooks for running Redline's own entry modules (the PDF child, the HTML worker, the store)
+ * from the TypeScript sources (tests, scripts run with tsx; see entry.ts): `.ts` files are stripped of their types by esbuild, a `./x.js` import from a `.ts` file
  * finds `./x.ts`, and everything else, pdf.js above all, loads untouched. (tsx would transform pdf.js
  * too, taking the child to ~500 MB before it reads a byte, which would make the memory budget
- * meaningless.) Never used by the compiled CLI or the Lambda bundle, whose child is plain JavaScript.
+ * meaningless.) Never used by the compiled CLI or the Lambda bundle, whose entries are plain JavaScript.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
