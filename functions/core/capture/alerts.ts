@@ -1,10 +1,7 @@
 import type { Watch } from '../domain/model.js';
 import type { AlertLimit } from '../domain/options.js';
-import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 
 export type { AlertLimit };
-
-export const DEFAULT_ALERT_LIMIT: AlertLimit = DEFAULT_CAPTURE_OPTIONS.detect.alertLimit;
 
 /** Whether one more alert may go out for this watch now, and the window state after it. */
 export function admitAlert(

@@ -1,7 +1,7 @@
 import type { HtmlExtractor } from '../detect/content.js';
 import type { PdfExtractor } from '../detect/pdf.js';
 import type { CaptureRecord, EditNotification, VersionRecord, Watch } from '../domain/model.js';
-import { type CaptureOptionsInput, captureOptions } from '../domain/options.js';
+import { captureOptions } from '../domain/options.js';
 import type { BlobLinks, HttpFetcher, PageRenderer } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
 import type { TimestampAuthority } from '../proof/ports.js';
@@ -25,8 +25,6 @@ import { warcStep } from './steps/warc.js';
 export interface CaptureDeps extends CommitDeps {
   fetcher: HttpFetcher;
   renderer: PageRenderer;
-  /** Every budget and limit a capture works within; defaults: DEFAULT_CAPTURE_OPTIONS. */
-  options?: CaptureOptionsInput;
   /** robots.txt and per-host pacing; without it every fetch goes straight out (unit tests). */
   politeness?: Politeness;
   /** Makes the link to the HTML diff in notifications. */

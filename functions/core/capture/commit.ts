@@ -14,6 +14,7 @@ import type { Digest } from '../domain/digest.js';
 import { sha256 } from '../domain/digest.js';
 import { ConflictError, InvariantError } from '../domain/errors.js';
 import type { ArtifactRef, JournalEntry, Watch } from '../domain/model.js';
+import type { CaptureOptionsInput } from '../domain/options.js';
 import type {
   BlobStore,
   CaptureJournal,
@@ -23,7 +24,7 @@ import type {
   VersionLog,
   WatchStore,
 } from '../domain/ports.js';
-import { type DeliverySettings, deliverPending, pendingFor } from './deliveries.js';
+import { deliverPending, pendingFor } from './deliveries.js';
 import { fitRecords } from './fit.js';
 
 /** The records one capture writes, in the order they are written. */
@@ -45,8 +46,8 @@ export interface CommitDeps {
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
-  /** Retries of notifications that could not be published (deliveries.ts). */
-  delivery?: Partial<DeliverySettings>;
+  /** Every budget and limit, notification retries (`delivery`) included; defaults: DEFAULT_CAPTURE_OPTIONS. */
+  options?: CaptureOptionsInput;
 }
 
 /** A capture's artifacts, hashed as they are made and written only when the capture is recorded. */

@@ -9,7 +9,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { FailureNotification, Notification, PendingNotification } from '../domain/model.js';
 import type { DeliverySettings } from '../domain/options.js';
-import { DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
+import { type CaptureOptionsInput, captureOptions, DEFAULT_CAPTURE_OPTIONS } from '../domain/options.js';
 import type { CaptureJournal, Logger, Notifier } from '../domain/ports.js';
 import { cleanText, clip, fitAlert, fitNotification } from './fit.js';
 
@@ -22,7 +22,8 @@ export interface DeliveryDeps {
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
-  delivery?: Partial<DeliverySettings>;
+  /** Notification retries are `options.delivery` (deliveries and captures read one options object). */
+  options?: CaptureOptionsInput;
 }
 
 export interface DeliveryRun {
@@ -70,7 +71,7 @@ const errorText = (error: unknown) =>
  * first, so two processes never publish the same attempt, and a process that dies mid-publish has used it.
  */
 export async function deliverPending(deps: DeliveryDeps, watchId: string): Promise<DeliveryRun> {
-  const settings = { ...DEFAULT_DELIVERY_SETTINGS, ...deps.delivery };
+  const settings = captureOptions(deps.options).delivery;
   const run: DeliveryRun = { delivered: 0, failed: 0, undeliverable: 0 };
   let kept: PendingNotification[];
   try {

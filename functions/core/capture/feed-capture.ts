@@ -11,9 +11,6 @@ import type { StagedBlobs } from './commit.js';
 
 export type { FeedLimits };
 
-/** At most this many new watches from one feed capture (a runaway sitemap cannot flood the table). */
-export const MAX_DISCOVERED_PER_CAPTURE = DEFAULT_CAPTURE_OPTIONS.feed.maxDiscovered;
-
 export const DEFAULT_FEED_LIMITS: FeedLimits = DEFAULT_CAPTURE_OPTIONS.feed;
 
 /**
