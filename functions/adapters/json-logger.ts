@@ -1,9 +1,9 @@
-import { terminalSafeJsonText } from '../cli/terminal.js';
 import type { Logger } from '../core/domain/ports.js';
+import { terminalSafeJsonText } from './terminal.js';
 
 /**
  * Structured JSON log lines, one per event, to a writable stream (stderr by default: the CLI's `--verbose`).
- * Fields carry URLs and reasons from pages, so the line is terminal-safe JSON (functions/cli/terminal.ts).
+ * Fields carry URLs and reasons from pages, so the line is terminal-safe JSON (functions/adapters/terminal.ts).
  */
 export function jsonLogger(
   context: Record<string, unknown> = {},

@@ -1,10 +1,10 @@
+import { terminalSafe as t } from '../adapters/terminal.js';
 import type { CaptureResult } from '../core/capture/capture.js';
 import type { Comparison } from '../core/detect/compare.js';
 import { wordDiff } from '../core/detect/diff.js';
 import type { CaptureRecord, Edit, VersionRecord, Watch } from '../core/domain/model.js';
 import { formatCadence } from '../core/domain/url.js';
 import { formatsOf } from '../core/history/history.js';
-import { terminalSafe as t } from './terminal.js';
 
 /**
  * Human-readable output. Every value that came from a page, a server or a record goes through

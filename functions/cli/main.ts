@@ -1,9 +1,9 @@
 import { Command, CommanderError, Help } from 'commander';
+import { terminalSafe, terminalSafeJson } from '../adapters/terminal.js';
 import { InvalidInputError } from '../core/domain/errors.js';
 import type { CliContext, CliIo, DefineGroup } from './context.js';
 import { UsageError } from './context.js';
 import { withRuntime } from './runtime.js';
-import { terminalSafe, terminalSafeJson } from './terminal.js';
 
 export type { CliIo } from './context.js';
 

@@ -1,5 +1,5 @@
+import { terminalSafe as t } from '../adapters/terminal.js';
 import type { RunProgress } from '../core/capture/run-due.js';
-import { terminalSafe as t } from './terminal.js';
 
 /**
  * `redline run`'s progress on a terminal: one status line on stderr, rewritten in place (what is being

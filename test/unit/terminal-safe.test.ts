@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../functions/adapters/json-logger.js';
+import { terminalSafe, terminalSafeJson } from '../../functions/adapters/terminal.js';
 import {
   colorStyle,
   formatCapture,
@@ -9,7 +10,6 @@ import {
   formatWatch,
   plainStyle,
 } from '../../functions/cli/format.js';
-import { terminalSafe, terminalSafeJson } from '../../functions/cli/terminal.js';
 import type { CaptureResult } from '../../functions/core/capture/capture.js';
 import type { CaptureRecord, Edit, VersionRecord, Watch } from '../../functions/core/domain/model.js';
 

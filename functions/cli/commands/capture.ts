@@ -1,9 +1,9 @@
+import { terminalSafe as t } from '../../adapters/terminal.js';
 import { captureUrl } from '../../core/capture/capture.js';
 import { requestCapture } from '../../core/capture/request-capture.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import { CaptureFailedError, type DefineGroup, isRemote, nonNegativeInt } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
-import { terminalSafe as t } from '../terminal.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -4,6 +4,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Option } from 'commander';
+import { terminalSafe as t } from '../../adapters/terminal.js';
 import { VersionNotFoundError, WatchNotFoundError } from '../../core/domain/errors.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import { type ExportSummary, exportWacz } from '../../core/proof/export.js';
@@ -11,7 +12,6 @@ import type { WaczSigningKey } from '../../core/proof/wacz-sign.js';
 import { waczPublicKeyOf } from '../../core/proof/wacz-sign.js';
 import { localConfig } from '../../local/config.js';
 import { type DefineGroup, positiveInt, UsageError } from '../context.js';
-import { terminalSafe as t } from '../terminal.js';
 
 /** `redline export URL [--from N --to M] [--format wacz] -o FILE [--sign]`: a watch's versions as one WACZ. */
 

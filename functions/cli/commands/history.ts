@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { z } from 'zod';
+import { terminalSafe as t } from '../../adapters/terminal.js';
 import { renderDiffPage } from '../../core/detect/diff-html.js';
 import { WatchNotFoundError } from '../../core/domain/errors.js';
 import { normalizeUrl, watchIdFor } from '../../core/domain/url.js';
@@ -21,7 +22,6 @@ import {
   type Style,
   styleFor,
 } from '../format.js';
-import { terminalSafe as t } from '../terminal.js';
 
 /**
  * `redline captures|versions|get|diff URL`: what is stored for a URL, watched or removed (history is

@@ -1,8 +1,8 @@
+import { terminalSafe as t } from '../../adapters/terminal.js';
 import { captureDueWatches } from '../../core/capture/run-due.js';
 import { type DefineGroup, isRemote, positiveInt, UsageError } from '../context.js';
 import { formatCapture, styleFor } from '../format.js';
 import { progressDisplay } from '../progress.js';
-import { terminalSafe as t } from '../terminal.js';
 
 /** `redline run`: local mode's scheduler (a deployed stage has EventBridge Scheduler). */
 export const defineRun: DefineGroup = (run, { io, out, program, withRuntime }) => {

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { terminalSafe as t } from '../../adapters/terminal.js';
 import { CaptureModeSchema } from '../../core/domain/model.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import { latestTroubledCaptures } from '../../core/history/history.js';
@@ -6,7 +7,6 @@ import { DEFAULT_CADENCE, parseWatchSpec } from '../../core/watches/watch-spec.j
 import { addOrUpdateWatch, removeWatch, type WatchChanges } from '../../core/watches/watches.js';
 import { collect, type DefineGroup } from '../context.js';
 import { formatWatch } from '../format.js';
-import { terminalSafe as t } from '../terminal.js';
 
 interface AddOptions {
   every: string;
