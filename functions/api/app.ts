@@ -17,6 +17,7 @@ import { diffVersions, selectVersion } from '../core/history/history.js';
 import { CadenceSchema, LinkPatternSchema, parseWatchSpec } from '../core/watches/watch-spec.js';
 import { addOrUpdateWatch, updateWatch, type WatchChanges } from '../core/watches/watches.js';
 import { serveBlob } from './blobs.js';
+import type { Downloads } from './downloads.js';
 import { ApiError, errorResponse, parseInput } from './http.js';
 import { MementoIndex, mountMemento, mountMementoBytes } from './memento.js';
 import { type ApiUrls, captureView, versionView, WATCH_STATUSES, watchStatus, watchView } from './views.js';
@@ -29,6 +30,8 @@ export interface ApiDeps {
   blobs: BlobStore;
   clock: Clock;
   logger?: Logger;
+  /** How built files (WACZ, evidence bundles) reach the analyst; inline in the response unless given. */
+  downloads?: Downloads;
 }
 
 /** The base URLs, or a function giving them (a server listening on port 0 knows its URL only once it listens). */
