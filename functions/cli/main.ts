@@ -86,6 +86,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "a watched URL's versions as one WACZ package (replayable, hash-listed, optionally signed)",
     load: async () => (await import('./commands/export.js')).defineExport,
   },
+  {
+    name: 'evidence',
+    term: 'evidence [options] <url>',
+    description:
+      'an evidence bundle of two versions: artifacts, diff, manifest chain, timestamp tokens, WACZ, report, SHA256SUMS',
+    load: async () => (await import('./commands/evidence.js')).defineEvidence,
+  },
 ];
 
 const defined = new WeakSet<Command>();

@@ -44,7 +44,7 @@ async function signingKey(env: NodeJS.ProcessEnv): Promise<WaczSigningKey> {
 }
 
 /** Writes through a temp file beside the target, synced and renamed into place once complete. */
-async function writeAtomically<T>(target: string, write: (out: Writable) => Promise<T>): Promise<T> {
+export async function writeAtomically<T>(target: string, write: (out: Writable) => Promise<T>): Promise<T> {
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
   const stream = createWriteStream(temp, { flags: 'wx' });
   const closed = new Promise<void>((resolveClose, reject) => {

@@ -222,3 +222,29 @@ function merge<T>(base: T, input: unknown): T {
 export function captureOptions(input: CaptureOptionsInput = {}): CaptureOptions {
   return merge(DEFAULT_CAPTURE_OPTIONS, input);
 }
+
+/**
+ * The evidence bundle's limits (`redline evidence`, `GET /api/watches/{watch}/evidence`): a bundle is built
+ * in memory where it is offered for download, so both its span and its size are bounded; beyond either
+ * the builder stops with an EvidenceLimitError naming the limit, before reading any blob.
+ */
+export interface EvidenceOptions {
+  /** Versions one bundle may span (N to M, both included). */
+  maxVersions: number;
+  /** Bytes the bundle's files may add up to at most (the WACZ inside included). */
+  maxBytes: number;
+  /** Characters of a title, URL or provenance value shown in the report at most (the files hold them whole). */
+  maxFieldChars: number;
+  /** Provenance entries (fields, hops, TLS origins, software) shown per version at most. */
+  maxProvenanceEntries: number;
+  /** Timestamp tokens included per version at most (its own and retried ones). */
+  maxTokensPerVersion: number;
+}
+
+export const DEFAULT_EVIDENCE_OPTIONS: EvidenceOptions = {
+  maxVersions: 100,
+  maxBytes: 256 * 1024 * 1024,
+  maxFieldChars: 2_000,
+  maxProvenanceEntries: 200,
+  maxTokensPerVersion: 20,
+};

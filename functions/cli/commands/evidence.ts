@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { terminalSafe as t } from '../../adapters/terminal.js';
+import { TimestampConfigError, VersionNotFoundError, WatchNotFoundError } from '../../core/domain/errors.js';
+import { normalizeUrl } from '../../core/domain/url.js';
+import { buildEvidence, type EvidenceProgress, type EvidenceSummary } from '../../core/proof/evidence.js';
+import { type DefineGroup, positiveInt, UsageError } from '../context.js';
+import { writeAtomically } from './export.js';
+
+/** `redline evidence URL --from N --to M -o FILE.zip`: the evidence bundle of two versions and the chain between them. */
+
+const version = positiveInt('version number');
+
+const FlagsSchema = z
+  .object({
+    from: z.number().int().min(1).optional(),
+    to: z.number().int().min(1).optional(),
+    output: z.string().trim().min(1, 'name the file to write with -o'),
+    json: z.boolean().optional(),
+  })
+  .refine((f) => f.from === undefined || f.to === undefined || f.from < f.to, {
+    message: '--from must be before --to',
+    path: ['from'],
+  });
+
+/** The TSA roots (REDLINE_TSA_CA_FILE) copied into the bundle as tsa-ca.pem; none when not configured. */
+async function tsaRoots(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const path = env.REDLINE_TSA_CA_FILE?.trim();
+  if (!path) return undefined;
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new TimestampConfigError(`cannot read REDLINE_TSA_CA_FILE ${path}`, { cause });
+  }
+}
+
+function summaryLine(summary: EvidenceSummary, file: string): string {
+  const notes = summary.notes.length
+    ? `; ${summary.notes.length} noted in the report: ${summary.notes.slice(0, 5).join('; ')}${summary.notes.length > 5 ? '; …' : ''}`
+    : '';
+  return `${t(summary.url)} v${summary.from}–v${summary.to} → ${t(file)}: ${summary.files.length} files, ${summary.manifests} manifests, ${summary.tokens} timestamp tokens${summary.wacz ? ', WACZ' : ''}, ${summary.bytes} bytes, ${summary.sha256}${t(notes)}`;
+}
+
+export const defineEvidence: DefineGroup = (command, { io, out, json, withRuntime }) => {
+  command
+    .argument('<url>')
+    .option('--from <n>', 'the version before (default: the one before --to)', version)
+    .option('--to <n>', 'the version after (default: the latest)', version)
+    .requiredOption('-o, --output <file>', 'the ZIP to write (replaced atomically)')
+    .option('--json', 'JSON summary: every file with its SHA-256')
+    .action(async (url: string, raw: Record<string, unknown>) => {
+      const flags = FlagsSchema.safeParse(raw);
+      if (!flags.success) throw new UsageError(flags.error.issues.map((i) => i.message).join('; '));
+      const options = flags.data;
+      normalizeUrl(url);
+      const tsaCaPem = await tsaRoots(io.env);
+      const file = resolve(options.output);
+      const tty = io.stderr.isTTY === true;
+      let last = 0;
+      const onProgress = (p: EvidenceProgress) => {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        io.stderr.write(`\r\x1b[Kevidence: ${p.step} ${p.done}/${p.total}`);
+      };
+      const summary = await withRuntime((rt) =>
+        writeAtomically(file, (stream) =>
+          buildEvidence(
+            rt,
+            url,
+            {
+              ...(options.from !== undefined ? { from: options.from } : {}),
+              ...(options.to !== undefined ? { to: options.to } : {}),
+              ...(tsaCaPem !== undefined ? { tsaCaPem } : {}),
+              ...(tty ? { onProgress } : {}),
+            },
+            stream,
+          ),
+        ),
+      )
+        .catch((error: unknown) => {
+          // Nothing to bundle for what the user named: a usage error (exit 2), as an unknown URL elsewhere.
+          if (error instanceof WatchNotFoundError || error instanceof VersionNotFoundError)
+            throw new UsageError(error.message, { cause: error });
+          throw error;
+        })
+        .finally(() => {
+          if (tty) io.stderr.write('\r\x1b[K');
+        });
+      if (options.json) json({ ...summary, file });
+      else out(summaryLine(summary, file));
+    });
+};

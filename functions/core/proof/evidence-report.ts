@@ -1,0 +1,492 @@
+/**
+ * The evidence bundle's human-readable report: one list of blocks built from what the bundle holds, written
+ * out as HTML (evidence-report.ts) and as PDF (evidence-pdf.ts), so both say the same. Pure.
+ */
+import type { CaptureRecord, VersionRecord } from '../domain/model.js';
+import { escapeHtml, shown } from './evidence-text.js';
+import type { TokenInfo } from './evidence-tokens.js';
+
+export type Block =
+  | { kind: 'heading'; level: 1 | 2 | 3; text: string }
+  | { kind: 'para'; text: string; warn?: boolean }
+  | { kind: 'fields'; rows: { label: string; value: string; mono?: boolean }[] }
+  | { kind: 'code'; lines: string[] };
+
+/** A file of the bundle the report lists, with its digest. */
+export interface ListedFile {
+  path: string;
+  sha256: string;
+  size: number;
+  contentType?: string;
+}
+
+export interface ReportSide {
+  role: 'before' | 'after';
+  version: VersionRecord;
+  capture?: CaptureRecord;
+  /** Files under before/ or after/ (the artifacts written out, and the records). */
+  files: (ListedFile & { kind: string })[];
+  /** Every artifact digest the version record names, with where the bundle holds it. */
+  artifacts: { kind: string; digest: string; size: number; where: string }[];
+  /** The kinds of the usual artifacts this version has none of (`pdf`, `screenshot`, …). */
+  absent: string[];
+  provenance?: { digest: string; value?: unknown; unreadable?: string };
+}
+
+export interface ChainEntry {
+  version: number;
+  capturedAt: string;
+  captureId: string;
+  manifest?: {
+    path: string;
+    digest: string;
+    /** `previous` as the manifest says, when it parses. */
+    previous?: string | null;
+    problem?: string;
+    /** Whether `previous` names the manifest of the version before (undefined: that one is not in the bundle). */
+    linked?: boolean;
+    /** The previous version's manifest digest as the records say, for the first version of the range. */
+    recordedPrevious?: string | null;
+  };
+}
+
+export interface TokenEntry {
+  version: number;
+  path: string;
+  manifestPath: string;
+  /** The manifest digest the records say this token stamps. */
+  manifestDigest: string;
+  tsa: string;
+  recordedGenTime: string;
+  info: TokenInfo;
+}
+
+export interface ReportInput {
+  url: string;
+  watchId: string;
+  title: string;
+  from: number;
+  to: number;
+  generatedAt: string;
+  software: string;
+  sides: [ReportSide, ReportSide];
+  diff: { path: string; summary: string; edits: number; major: number; silent: boolean };
+  chain: ChainEntry[];
+  tokens: TokenEntry[];
+  /** Whether tsa-ca.pem is in the bundle (the configured TSA roots). */
+  tsaCa: boolean;
+  wacz:
+    | { path: string; sha256: string; size: number; archived: number[]; problems: string[] }
+    | { missing: string };
+  maxFieldChars: number;
+  maxProvenanceEntries: number;
+}
+
+const pad = (n: number) => String(n).padStart(6, '0');
+export const manifestPath = (n: number) => `chain/${pad(n)}.json`;
+export const tokenPath = (n: number, i: number) => `tokens/${pad(n)}-${i}.tst`;
+export const warcPathInWacz = (n: number) => `archive/version-${pad(n)}.warc.gz`;
+
+/** The offline check of one token, as the report prints it. */
+export function tokenCommand(token: Pick<TokenEntry, 'path' | 'manifestPath'>, tsaCa: boolean): string {
+  return `openssl ts -verify -data ${token.manifestPath} -in ${token.path} -token_in -CAfile ${tsaCa ? 'tsa-ca.pem' : 'TSA-ROOT.pem'}`;
+}
+
+const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
+
+/** Provenance as label/value rows: the fields Redline records first, then anything else it holds, bounded. */
+function provenanceRows(
+  value: unknown,
+  max: number,
+  chars: number,
+): { label: string; value: string; mono?: boolean }[] {
+  const rows: { label: string; value: string; mono?: boolean }[] = [];
+  const add = (label: string, v: unknown) => {
+    if (rows.length >= max) return;
+    if (v === undefined) return;
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    rows.push({ label: shown(label, 200), value: shown(text ?? 'null', chars) });
+  };
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    add('record', value);
+    return rows;
+  }
+  const record = value as Record<string, unknown>;
+  const known = ['url', 'finalUrl', 'capturedAt', 'serverIp', 'userAgent', 'egress'];
+  for (const key of known) if (key in record) add(key, record[key]);
+  const hops = Array.isArray(record.hops) ? record.hops : [];
+  for (const [i, hop] of hops.slice(0, max).entries()) {
+    const h = (hop ?? {}) as Record<string, unknown>;
+    add(
+      `hop ${i + 1}`,
+      `${String(h.status ?? '?')} ${String(h.url ?? '?')} from ${String(h.ip ?? 'unknown address')}`,
+    );
+  }
+  const software = record.software && typeof record.software === 'object' ? record.software : {};
+  for (const [name, version] of Object.entries(software as Record<string, unknown>).slice(0, max))
+    add(`software: ${name}`, version);
+  const tls = Array.isArray(record.tls) ? record.tls : [];
+  if (tls.length === 0) add('TLS', 'none recorded (plain http, or no browser render)');
+  for (const entry of tls.slice(0, max)) {
+    const t = (entry ?? {}) as Record<string, unknown>;
+    const { origin, ...rest } = t;
+    const parts = Object.entries(rest).map(([k, v]) => {
+      const at =
+        (k === 'validFrom' || k === 'validTo') && typeof v === 'number' ? new Date(v * 1000) : undefined;
+      return `${k} ${at && !Number.isNaN(at.getTime()) ? at.toISOString() : typeof v === 'string' ? v : JSON.stringify(v)}`;
+    });
+    add(`TLS ${String(origin ?? '')}`, parts.join('; '));
+  }
+  const rest = Object.entries(record).filter(
+    ([key]) => !known.includes(key) && !['hops', 'software', 'tls'].includes(key),
+  );
+  for (const [key, v] of rest) add(key, v);
+  if (rows.length >= max) rows.push({ label: '…', value: `more entries in provenance.json (shown: ${max})` });
+  return rows;
+}
+
+function sideBlocks(side: ReportSide, input: ReportInput): Block[] {
+  const v = side.version;
+  const chars = input.maxFieldChars;
+  const blocks: Block[] = [
+    {
+      kind: 'heading',
+      level: 2,
+      text: `${side.role === 'before' ? 'Before' : 'After'}: version ${v.number} (${side.role}/)`,
+    },
+    {
+      kind: 'fields',
+      rows: [
+        { label: 'Captured at', value: v.capturedAt },
+        { label: 'Capture id', value: shown(v.captureId, chars), mono: true },
+        { label: 'Title', value: shown(v.title, chars) },
+        { label: 'Text hash', value: v.textHash, mono: true },
+        ...(side.capture?.http
+          ? [
+              {
+                label: 'HTTP',
+                value: shown(
+                  `${side.capture.http.status} ${side.capture.http.contentType} from ${side.capture.http.finalUrl}`,
+                  chars,
+                ),
+              },
+            ]
+          : []),
+        ...(side.capture
+          ? [
+              {
+                label: 'Capture status',
+                value: shown(
+                  side.capture.status + (side.capture.reason ? `: ${side.capture.reason}` : ''),
+                  chars,
+                ),
+              },
+            ]
+          : []),
+        ...(v.manifest ? [{ label: 'Manifest', value: v.manifest.digest, mono: true }] : []),
+      ],
+    },
+    { kind: 'heading', level: 3, text: 'Artifacts (SHA-256 as named in the version record)' },
+    {
+      kind: 'fields',
+      rows: side.artifacts.map((a) => ({
+        label: `${a.kind} (${bytes(a.size)}) in ${a.where}`,
+        value: a.digest,
+        mono: true,
+      })),
+    },
+  ];
+  if (side.absent.length > 0)
+    blocks.push({ kind: 'para', text: `This version has no ${side.absent.join(', ')} artifact.` });
+  blocks.push(
+    { kind: 'heading', level: 3, text: `Files in ${side.role}/` },
+    {
+      kind: 'fields',
+      rows: side.files.map((f) => ({
+        label: `${f.path} (${bytes(f.size)}${f.contentType ? `, ${shown(f.contentType, 200)}` : ''})`,
+        value: f.sha256,
+        mono: true,
+      })),
+    },
+    { kind: 'heading', level: 3, text: 'Provenance' },
+  );
+  if (!side.provenance) {
+    blocks.push({
+      kind: 'para',
+      text: 'No provenance record: the capture made none (it predates provenance records, or recorded no WARC).',
+    });
+  } else if (side.provenance.unreadable) {
+    blocks.push({
+      kind: 'para',
+      warn: true,
+      text: `The provenance record ${side.provenance.digest} is not readable JSON: ${side.provenance.unreadable}`,
+    });
+  } else {
+    blocks.push(
+      { kind: 'fields', rows: [{ label: 'Provenance record', value: side.provenance.digest, mono: true }] },
+      { kind: 'fields', rows: provenanceRows(side.provenance.value, input.maxProvenanceEntries, chars) },
+    );
+  }
+  return blocks;
+}
+
+function chainBlocks(input: ReportInput): Block[] {
+  const blocks: Block[] = [
+    { kind: 'heading', level: 2, text: `Manifest chain, versions ${input.from}–${input.to} (chain/)` },
+    {
+      kind: 'para',
+      text: 'Each manifest is the canonical JSON (RFC 8785) naming its version: URL, number, capture id and time, every artifact digest, the text hash, the provenance digest, and the previous version\u2019s manifest digest. Its SHA-256 is its name; changing any version changes every manifest after it.',
+    },
+  ];
+  const missing: number[] = [];
+  for (const entry of input.chain) {
+    const m = entry.manifest;
+    if (!m) {
+      missing.push(entry.version);
+      continue;
+    }
+    const rows: { label: string; value: string; mono?: boolean }[] = [
+      { label: `Version ${entry.version} manifest (${m.path})`, value: m.digest, mono: true },
+      { label: 'captured at / capture id', value: `${entry.capturedAt} / ${shown(entry.captureId, 200)}` },
+    ];
+    if (m.problem) rows.push({ label: 'problem', value: shown(m.problem, input.maxFieldChars) });
+    if (m.previous !== undefined) {
+      rows.push({ label: 'previous', value: m.previous ?? 'null (first of the chain)', mono: true });
+      rows.push({
+        label: 'previous check',
+        value:
+          m.linked === true
+            ? `matches version ${entry.version - 1}'s manifest`
+            : m.linked === false
+              ? `DOES NOT match version ${entry.version - 1}'s manifest in this bundle`
+              : m.recordedPrevious !== undefined
+                ? `version ${entry.version - 1} is not in this bundle; its manifest per the records: ${m.recordedPrevious ?? 'none'} (${m.recordedPrevious === m.previous ? 'matches' : 'differs'})`
+                : 'not checkable here',
+      });
+    }
+    blocks.push({ kind: 'fields', rows });
+  }
+  if (missing.length > 0)
+    blocks.push({
+      kind: 'para',
+      warn: true,
+      text: `No manifest for version${missing.length === 1 ? '' : 's'} ${missing.join(', ')}: made before manifests existed, or its proof step did not run. ${missing.length === 1 ? 'It is' : 'They are'} not chained, and the next manifest's previous is null.`,
+    });
+  return blocks;
+}
+
+function tokenBlocks(input: ReportInput): Block[] {
+  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Trusted timestamps, RFC 3161 (tokens/)' }];
+  if (input.tokens.length === 0) {
+    blocks.push({
+      kind: 'para',
+      warn: true,
+      text: 'No timestamp tokens: no timestamp authority was configured when these versions were captured, or none answered.',
+    });
+  }
+  for (const t of input.tokens) {
+    const i = t.info;
+    const rows: { label: string; value: string; mono?: boolean }[] = [
+      { label: `Version ${t.version} token (${t.path})`, value: shown(t.tsa, 500) },
+      { label: 'stamps manifest', value: t.manifestDigest, mono: true },
+      { label: 'time (genTime)', value: i.genTime ?? t.recordedGenTime },
+      { label: 'serial', value: i.serialNumber ?? 'unreadable', mono: true },
+      ...(i.tsaName ? [{ label: 'authority name', value: shown(i.tsaName, 500) }] : []),
+      ...(i.policy ? [{ label: 'policy', value: i.policy }] : []),
+      {
+        label: 'imprint',
+        value:
+          i.imprintHex === undefined
+            ? `unreadable${i.unreadable ? `: ${shown(i.unreadable, 300)}` : ''}`
+            : `sha256:${i.imprintHex}${`sha256:${i.imprintHex}` === t.manifestDigest ? ' (the manifest digest)' : ' (NOT the manifest digest)'}`,
+        mono: true,
+      },
+      {
+        label: 'checked at export',
+        value:
+          i.check === 'ok'
+            ? 'OK: signature, EKU timeStamping, chain to tsa-ca.pem'
+            : i.check === 'failed'
+              ? `FAILED: ${shown(i.checkDetail ?? '', 500)}`
+              : 'not checked (no TSA roots configured)',
+      },
+    ];
+    blocks.push({ kind: 'fields', rows });
+  }
+  const stamped = new Set(input.tokens.map((t) => t.version));
+  const unstamped = input.chain.filter((c) => c.manifest && !stamped.has(c.version)).map((c) => c.version);
+  if (unstamped.length > 0)
+    blocks.push({
+      kind: 'para',
+      warn: true,
+      text: `No timestamp token for version${unstamped.length === 1 ? '' : 's'} ${unstamped.join(', ')}: the authorities were not configured, down or wrong when ${unstamped.length === 1 ? 'it was' : 'they were'} captured (later captures retry).`,
+    });
+  if (!input.tsaCa && input.tokens.length > 0)
+    blocks.push({
+      kind: 'para',
+      warn: true,
+      text: 'No tsa-ca.pem: Redline had no TSA roots configured (REDLINE_TSA_CA_FILE). Use the authority\u2019s published root certificate as TSA-ROOT.pem in the commands below.',
+    });
+  return blocks;
+}
+
+function commandBlocks(input: ReportInput): Block[] {
+  const firstManifest = input.chain.find((c) => c.manifest)?.manifest?.path;
+  const blocks: Block[] = [
+    { kind: 'heading', level: 2, text: 'Verify this bundle offline, without Redline' },
+    {
+      kind: 'para',
+      text: 'In the folder the bundle was unzipped to. 1. Every file is the one listed (sha256sum from GNU coreutils):',
+    },
+    { kind: 'code', lines: ['sha256sum -c SHA256SUMS'] },
+  ];
+  if (input.tokens.length > 0) {
+    blocks.push(
+      {
+        kind: 'para',
+        text: '2. Each timestamp token stamps its manifest, signed by the authority (OpenSSL 3; each says "Verification: OK"):',
+      },
+      { kind: 'code', lines: input.tokens.map((t) => tokenCommand(t, input.tsaCa)) },
+      { kind: 'para', text: 'The time, serial and authority a token vouches for:' },
+      { kind: 'code', lines: [`openssl ts -reply -in ${input.tokens[0]!.path} -token_in -text`] },
+    );
+  } else {
+    blocks.push({ kind: 'para', text: '2. (No timestamp tokens to check.)' });
+  }
+  if ('path' in input.wacz)
+    blocks.push(
+      {
+        kind: 'para',
+        text: '3. The web archive is a valid WACZ (py-wacz: pip install wacz); it opens in ReplayWeb.page:',
+      },
+      { kind: 'code', lines: [`wacz validate --file ${input.wacz.path}`] },
+    );
+  if (firstManifest) {
+    blocks.push(
+      {
+        kind: 'para',
+        text: '4. A manifest\u2019s digest is the SHA-256 of its bytes, which are its RFC 8785 canonical JSON (keys sorted, no whitespace, UTF-8, no trailing newline). Recompute it, then rebuild the canonical form from the fields:',
+      },
+      {
+        kind: 'code',
+        lines: [
+          `sha256sum ${firstManifest}`,
+          `jq -cSj . ${firstManifest} | sha256sum`,
+          `python3 -c 'import json,sys,hashlib; print(hashlib.sha256(json.dumps(json.load(sys.stdin), sort_keys=True, separators=(",",":"), ensure_ascii=False).encode()).hexdigest())' < ${firstManifest}`,
+        ],
+      },
+      {
+        kind: 'para',
+        text: 'All three print the same hex, the digest the next manifest names as previous. The artifacts object of a manifest lists the SHA-256 of each artifact: compare with sha256sum of the files in before/ and after/ (the WARC is inside archive.wacz). Canonical form: ADR 0012 in the Redline repository.',
+      },
+    );
+  }
+  return blocks;
+}
+
+/** The report's blocks, in order. */
+export function reportBlocks(input: ReportInput): Block[] {
+  const [before, after] = input.sides;
+  const chars = input.maxFieldChars;
+  const blocks: Block[] = [
+    { kind: 'heading', level: 1, text: 'Redline evidence bundle' },
+    {
+      kind: 'fields',
+      rows: [
+        { label: 'URL', value: shown(input.url, chars), mono: true },
+        { label: 'Title (after)', value: shown(input.title, chars) },
+        { label: 'Watch id', value: input.watchId, mono: true },
+        {
+          label: 'Versions',
+          value: `${input.from} (${before.version.capturedAt}) to ${input.to} (${after.version.capturedAt})`,
+        },
+        { label: 'Bundle made', value: `${input.generatedAt} by ${input.software}` },
+      ],
+    },
+    {
+      kind: 'para',
+      text: 'This bundle holds the page as captured before and after, the changes between them, the manifests that chain every version in between, the timestamp tokens independent authorities signed over them, and a web archive (WACZ) of every capture. Each can be checked with standard tools, as the last section says.',
+    },
+    { kind: 'heading', level: 2, text: `Changes, version ${input.from} to ${input.to} (${input.diff.path})` },
+    {
+      kind: 'fields',
+      rows: [
+        {
+          label: 'Edits',
+          value: `${input.diff.edits} (${input.diff.major} major)${input.diff.silent ? '; silent: the page kept its modified date' : ''}`,
+        },
+      ],
+    },
+    {
+      kind: 'code',
+      lines: (input.diff.summary || 'No edits.')
+        .split('\n')
+        .slice(0, 200)
+        .map((l) => shown(l, chars)),
+    },
+    ...sideBlocks(before, input),
+    ...sideBlocks(after, input),
+    ...chainBlocks(input),
+    ...tokenBlocks(input),
+    { kind: 'heading', level: 2, text: 'Web archive (WACZ)' },
+  ];
+  if ('path' in input.wacz) {
+    blocks.push({
+      kind: 'fields',
+      rows: [
+        { label: `${input.wacz.path} (${bytes(input.wacz.size)})`, value: input.wacz.sha256, mono: true },
+        { label: 'Versions archived', value: input.wacz.archived.join(', ') || 'none' },
+      ],
+    });
+    for (const problem of input.wacz.problems)
+      blocks.push({ kind: 'para', warn: true, text: shown(problem, chars) });
+  } else {
+    blocks.push({
+      kind: 'para',
+      warn: true,
+      text: `No WACZ in this bundle: ${shown(input.wacz.missing, chars)}`,
+    });
+  }
+  blocks.push(...commandBlocks(input));
+  return blocks;
+}
+
+/** The report as a standalone HTML page: no scripts (a CSP forbids them), no remote loads, every value escaped. */
+export function reportHtml(blocks: Block[], title: string): string {
+  const body = blocks
+    .map((block) => {
+      switch (block.kind) {
+        case 'heading':
+          return `<h${block.level}>${escapeHtml(block.text)}</h${block.level}>`;
+        case 'para':
+          return `<p${block.warn ? ' class="warn"' : ''}>${escapeHtml(block.text)}</p>`;
+        case 'fields':
+          return `<dl>${block.rows
+            .map(
+              (r) =>
+                `<dt>${escapeHtml(r.label)}</dt><dd>${r.mono ? `<code>${escapeHtml(r.value)}</code>` : `<bdi>${escapeHtml(r.value)}</bdi>`}</dd>`,
+            )
+            .join('')}</dl>`;
+        case 'code':
+          return `<pre>${block.lines.map(escapeHtml).join('\n')}</pre>`;
+        default:
+          return '';
+      }
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1f}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
+dl{display:grid;grid-template-columns:minmax(12rem,max-content) 1fr;gap:.2rem 1rem}dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
+code,pre{font:12px/1.4 ui-monospace,monospace;overflow-wrap:anywhere}pre{white-space:pre-wrap;background:#f4f4f6;padding:.6rem;border:1px solid #ddd}
+.warn{color:#7a0b0b}
+</style></head><body>
+${body}
+</body></html>
+`;
+}

@@ -1,0 +1,443 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import {
+  type ArticleState,
+  articlePage,
+  EDITED,
+  type NewsSite,
+  ORIGINAL,
+  startNewsSite,
+} from '../../demo/news-site.js';
+import { HttpTimestampAuthority } from '../../functions/adapters/tsa/http-tsa.js';
+import { captureWatch } from '../../functions/core/capture/capture.js';
+import { loadPdfJs } from '../../functions/core/detect/pdf.js';
+import {
+  BlobIntegrityError,
+  InvalidInputError,
+  VersionNotFoundError,
+  WatchNotFoundError,
+} from '../../functions/core/domain/errors.js';
+import type { VersionRecord } from '../../functions/core/domain/model.js';
+import { DEFAULT_EVIDENCE_OPTIONS } from '../../functions/core/domain/options.js';
+import { buildEvidence, EvidenceLimitError } from '../../functions/core/proof/evidence.js';
+import { parsePemCertificates } from '../../functions/core/proof/timestamp.js';
+import { addWatch } from '../../functions/core/watches/watches.js';
+import { runRedline } from '../support/cli.js';
+import { memoryCaptureDeps } from '../support/memory.js';
+import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
+import { validateWacz } from '../support/wacz-validator.js';
+
+/**
+ * Evidence bundles (`buildEvidence`, `redline evidence`) checked as someone without Redline would: unzipped
+ * with an independent reader, then `sha256sum -c`, `openssl ts -verify` against the bundled TSA roots,
+ * the independent WACZ validator, and the report read back with pdf.js.
+ */
+
+const run = promisify(execFile);
+const URL_A = 'https://news.example/2026/11/24/flood-barrier';
+const THIRD: ArticleState = {
+  headline: 'Riverfront flood barrier approved; mayor to sign next month',
+  paragraphs: [...EDITED.paragraphs.slice(0, 5), 'The mayor will sign the measure next month.'],
+};
+const STATES = [ORIGINAL, EDITED, THIRD];
+/** Control characters, bidi overrides, zero-width joiners, emoji, CJK, a lone surrogate, HTML. */
+const HOSTILE_TITLE =
+  'Bell\u0007 NUL\u0000 \u202Eevil override\u202C \u200Fمرحبا\u200E 漢字テスト 🎉👩‍👩‍👧 \ud800 <script>alert(1)</script> & "quotes" \r\n\tend';
+
+let tsa: TestTsa;
+beforeAll(async () => {
+  tsa = await startTestTsa();
+});
+afterAll(async () => {
+  await tsa?.close();
+});
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', async (entry: yauzl.Entry) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
+      files.set(entry.fileName, Buffer.concat(parts));
+      zip.readEntry();
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return files;
+}
+
+async function unzipTo(bytes: Uint8Array, dir: string): Promise<Map<string, Buffer>> {
+  const files = await unzip(bytes);
+  for (const [name, content] of files) {
+    expect(name).not.toMatch(/^\/|\.\./);
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
+  return files;
+}
+
+async function pdfText(bytes: Uint8Array): Promise<string> {
+  const { getDocument } = await loadPdfJs();
+  const doc = await getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false })
+    .promise;
+  let text = '';
+  for (let p = 1; p <= doc.numPages; p++) {
+    const content = await (await doc.getPage(p)).getTextContent();
+    for (const item of content.items as { str?: string; hasEOL?: boolean }[])
+      text += (item.str ?? '') + (item.hasEOL ? '\n' : '');
+    text += '\n';
+  }
+  await doc.destroy();
+  return text;
+}
+
+function memorySink() {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  return { sink, bytes: () => new Uint8Array(Buffer.concat(chunks)) };
+}
+
+/** Three versions of URL_A by the real capture pipeline (in-memory ports), each stamped by the test TSA. */
+async function stampedArchive() {
+  const env = memoryCaptureDeps(new Date());
+  const authority = new HttpTimestampAuthority({ url: tsa.url, roots: parsePemCertificates(tsa.rootPem) });
+  const deps = { ...env.deps, timestamps: [authority] };
+  const { watch } = await addWatch(deps, { url: URL_A, cadenceSeconds: 900, mode: 'auto', tags: [] });
+  for (const [i, state] of STATES.entries()) {
+    deps.fetcher.pages.set(URL_A, { body: articlePage(state, i + 1) });
+    env.advance(15);
+    const result = await captureWatch(deps, (await env.catalog.getWatch(watch.id))!);
+    expect(result.capture.version).toBe(i + 1);
+  }
+  const versions = await env.catalog.listVersions(watch.id);
+  return { ...env, deps, watchId: watch.id, versions };
+}
+
+/** Every digest the report must name: artifacts, text hashes, manifests. */
+function digestsOf(versions: VersionRecord[], sides: number[]): string[] {
+  const out: string[] = [];
+  for (const v of versions) {
+    if (v.manifest) out.push(v.manifest.digest);
+    if (sides.includes(v.number)) {
+      out.push(v.textHash);
+      for (const ref of Object.values(v.artifacts)) out.push(ref.digest);
+    }
+  }
+  return out;
+}
+
+describe('buildEvidence', { timeout: 180_000 }, () => {
+  it('bundles two versions, the chain between them, the tokens, the WACZ and a report that names every digest', async () => {
+    const { deps, versions, catalog, watchId } = await stampedArchive();
+    // A hostile title, as a page could set it: the report must show it escaped, and the PDF must not break.
+    catalog.versions.get(`${watchId}#3`)!.title = HOSTILE_TITLE;
+    const { sink, bytes } = memorySink();
+    const summary = await buildEvidence(deps, URL_A, { from: 1, to: 3, tsaCaPem: tsa.rootPem }, sink);
+    const zip = bytes();
+    expect(summary).toMatchObject({ from: 1, to: 3, manifests: 3, tokens: 3, wacz: true, notes: [] });
+    expect(summary.bytes).toBe(zip.byteLength);
+    expect(summary.sha256).toBe(`sha256:${sha256(zip)}`);
+
+    const files = await unzip(zip);
+    const names = [...files.keys()];
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'before/response-body.html',
+        'before/rendered.html',
+        'before/rendered.pdf',
+        'before/screenshot.png',
+        'before/text.txt',
+        'before/provenance.json',
+        'after/response-body.html',
+        'after/rendered.html',
+        'after/rendered.pdf',
+        'after/screenshot.png',
+        'after/text.txt',
+        'diff.html',
+        'chain/000001.json',
+        'chain/000002.json',
+        'chain/000003.json',
+        'tokens/000001-1.tst',
+        'tokens/000002-1.tst',
+        'tokens/000003-1.tst',
+        'tsa-ca.pem',
+        'archive.wacz',
+        'report.html',
+        'report.pdf',
+        'SHA256SUMS',
+      ]),
+    );
+    // Artifacts and manifests byte for byte as stored.
+    const [v1, v2, v3] = versions as [VersionRecord, VersionRecord, VersionRecord];
+    expect(`sha256:${sha256(files.get('before/rendered.html')!)}`).toBe(v1.artifacts.rendered!.digest);
+    expect(`sha256:${sha256(files.get('after/text.txt')!)}`).toBe(v3.artifacts.text!.digest);
+    for (const v of [v1, v2, v3])
+      expect(`sha256:${sha256(files.get(`chain/00000${v.number}.json`)!)}`).toBe(v.manifest!.digest);
+    expect(`sha256:${sha256(files.get('tokens/000002-1.tst')!)}`).toBe(v2.timestamps![0]!.token.digest);
+    // SHA256SUMS lists every other file, GNU format.
+    const sums = files.get('SHA256SUMS')!.toString('utf8').trim().split('\n');
+    expect(sums.map((l) => l.slice(66)).sort()).toEqual(names.filter((n) => n !== 'SHA256SUMS').sort());
+    for (const line of sums) {
+      expect(line).toMatch(/^[0-9a-f]{64} {2}\S+$/);
+      expect(sha256(files.get(line.slice(66))!)).toBe(line.slice(0, 64));
+    }
+    expect(await validateWacz(files.get('archive.wacz')!)).toEqual([]);
+
+    // The report, in HTML and PDF: the URL, every digest, the commands; the hostile title escaped.
+    const html = files.get('report.html')!.toString('utf8');
+    const pdf = await pdfText(files.get('report.pdf')!);
+    const commands = [
+      'sha256sum -c SHA256SUMS',
+      'openssl ts -verify -data chain/000001.json -in tokens/000001-1.tst -token_in -CAfile tsa-ca.pem',
+      'openssl ts -verify -data chain/000002.json -in tokens/000002-1.tst -token_in -CAfile tsa-ca.pem',
+      'openssl ts -verify -data chain/000003.json -in tokens/000003-1.tst -token_in -CAfile tsa-ca.pem',
+      'wacz validate --file archive.wacz',
+      'jq -cSj . chain/000001.json | sha256sum',
+    ];
+    for (const text of [html, pdf]) {
+      expect(text).toContain(URL_A);
+      for (const digest of digestsOf(versions, [1, 3])) expect(text).toContain(digest);
+      for (const v of [v1, v3]) {
+        expect(text).toContain(v.captureId);
+        expect(text).toContain(v.capturedAt);
+      }
+      expect(text).toContain(v2.timestamps![0]!.tsa);
+      expect(text).toContain('checked at export');
+    }
+    for (const command of commands) {
+      expect(html).toContain(command);
+      expect(pdf).toContain(command);
+    }
+    expect(html).not.toContain('<script>');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&lt;U+202E&gt;evil override&lt;U+202C&gt;');
+    expect(html).toContain('漢字テスト 🎉');
+    expect(html).not.toContain('\u0007');
+    expect(html).not.toContain('\u202E');
+    // The PDF shows what WinAnsi can, names the invisible characters, and replaces the rest.
+    expect(pdf).toContain('Bell<U+0007> NUL<U+0000> <U+202E>evil override<U+202C>');
+    expect(pdf).toContain('<script>alert(1)</script>');
+    const diffHtml = files.get('diff.html')!.toString('utf8');
+    expect(diffHtml).not.toMatch(/<script/i);
+    expect(diffHtml).toContain("default-src 'none'");
+  });
+
+  it('says plainly which versions have no manifest or token, and bundles them anyway', async () => {
+    const { deps, catalog, watchId } = await stampedArchive();
+    const v2 = catalog.versions.get(`${watchId}#2`)!;
+    delete v2.manifest;
+    delete v2.timestamps;
+    const v3 = catalog.versions.get(`${watchId}#3`)!;
+    delete v3.timestamps;
+    // And no later capture holds a retried token for them.
+    for (const capture of catalog.captures.values()) delete capture.timestamps;
+    const { sink, bytes } = memorySink();
+    const summary = await buildEvidence(deps, URL_A, { from: 1, to: 3 }, sink);
+    expect(summary.manifests).toBe(2);
+    expect(summary.tokens).toBe(1);
+    expect(summary.notes).toEqual(
+      expect.arrayContaining(['version 2: no manifest', 'version 3: no timestamp token']),
+    );
+    const files = await unzip(bytes());
+    expect(files.has('chain/000002.json')).toBe(false);
+    expect(files.has('tsa-ca.pem')).toBe(false);
+    const html = files.get('report.html')!.toString('utf8');
+    expect(html).toContain('No manifest for version 2');
+    expect(html).toContain('No timestamp token for version 3');
+    expect(html).toContain('No tsa-ca.pem');
+    expect(html).toContain('not checked (no TSA roots configured)');
+    expect(await pdfText(files.get('report.pdf')!)).toContain('No manifest for version 2');
+  });
+
+  it('refuses what it cannot bundle, with named errors, before writing anything', async () => {
+    const { deps, catalog, watchId, versions } = await stampedArchive();
+    const attempt = async (url: string, options: Parameters<typeof buildEvidence>[2]) => {
+      const { sink, bytes } = memorySink();
+      const error = await buildEvidence(deps, url, options, sink).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(bytes().byteLength).toBe(0);
+      return error;
+    };
+    expect(await attempt('https://news.example/never', {})).toBeInstanceOf(WatchNotFoundError);
+    expect(await attempt(URL_A, { from: 1, to: 9 })).toBeInstanceOf(VersionNotFoundError);
+    expect(await attempt(URL_A, { from: 3, to: 1 })).toBeInstanceOf(InvalidInputError);
+    expect(await attempt(URL_A, { from: 2, to: 2 })).toBeInstanceOf(InvalidInputError);
+    const span = await attempt(URL_A, { from: 1, to: 3, limits: { maxVersions: 2 } });
+    expect(span).toBeInstanceOf(EvidenceLimitError);
+    expect(span).toMatchObject({ limit: 'versions', value: 3, max: 2 });
+    const size = await attempt(URL_A, { from: 1, to: 3, limits: { maxBytes: 10_000 } });
+    expect(size).toMatchObject({ limit: 'bytes', max: 10_000 });
+    expect((size as Error).message).toContain('narrower range');
+    // A stored artifact that is not its digest's bytes: the named integrity error, no bundle.
+    const digest = versions[2]!.artifacts.screenshot!.digest;
+    const stored = deps.blobs.blobs.get(digest)!;
+    deps.blobs.blobs.set(
+      digest,
+      Uint8Array.from(stored, (b, i) => (i === 0 ? b ^ 1 : b)),
+    );
+    const corrupt = await attempt(URL_A, { from: 1, to: 3 });
+    expect(corrupt).toBeInstanceOf(BlobIntegrityError);
+    expect(corrupt).toMatchObject({ digest });
+    // By default: the latest version against the one before.
+    deps.blobs.blobs.set(digest, stored);
+    const { sink } = memorySink();
+    expect(await buildEvidence(deps, URL_A, {}, sink)).toMatchObject({ from: 2, to: 3 });
+    // A watch with one version has nothing to compare.
+    catalog.versions.delete(`${watchId}#2`);
+    catalog.versions.delete(`${watchId}#3`);
+    expect(await attempt(URL_A, {})).toBeInstanceOf(VersionNotFoundError);
+  });
+
+  it('keeps its limits in the one options module', () => {
+    expect(DEFAULT_EVIDENCE_OPTIONS).toEqual({
+      maxVersions: 100,
+      maxBytes: 256 * 1024 * 1024,
+      maxFieldChars: 2_000,
+      maxProvenanceEntries: 200,
+      maxTokensPerVersion: 20,
+    });
+  });
+});
+
+describe('redline evidence (compiled CLI, real local archive, offline tools)', { timeout: 300_000 }, () => {
+  let site: NewsSite;
+  let home: string;
+  let outDir: string;
+  const redline = (args: string[]) =>
+    runRedline(args, {
+      ...process.env,
+      REDLINE_HOME: home,
+      REDLINE_ALLOW_PRIVATE_NETWORK: '1',
+      REDLINE_TSA_URLS: tsa.url,
+      REDLINE_TSA_CA_FILE: tsa.rootPemPath,
+    });
+
+  beforeAll(async () => {
+    site = await startNewsSite();
+    home = await mkdtemp(join(tmpdir(), 'redline-evidence-'));
+    outDir = await mkdtemp(join(tmpdir(), 'redline-evidence-out-'));
+  });
+  afterAll(async () => {
+    await site?.close();
+    await rm(home, { recursive: true, force: true });
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('writes a bundle that sha256sum, openssl ts -verify and a WACZ validator accept; exit 2 for unknown watch or version', async () => {
+    tsa.behaviour = 'honest';
+    const url = site.articleUrl;
+    expect((await redline(['watch', 'add', url, '--every', '15m', '--mode', 'http'])).code).toBe(0);
+    for (const [i, state] of STATES.entries()) {
+      site.setRound(i + 1, state);
+      const captured = await redline(['capture', url, '--json']);
+      expect(captured.code, captured.stderr).toBe(0);
+      expect(JSON.parse(captured.stdout).capture.version).toBe(i + 1);
+    }
+    const file = join(outDir, 'evidence.zip');
+    const made = await redline(['evidence', url, '--from', '1', '--to', '3', '-o', file, '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    const summary = JSON.parse(made.stdout);
+    const zip = await readFile(file);
+    expect(summary).toMatchObject({ from: 1, to: 3, manifests: 3, tokens: 3, wacz: true, file });
+    expect(summary.sha256).toBe(`sha256:${sha256(zip)}`);
+
+    const dir = join(outDir, 'unzipped');
+    const files = await unzipTo(zip, dir);
+    const checked = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir });
+    expect(checked.stdout.trim().split('\n')).toHaveLength(files.size - 1);
+    expect(checked.stdout).not.toMatch(/FAILED/);
+    const tokens = [...files.keys()].filter((f) => f.startsWith('tokens/')).sort();
+    expect(tokens).toEqual(['tokens/000001-1.tst', 'tokens/000002-1.tst', 'tokens/000003-1.tst']);
+    for (const token of tokens) {
+      const manifest = `chain/${token.slice('tokens/'.length, 'tokens/'.length + 6)}.json`;
+      const { stdout } = await run(
+        'openssl',
+        ['ts', '-verify', '-data', manifest, '-in', token, '-token_in', '-CAfile', 'tsa-ca.pem'],
+        { cwd: dir },
+      );
+      expect(stdout).toContain('Verification: OK');
+    }
+    // A token checked against another manifest fails: the check can fail.
+    await expect(
+      run(
+        'openssl',
+        [
+          'ts',
+          '-verify',
+          '-data',
+          'chain/000001.json',
+          '-in',
+          tokens[1]!,
+          '-token_in',
+          '-CAfile',
+          'tsa-ca.pem',
+        ],
+        { cwd: dir },
+      ),
+    ).rejects.toThrow();
+    expect(await validateWacz(join(dir, 'archive.wacz'))).toEqual([]);
+    const pdf = await pdfText(files.get('report.pdf')!);
+    for (const text of [pdf, files.get('report.html')!.toString('utf8')]) {
+      expect(text).toContain(url);
+      expect(text).toContain('sha256sum -c SHA256SUMS');
+      expect(text).toContain('wacz validate --file archive.wacz');
+      for (const token of tokens) expect(text).toContain(`-in ${token} -token_in -CAfile tsa-ca.pem`);
+    }
+
+    // One flipped byte: sha256sum -c fails and names the file.
+    const target = join(dir, 'after', 'text.txt');
+    const text = await readFile(target);
+    text[0] = (text[0] ?? 0) ^ 0x01;
+    await writeFile(target, text);
+    const failed = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir }).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toContain('after/text.txt: FAILED');
+    expect(failed?.stdout.match(/FAILED/g)).toHaveLength(1);
+
+    const line = await redline(['evidence', url, '-o', file]);
+    expect(line.code, line.stderr).toBe(0);
+    expect(line.stdout).toMatch(/v2–v3 → .*evidence\.zip: \d+ files, 2 manifests, 2 timestamp tokens, WACZ/);
+
+    const unknown = await redline(['evidence', `${url}-never-watched`, '-o', join(outDir, 'x.zip')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no watch for');
+    const missing = await redline(['evidence', url, '--from', '1', '--to', '7', '-o', join(outDir, 'x.zip')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('has no version 7');
+    const reversed = await redline([
+      'evidence',
+      url,
+      '--from',
+      '3',
+      '--to',
+      '1',
+      '-o',
+      join(outDir, 'x.zip'),
+    ]);
+    expect(reversed.code).toBe(2);
+    expect((await readdir(outDir)).sort()).toEqual(['evidence.zip', 'unzipped']);
+  });
+});
