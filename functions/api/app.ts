@@ -18,6 +18,7 @@ import { CadenceSchema, LinkPatternSchema, parseWatchSpec } from '../core/watche
 import { addOrUpdateWatch, updateWatch, type WatchChanges } from '../core/watches/watches.js';
 import { serveBlob } from './blobs.js';
 import type { Downloads } from './downloads.js';
+import { mountExports } from './exports.js';
 import { ApiError, errorResponse, parseInput } from './http.js';
 import { MementoIndex, mountMemento, mountMementoBytes } from './memento.js';
 import { type ApiUrls, captureView, versionView, WATCH_STATUSES, watchStatus, watchView } from './views.js';
@@ -258,6 +259,7 @@ export function createApp(deps: ApiDeps, urlsSource: UrlsSource): Hono {
   });
 
   app.get('/api/blobs/:digest', (c) => serveBlob(c, deps));
+  mountExports(app, deps);
 
   mountMemento(app, index, urls);
   return app;

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { ViewerLinks } from '../adapters/fs/file-links.js';
+import type { ExportsDeps } from '../api/exports.js';
 import { type ApiServers, startApiServers } from '../api/node-server.js';
 import type { CaptureResult } from '../core/capture/capture.js';
 import { captureDueWatches } from '../core/capture/run-due.js';
@@ -27,7 +29,11 @@ export interface LocalServer extends ApiServers {
  * port: a different origin), and the scheduler unless told not to. Notification links point at this server.
  */
 export async function serveLocal(rt: LocalRuntime, options: ServeOptions): Promise<LocalServer> {
-  const servers = await startApiServers(rt, {
+  // Evidence bundles carry the TSA roots (tsa-ca.pem) so their tokens verify offline.
+  const caFile = rt.config.tsa.REDLINE_TSA_CA_FILE;
+  const tsaCaPem = caFile ? await readFile(caFile, 'utf8') : undefined;
+  const deps: ExportsDeps = tsaCaPem === undefined ? rt : { ...rt, tsaCaPem };
+  const servers = await startApiServers(deps, {
     host: options.host,
     port: options.port,
     archivePort: options.port === 0 ? 0 : options.port + 1,

@@ -153,7 +153,9 @@ async function watchPage(id) {
     el('p', { class: 'meta' }, watch.removed ? statusBadge('removed') : statusBadge(watch.status), ' ',
       watch.versionCount + ' versions · every ' + Math.round((watch.cadenceSeconds || 0) / 60) + ' min · mode ' + (watch.mode || '—') + ' ', tags),
     el('p', {}, link(watch.url, 'Open the live page', { rel: 'noopener noreferrer', target: '_blank' }), ' · ',
-      versions.versions.length > 1 ? link(diffLink(id, 1, versions.versions.length), 'Compare first and latest') : ''),
+      versions.versions.length > 1 ? link(diffLink(id, 1, versions.versions.length), 'Compare first and latest') : '',
+      versions.versions.length > 0 ? ' · ' : '',
+      versions.versions.length > 0 ? link('/api/watches/' + enc(id) + '/export?format=wacz', 'Export WACZ', { download: true, id: 'watch-wacz', title: 'Every version as one web archive (WACZ 1.1.1)' }) : ''),
     el('h2', {}, 'Timeline'),
     el('ol', { class: 'timeline' }, items));
 }
@@ -250,6 +252,10 @@ async function diffPage(id, from, to, params) {
   return screen('Version ' + from + ' → ' + to,
     el('p', { class: 'meta' }, link(watchLink(id), d.url), ' · ' + when(d.from.capturedAt) + ' → ' + when(d.to.capturedAt)),
     picker, nav,
+    from < to
+      ? el('p', {}, link('/api/watches/' + enc(id) + '/evidence?from=' + from + '&to=' + to, 'Evidence bundle (' + from + '→' + to + ')',
+          { download: true, id: 'diff-evidence', title: 'Both versions, the diff, the manifest chain, timestamp tokens, a WACZ and a report, verifiable offline' }))
+      : '',
     el('p', { class: 'summary', id: 'diff-summary' }, plural(d.edits.length, 'edit') + ', ' + plural(wordsChanged(d.edits), 'word') + ' changed' + (d.to.silent ? ' · silent: the page kept its modified date' : '')),
     el('ol', { class: 'edits ' + view }, edits));
 }
