@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { type ApiArchive, startApiArchive, URL_A } from '../support/api-archive.
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { EchoRenderer, StaticFetcher } from '../support/memory.js';
 import { launchViewerBrowser } from '../support/viewer-browser.js';
+import { validateWacz } from '../support/wacz-validator.js';
 
 /**
  * The viewer in real Chromium against the real local server (store process, blob folder, both origins on
@@ -253,6 +254,38 @@ describe('viewer', () => {
     expect(errors.filter((e) => !e.startsWith(`Blocked script execution in '${archiveOrigin2}/`))).toEqual(
       [],
     );
+    await page.close();
+  });
+
+  it('downloads the WACZ from the watch page and the evidence bundle from the diff page', async () => {
+    const page = await context.newPage();
+    const idA = watchIdFor(URL_A);
+    const download = async (selector: string) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download', { timeout: 60_000 }),
+        page.click(selector),
+      ]);
+      return { name: file.suggestedFilename(), bytes: await readFile((await file.path())!) };
+    };
+    await page.goto(`${app}/#/w/${idA}`);
+    await rendered(page, 'watch');
+    const wacz = page.locator('#watch-wacz');
+    expect(await wacz.textContent()).toBe('Export WACZ');
+    expect(await wacz.getAttribute('href')).toBe(`/api/watches/${idA}/export?format=wacz`);
+    expect(await wacz.getAttribute('download')).toBe('');
+    const waczFile = await download('#watch-wacz');
+    expect(waczFile.name).toBe('redline-news.example-v1-v3.wacz');
+    expect(await validateWacz(waczFile.bytes)).toEqual([]);
+
+    await page.goto(`${app}/#/w/${idA}/diff/1/3`);
+    await rendered(page, 'diff');
+    const evidence = page.locator('#diff-evidence');
+    expect(await evidence.textContent()).toBe('Evidence bundle (1→3)');
+    expect(await evidence.getAttribute('href')).toBe(`/api/watches/${idA}/evidence?from=1&to=3`);
+    const bundle = await download('#diff-evidence');
+    expect(bundle.name).toBe('redline-news.example-v1-v3.zip');
+    expect(bundle.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    expect(bundle.bytes.includes(Buffer.from('SHA256SUMS'))).toBe(true);
     await page.close();
   });
 

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { createApp } from '../../functions/api/app.js';
+import type { Download, Downloads } from '../../functions/api/downloads.js';
+import { watchIdFor } from '../../functions/core/domain/url.js';
+import { type ApiArchive, startApiArchive, URL_A, URL_C } from '../support/api-archive.js';
+import { validateWacz } from '../support/wacz-validator.js';
+
+/**
+ * The download routes against the real local server (store process, blob folder, listeners on port 0):
+ * `GET /api/watches/{watch}/export?format=wacz` and `GET /api/watches/{watch}/evidence`.
+ */
+let archive: ApiArchive;
+let app: string;
+
+beforeAll(async () => {
+  archive = await startApiArchive();
+  app = archive.servers.urls.app;
+}, 300_000);
+afterAll(async () => archive?.close());
+
+const get = (path: string) => fetch(`${app}${path}`, { redirect: 'manual' });
+const enc = encodeURIComponent;
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function entries(bytes: Uint8Array): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', async (entry: yauzl.Entry) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
+      files.set(entry.fileName, Buffer.concat(parts));
+      zip.readEntry();
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return files;
+}
+
+async function errorOf(path: string): Promise<{ status: number; code: string }> {
+  const response = await get(path);
+  const body = (await response.json()) as { error: { status: number; code: string } };
+  expect(body.error.status).toBe(response.status);
+  return { status: response.status, code: body.error.code };
+}
+
+describe('GET /api/watches/{watch}/evidence', () => {
+  it('answers with the evidence bundle as an attachment, by watch id or URL', async () => {
+    const id = watchIdFor(URL_A);
+    const response = await get(`/api/watches/${id}/evidence?from=1&to=3`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="redline-news.example-v1-v3.zip"; filename*=UTF-8''redline-news.example-v1-v3.zip`,
+    );
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const zip = new Uint8Array(await response.arrayBuffer());
+    expect(Number(response.headers.get('content-length'))).toBe(zip.byteLength);
+    const files = await entries(zip);
+    for (const line of files.get('SHA256SUMS')!.toString('utf8').trim().split('\n'))
+      expect(sha256(files.get(line.slice(66))!)).toBe(line.slice(0, 64));
+    expect(files.has('report.pdf')).toBe(true);
+    expect(files.has('chain/000003.json')).toBe(true);
+    expect(await validateWacz(files.get('archive.wacz')!)).toEqual([]);
+    expect(files.get('report.html')!.toString('utf8')).toContain(URL_A);
+
+    // Addressed by its URL, with the default range: the latest version against the one before.
+    const byUrl = await get(`/api/watches/${enc(URL_A)}/evidence`);
+    expect(byUrl.status).toBe(200);
+    expect(byUrl.headers.get('content-disposition')).toContain('redline-news.example-v2-v3.zip');
+    // A removed watch's history is still bundled.
+    expect((await get(`/api/watches/${enc(URL_C)}/evidence?from=1&to=2`)).status).toBe(200);
+  });
+
+  it('refuses bad ranges (400), and names unknown watches and versions (404)', async () => {
+    const id = watchIdFor(URL_A);
+    for (const query of ['from=3&to=1', 'from=2&to=2', 'from=abc&to=2', 'from=0&to=2', 'from=1&to=2&x=1']) {
+      expect(await errorOf(`/api/watches/${id}/evidence?${query}`), query).toMatchObject({ status: 400 });
+    }
+    expect(await errorOf(`/api/watches/${id}/evidence?from=1&to=9`)).toEqual({
+      status: 404,
+      code: 'version_not_found',
+    });
+    expect(await errorOf(`/api/watches/${enc('https://news.example/never')}/evidence`)).toEqual({
+      status: 404,
+      code: 'watch_not_found',
+    });
+  });
+});
+
+describe('GET /api/watches/{watch}/export', () => {
+  it('answers with the WACZ of a range, valid to an independent reader', async () => {
+    const id = watchIdFor(URL_A);
+    const all = await get(`/api/watches/${id}/export?format=wacz`);
+    expect(all.status).toBe(200);
+    expect(all.headers.get('content-type')).toBe('application/wacz');
+    expect(all.headers.get('content-disposition')).toContain('filename="redline-news.example-v1-v3.wacz"');
+    const wacz = new Uint8Array(await all.arrayBuffer());
+    expect(await validateWacz(wacz)).toEqual([]);
+    const range = await get(`/api/watches/${id}/export?from=2&to=3`);
+    expect(range.status).toBe(200);
+    expect(range.headers.get('content-disposition')).toContain('v2-v3.wacz');
+    const pages = (await entries(new Uint8Array(await range.arrayBuffer())))
+      .get('pages/pages.jsonl')!
+      .toString('utf8')
+      .trim()
+      .split('\n');
+    expect(pages).toHaveLength(3); // the header line and two pages
+  });
+
+  it('refuses bad ranges and formats (400), and names unknown watches (404)', async () => {
+    const id = watchIdFor(URL_A);
+    for (const query of ['format=warc', 'from=3&to=1', 'from=x', 'to=-1', 'format=wacz&y=2']) {
+      expect(await errorOf(`/api/watches/${id}/export?${query}`), query).toMatchObject({ status: 400 });
+    }
+    expect(await errorOf(`/api/watches/${id}/export?to=9`)).toMatchObject({ status: 404 });
+    expect(await errorOf('/api/watches/w_00000000000000000000/export')).toEqual({
+      status: 404,
+      code: 'watch_not_found',
+    });
+  });
+
+  it('hands the file to the Downloads port it is given (a link on AWS)', async () => {
+    const delivered: Download[] = [];
+    const downloads: Downloads = {
+      async deliver(c: Context, file: Download) {
+        delivered.push(file);
+        return c.json({ url: `https://downloads.example/${file.name}` }, 200);
+      },
+    };
+    const local = createApp({ ...archive.rt, downloads }, archive.servers.urls);
+    const response = await local.request(`/api/watches/${watchIdFor(URL_A)}/evidence?from=1&to=2`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      url: 'https://downloads.example/redline-news.example-v1-v2.zip',
+    });
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]!.contentType).toBe('application/zip');
+    expect((await entries(delivered[0]!.bytes)).has('SHA256SUMS')).toBe(true);
+  });
+});
