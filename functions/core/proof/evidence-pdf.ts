@@ -6,6 +6,7 @@
  */
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
 import type { Block } from './evidence-report.js';
+import { shown } from './evidence-text.js';
 
 const PAGE: [number, number] = [595.28, 841.89];
 const MARGIN = 50;
@@ -81,7 +82,7 @@ class Writer {
   }
 
   map(text: string): string {
-    return winAnsi(text, this.charset);
+    return winAnsi(shown(text, Number.MAX_SAFE_INTEGER), this.charset);
   }
 
   /** Room for `height` more points on this page, or a new page. */
@@ -175,7 +176,7 @@ export async function reportPdf(
   const writer = new Writer(doc, fonts, charset);
   for (const block of blocks) drawBlock(writer, block);
   const pages = doc.getPages();
-  const footer = winAnsi(meta.footer, charset);
+  const footer = winAnsi(shown(meta.footer, 200), charset);
   for (const [i, page] of pages.entries()) {
     page.drawText(`${footer} - page ${i + 1} of ${pages.length}`, {
       x: MARGIN,

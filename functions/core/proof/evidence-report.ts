@@ -235,7 +235,7 @@ function chainBlocks(input: ReportInput): Block[] {
     { kind: 'heading', level: 2, text: `Manifest chain, versions ${input.from}–${input.to} (chain/)` },
     {
       kind: 'para',
-      text: 'Each manifest is the canonical JSON (RFC 8785) naming its version: URL, number, capture id and time, every artifact digest, the text hash, the provenance digest, and the previous version\u2019s manifest digest. Its SHA-256 is its name; changing any version changes every manifest after it.',
+      text: 'Each manifest is the canonical JSON (RFC 8785) naming its version: URL, number, capture id and time, every artifact digest, the text hash, the provenance digest, and the previous version\u2019s manifest digest. Its SHA-256 is its name; changing any version changes every manifest after it. chain/NNNNNN.json is version N\u2019s manifest as stored, byte for byte; tokens/NNNNNN-i.tst the i-th timestamp token over it.',
     },
   ];
   const missing: number[] = [];
@@ -261,7 +261,7 @@ function chainBlocks(input: ReportInput): Block[] {
               ? `DOES NOT match version ${entry.version - 1}'s manifest in this bundle`
               : m.recordedPrevious !== undefined
                 ? `version ${entry.version - 1} is not in this bundle; its manifest per the records: ${m.recordedPrevious ?? 'none'} (${m.recordedPrevious === m.previous ? 'matches' : 'differs'})`
-                : 'not checkable here',
+                : `version ${entry.version - 1} has no manifest, so previous is null`,
       });
     }
     blocks.push({ kind: 'fields', rows });
@@ -451,24 +451,27 @@ export function reportBlocks(input: ReportInput): Block[] {
   return blocks;
 }
 
+/** Escaped, with any invisible character a block still holds made visible (values are shown() already; labels may not be). */
+const h = (text: string) => escapeHtml(shown(text, Number.MAX_SAFE_INTEGER));
+
 /** The report as a standalone HTML page: no scripts (a CSP forbids them), no remote loads, every value escaped. */
 export function reportHtml(blocks: Block[], title: string): string {
   const body = blocks
     .map((block) => {
       switch (block.kind) {
         case 'heading':
-          return `<h${block.level}>${escapeHtml(block.text)}</h${block.level}>`;
+          return `<h${block.level}>${h(block.text)}</h${block.level}>`;
         case 'para':
-          return `<p${block.warn ? ' class="warn"' : ''}>${escapeHtml(block.text)}</p>`;
+          return `<p${block.warn ? ' class="warn"' : ''}>${h(block.text)}</p>`;
         case 'fields':
           return `<dl>${block.rows
             .map(
               (r) =>
-                `<dt>${escapeHtml(r.label)}</dt><dd>${r.mono ? `<code>${escapeHtml(r.value)}</code>` : `<bdi>${escapeHtml(r.value)}</bdi>`}</dd>`,
+                `<dt>${h(r.label)}</dt><dd>${r.mono ? `<code>${h(r.value)}</code>` : `<bdi>${h(r.value)}</bdi>`}</dd>`,
             )
             .join('')}</dl>`;
         case 'code':
-          return `<pre>${block.lines.map(escapeHtml).join('\n')}</pre>`;
+          return `<pre>${block.lines.map((line) => h(line)).join('\n')}</pre>`;
         default:
           return '';
       }
@@ -478,7 +481,7 @@ export function reportHtml(blocks: Block[], title: string): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
+<title>${h(shown(title, 500))}</title>
 <style>
 body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1f}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
