@@ -267,6 +267,24 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
     expect(await pdfText(files.get('report.pdf')!)).toContain('No manifest for version 2');
   });
 
+  it('reports a token that does not stamp its manifest (swapped) as failed, and bundles it for anyone to check', async () => {
+    const { deps, catalog, watchId } = await stampedArchive();
+    const v1 = catalog.versions.get(`${watchId}#1`)!;
+    const v3 = catalog.versions.get(`${watchId}#3`)!;
+    v3.timestamps = v1.timestamps;
+    for (const capture of catalog.captures.values()) delete capture.timestamps;
+    const { sink, bytes } = memorySink();
+    const summary = await buildEvidence(deps, URL_A, { from: 2, to: 3, tsaCaPem: tsa.rootPem }, sink);
+    expect(summary.notes).toEqual([
+      expect.stringMatching(/^version 3: token tokens\/000003-1\.tst failed its check: imprint: /),
+    ]);
+    const files = await unzip(bytes());
+    const html = files.get('report.html')!.toString('utf8');
+    expect(html).toContain('(NOT the manifest digest)');
+    expect(html).toMatch(/FAILED: imprint/);
+    expect(await pdfText(files.get('report.pdf')!)).toContain('FAILED: imprint');
+  });
+
   it('refuses what it cannot bundle, with named errors, before writing anything', async () => {
     const { deps, catalog, watchId, versions } = await stampedArchive();
     const attempt = async (url: string, options: Parameters<typeof buildEvidence>[2]) => {

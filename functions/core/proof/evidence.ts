@@ -162,7 +162,8 @@ interface BundleFile {
 
 const json = (value: unknown) => new Uint8Array(Buffer.from(`${JSON.stringify(value, null, 2)}\n`));
 
-const TokenRefLike = (value: unknown): value is { tsa: string; genTime: string; token: ArtifactRef } => {
+/** A token reference as ADR 0013 records it (read loosely: records come from storage). */
+const isTokenRef = (value: unknown): value is { tsa: string; genTime: string; token: ArtifactRef } => {
   const v = value as { tsa?: unknown; genTime?: unknown; token?: { digest?: unknown } } | undefined;
   return typeof v?.tsa === 'string' && typeof v.genTime === 'string' && typeof v.token?.digest === 'string';
 };
@@ -226,10 +227,9 @@ function tokensByVersion(versions: VersionRecord[], captures: CaptureRecord[], m
     byVersion.set(n, list);
   };
   const numbers = new Set(versions.map((v) => v.number));
-  for (const v of versions) for (const t of (v.timestamps ?? []).filter(TokenRefLike)) add(v.number, t);
+  for (const v of versions) for (const t of (v.timestamps ?? []).filter(isTokenRef)) add(v.number, t);
   for (const capture of captures)
-    for (const t of capture.timestamps ?? [])
-      if (numbers.has(t.version) && TokenRefLike(t)) add(t.version, t);
+    for (const t of capture.timestamps ?? []) if (numbers.has(t.version) && isTokenRef(t)) add(t.version, t);
   return byVersion;
 }
 
@@ -493,7 +493,14 @@ export async function buildEvidence(
     for (const [i, ref] of refs.entries()) {
       progress({ step: 'tokens', done: tokens.length, total: tokenCount });
       const manifestDigest = ref.manifest ?? version.manifest?.digest;
-      if (!manifestDigest) continue;
+      if (!manifestDigest) {
+        notes.push(`version ${version.number}: a token from ${ref.tsa} names no manifest; left out`);
+        continue;
+      }
+      if (version.manifest && manifestDigest !== version.manifest.digest)
+        notes.push(
+          `version ${version.number}: a token from ${ref.tsa} stamps ${manifestDigest}, not the version's manifest ${version.manifest.digest}`,
+        );
       const bytes = await deps.blobs.get(ref.token.digest);
       const path = tokenPath(version.number, i + 1);
       files.push({ path, bytes, contentType: 'application/timestamp-token' });
