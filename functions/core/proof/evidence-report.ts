@@ -255,13 +255,17 @@ function chainBlocks(input: ReportInput): Block[] {
       rows.push({
         label: 'previous check',
         value:
-          m.linked === true
-            ? `matches version ${entry.version - 1}'s manifest`
-            : m.linked === false
-              ? `DOES NOT match version ${entry.version - 1}'s manifest in this bundle`
-              : m.recordedPrevious !== undefined
-                ? `version ${entry.version - 1} is not in this bundle; its manifest per the records: ${m.recordedPrevious ?? 'none'} (${m.recordedPrevious === m.previous ? 'matches' : 'differs'})`
-                : `version ${entry.version - 1} has no manifest, so previous is null`,
+          entry.version === 1
+            ? m.previous === null
+              ? 'null: version 1 begins the chain'
+              : 'NOT null, though version 1 begins the chain'
+            : m.linked === true
+              ? `matches version ${entry.version - 1}'s manifest`
+              : m.linked === false
+                ? `DOES NOT match version ${entry.version - 1}'s manifest in this bundle`
+                : m.recordedPrevious !== undefined
+                  ? `version ${entry.version - 1} is not in this bundle; its manifest per the records: ${m.recordedPrevious ?? 'none'} (${m.recordedPrevious === m.previous ? 'matches' : 'differs'})`
+                  : `version ${entry.version - 1} has no manifest, so previous is null`,
       });
     }
     blocks.push({ kind: 'fields', rows });
