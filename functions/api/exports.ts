@@ -51,7 +51,7 @@ function memorySink(max: number, what: string) {
       done();
     },
   });
-  return { sink, bytes: () => new Uint8Array(Buffer.concat(chunks)) };
+  return { sink, bytes: () => Buffer.concat(chunks) };
 }
 
 /** `redline-news.example-v2-v5.zip`: the host (ASCII: the URL is normalized) and the versions. */

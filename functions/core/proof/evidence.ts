@@ -255,7 +255,7 @@ function boundedSink(max: number, what: string) {
       done();
     },
   });
-  return { sink, bytes: () => new Uint8Array(Buffer.concat(chunks)) };
+  return { sink, bytes: () => Buffer.concat(chunks) };
 }
 
 /** Bytes the bundle will hold at least, from the sizes the records give: checked before any blob is read. */
@@ -285,7 +285,7 @@ async function writeZip(
 ): Promise<{ bytes: number; sha256: Digest }> {
   const zip = new ZipFile();
   for (const file of files)
-    zip.addBuffer(Buffer.from(file.bytes), file.path, {
+    zip.addBuffer(Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength), file.path, {
       mtime,
       mode: 0o100644,
       compress: !STORED.test(file.path),
