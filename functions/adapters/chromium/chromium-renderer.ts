@@ -586,11 +586,7 @@ export class ChromiumRenderer implements PageRenderer {
     return this.browser;
   }
 
-  async render(
-    url: string,
-    document?: FetchedResponse,
-    options: RenderOptions = {},
-  ): Promise<RenderedPage> {
+  async render(url: string, document?: FetchedResponse, options: RenderOptions = {}): Promise<RenderedPage> {
     const { signal } = options;
     const state: CaptureState = { step: 'launch', started: performance.now(), aborted: false };
     const stopped = () =>

@@ -34,7 +34,9 @@ export type PayloadIndex = z.infer<typeof PayloadIndexSchema>;
 /** Reads a stored payload index; throws InvalidInputError saying what is wrong. */
 export function parsePayloadIndex(bytes: Uint8Array): PayloadIndex {
   if (bytes.byteLength > MAX_PAYLOAD_INDEX_BYTES)
-    throw new InvalidInputError(`${bytes.byteLength} bytes, more than a payload index's ${MAX_PAYLOAD_INDEX_BYTES}`);
+    throw new InvalidInputError(
+      `${bytes.byteLength} bytes, more than a payload index's ${MAX_PAYLOAD_INDEX_BYTES}`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -53,7 +55,8 @@ export function parsePayloadIndex(bytes: Uint8Array): PayloadIndex {
 export function knownPayloads(index: PayloadIndex | undefined): Map<string, KnownPayload> {
   const known = new Map<string, KnownPayload>();
   for (const entry of index?.known ?? [])
-    if (!known.has(entry.digest)) known.set(entry.digest, { url: entry.url, date: entry.date, warc: entry.warc });
+    if (!known.has(entry.digest))
+      known.set(entry.digest, { url: entry.url, date: entry.date, warc: entry.warc });
   return known;
 }
 

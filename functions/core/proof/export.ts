@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { WARCParser } from 'warcio';
 import { z } from 'zod';
+import { parsePayloadIndex } from '../capture/payloads.js';
 import type { Clock } from '../domain/clock.js';
+import { digestHex } from '../domain/digest.js';
 import {
   InvalidInputError,
   VersionNotFoundError,
@@ -75,6 +77,8 @@ export const MAX_EXPORT_VERSIONS = 10_000;
 export const MAX_PAGE_TEXT_CHARS = 100_000;
 /** Records read from the head of a WARC when looking for its page record. */
 const MAX_HEAD_RECORDS = 1_000;
+/** WARCs in one package at most, the versions' own and those holding originals their revisits refer to. */
+const MAX_WARCS_WITH_ORIGINALS = 10_000;
 /** Timestamp tokens taken per version (its own plus later ones). */
 const MAX_TOKENS_PER_VERSION = 50;
 /** Chunks handed to the zip writer, so a WARC is not one huge write. */
@@ -219,6 +223,19 @@ async function lateTokensByVersion(deps: ExportDeps, watchId: string): Promise<M
   return byVersion;
 }
 
+/** A version's payload index (its WARC's revisits and their originals), read and checked. */
+async function payloadIndexOf(deps: ExportDeps, version: VersionRecord) {
+  const ref = version.artifacts.payloads!;
+  try {
+    return parsePayloadIndex(await deps.blobs.get(ref.digest));
+  } catch (cause) {
+    if (!(cause instanceof InvalidInputError)) throw cause;
+    throw new WaczBuildError(`version ${version.number}'s payload index ${ref.digest} is unreadable`, {
+      cause,
+    });
+  }
+}
+
 /** Passes bytes on to `out` (with its backpressure) while hashing and counting them. */
 function hashingSink(out: Writable) {
   const hasher = createHash('sha256');
@@ -267,6 +284,8 @@ export async function exportWacz(
   const archived: number[] = [];
   const pageDates = new Set<string>();
   const revisits: { version: number; url: string; refersToDate: string }[] = [];
+  /** WARCs outside the range that revisits in it refer to (ADR 0006), with the originals' dates. */
+  const referenced = new Map<string, Set<string>>();
 
   for (const version of versions) {
     extras.push({ path: `redline/versions/${version.number}.json`, bytes: json(version) });
@@ -311,13 +330,41 @@ export async function exportWacz(
       ...(text !== undefined ? { text } : {}),
     });
     pageDates.add(new Date(page.date).toISOString());
+    if (version.artifacts.payloads) {
+      const index = await payloadIndexOf(deps, version);
+      for (const revisit of index.revisits) {
+        if (revisit.warc === digest) continue;
+        const dates = referenced.get(revisit.warc) ?? new Set<string>();
+        dates.add(new Date(revisit.date).toISOString());
+        referenced.set(revisit.warc, dates);
+      }
+    }
     if (page.type === 'revisit' && page.refersToDate)
       revisits.push({ version: version.number, url: page.url, refersToDate: page.refersToDate });
     archived.push(version.number);
   }
+  // The WARCs holding originals that the range's revisits refer to, when not a version's own WARC in it:
+  // added to archive/ without pages, so every revisit resolves within the package.
+  const inRange = new Set(versions.map((v) => v.artifacts.warc?.digest).filter(Boolean));
+  const originalDates = new Set<string>();
+  for (const [warcDigest, dates] of referenced) {
+    for (const date of dates) originalDates.add(date);
+    if (inRange.has(warcDigest)) continue;
+    if (warcs.length >= MAX_WARCS_WITH_ORIGINALS)
+      throw new WaczBuildError(
+        `more than ${MAX_WARCS_WITH_ORIGINALS} WARCs with the originals revisits need`,
+      );
+    warcs.push({
+      name: `original-${digestHex(warcDigest).slice(0, 24)}.warc.gz`,
+      open: async function* () {
+        yield* chunksOf(await deps.blobs.get(warcDigest));
+      },
+    });
+  }
   for (const revisit of revisits) {
     const when = new Date(revisit.refersToDate);
-    if (Number.isNaN(when.getTime()) || !pageDates.has(when.toISOString())) {
+    const iso = Number.isNaN(when.getTime()) ? '' : when.toISOString();
+    if (!iso || !(pageDates.has(iso) || originalDates.has(iso))) {
       problems.push({
         version: revisit.version,
         code: 'revisit_outside_range',
