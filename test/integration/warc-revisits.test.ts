@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import yauzl from 'yauzl';
-import { articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
+import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
 import { type CaptureDeps, type CaptureResult, captureWatch } from '../../functions/core/capture/capture.js';
