@@ -8,11 +8,11 @@ import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/new
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
 import { type CaptureDeps, type CaptureResult, captureWatch } from '../../functions/core/capture/capture.js';
-import { parsePayloadIndex } from '../../functions/core/capture/payloads.js';
 import { sha256 } from '../../functions/core/domain/digest.js';
 import type { Watch } from '../../functions/core/domain/model.js';
 import { silentLogger } from '../../functions/core/domain/ports.js';
 import { exportWacz } from '../../functions/core/proof/export.js';
+import { parsePayloadIndex } from '../../functions/core/proof/payloads.js';
 import { verifyArchive } from '../../functions/core/proof/verify.js';
 import { buildWacz } from '../../functions/core/proof/wacz.js';
 import { addWatch } from '../../functions/core/watches/watches.js';

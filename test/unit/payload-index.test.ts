@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
+import { recordWarc } from '../../functions/core/capture/warc.js';
+import { sha256 } from '../../functions/core/domain/digest.js';
+import { InvalidInputError } from '../../functions/core/domain/errors.js';
+import type { HttpExchange } from '../../functions/core/domain/ports.js';
 import {
   knownPayloads,
   nextPayloadIndex,
   PAYLOADS_FORMAT,
   parsePayloadIndex,
   payloadIndexBytes,
-} from '../../functions/core/capture/payloads.js';
-import { recordWarc } from '../../functions/core/capture/warc.js';
-import { sha256 } from '../../functions/core/domain/digest.js';
-import { InvalidInputError } from '../../functions/core/domain/errors.js';
-import type { HttpExchange } from '../../functions/core/domain/ports.js';
+} from '../../functions/core/proof/payloads.js';
 
 const exchange = (url: string, body: string, extra: Partial<HttpExchange> = {}): HttpExchange => ({
   url,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { WARCRecord, WARCSerializer } from 'warcio';
-import { type Digest, sha256 } from '../domain/digest.js';
+import { sha256 } from '../domain/digest.js';
 import type { HttpExchange } from '../domain/ports.js';
+import type { KnownPayload, WarcPayloads } from '../proof/payloads.js';
 
 export interface WarcInput {
   /** When the capture started (every record's WARC-Date). */
@@ -27,20 +28,8 @@ export interface WarcInput {
   software: string;
 }
 
-/** Where an archived payload's original `response` record is: its URL, WARC-Date and WARC blob. */
-export interface KnownPayload {
-  url: string;
-  date: string;
-  /** The WARC blob holding the original record; undefined while it is the WARC being built. */
-  warc?: Digest;
-}
-
-export interface WarcRecording {
+export interface WarcRecording extends WarcPayloads {
   warc: Uint8Array;
-  /** Payloads this WARC holds in full (a response record each), first occurrence only. */
-  originals: { digest: Digest; url: string; date: string }[];
-  /** This WARC's revisit records: the payload and where its original is (`warc` undefined: this WARC). */
-  revisits: ({ digest: Digest } & KnownPayload)[];
 }
 
 const WARC_1_1 = 'WARC/1.1' as const;

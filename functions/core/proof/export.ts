@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { WARCParser } from 'warcio';
 import { z } from 'zod';
-import { parsePayloadIndex } from '../capture/payloads.js';
 import type { Clock } from '../domain/clock.js';
 import { digestHex } from '../domain/digest.js';
 import {
@@ -14,6 +13,7 @@ import {
 import { type ArtifactRef, ArtifactRefSchema, type VersionRecord } from '../domain/model.js';
 import type { BlobStore, CaptureLog, VersionLog, WatchStore } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
+import { parsePayloadIndex } from './payloads.js';
 import { buildWacz, type WaczExtraFile, type WaczPageInput, type WaczWarcInput } from './wacz.js';
 import type { WaczSigningKey } from './wacz-sign.js';
 

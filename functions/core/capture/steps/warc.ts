@@ -7,7 +7,7 @@ import {
   type PayloadIndex,
   parsePayloadIndex,
   payloadIndexBytes,
-} from '../payloads.js';
+} from '../../proof/payloads.js';
 import type { CaptureContext, CaptureStep } from '../pipeline.js';
 import { recordWarc } from '../warc.js';
 

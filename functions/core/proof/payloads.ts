@@ -7,7 +7,22 @@
 import { z } from 'zod';
 import { type Digest, DigestSchema } from '../domain/digest.js';
 import { InvalidInputError } from '../domain/errors.js';
-import type { KnownPayload, WarcRecording } from './warc.js';
+
+/** Where an archived payload's original `response` record is: its URL, WARC-Date and WARC blob. */
+export interface KnownPayload {
+  url: string;
+  date: string;
+  /** The WARC blob holding the original record; undefined while it is the WARC being built. */
+  warc?: Digest;
+}
+
+/** What a WARC just written holds in full (`originals`) and refers to (`revisits`). */
+export interface WarcPayloads {
+  /** Payloads the WARC holds in full (a response record each), first occurrence only. */
+  originals: { digest: Digest; url: string; date: string }[];
+  /** The WARC's revisit records: the payload and where its original is (`warc` undefined: this WARC). */
+  revisits: ({ digest: Digest } & KnownPayload)[];
+}
 
 export const PAYLOADS_CONTENT_TYPE = 'application/vnd.redline.payloads+json';
 export const PAYLOADS_FORMAT = 'redline.payloads/1';
@@ -67,7 +82,7 @@ export function knownPayloads(index: PayloadIndex | undefined): Map<string, Know
  */
 export function nextPayloadIndex(
   warc: Digest,
-  recording: Pick<WarcRecording, 'originals' | 'revisits'>,
+  recording: WarcPayloads,
   earlier: PayloadIndex | undefined,
   max: number,
 ): PayloadIndex {
