@@ -263,3 +263,32 @@ describe('revisit records across captures', () => {
     expect(report.ok).toBe(true);
   });
 });
+
+describe('capture options for the WARC', () => {
+  it('leaves the sub-resources out (warc.subresources off) and writes every payload in full (warc.revisits off)', async () => {
+    const { watch: other } = await addWatch(deps, {
+      url: `${server.url}/story?lean`,
+      cadenceSeconds: 3600,
+      mode: 'auto',
+      tags: [],
+    });
+    now = new Date(now.getTime() + 30 * 60_000);
+    current = V1;
+    const lean = { ...deps, options: { ...deps.options, warc: { subresources: false, revisits: false } } };
+    const result = await captureWatch(lean, other);
+    expect(result.capture.status).toBe('complete');
+    expect(result.capture.artifacts.payloads).toBeUndefined();
+    const records = await parse(warcOf(result));
+    expect(records.map((r) => r.type)).toEqual([
+      'warcinfo',
+      'request',
+      'response',
+      'metadata',
+      'resource',
+      'resource',
+    ]);
+    const provenance = JSON.parse(records[4]!.payload.toString());
+    expect(provenance.subresources).toEqual({ recorded: 0, truncated: 0, dropped: 0 });
+    expect(provenance.options.warc).toEqual({ subresources: false, revisits: false, maxKnownPayloads: 1000 });
+  });
+});
