@@ -38,6 +38,7 @@ const policy = { allowPrivateNetwork: true };
 beforeAll(async () => {
   pki = await makeTestPki([HOST]);
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+    '/old': (_req, res) => res.writeHead(301, { location: '/story' }).end(),
     '/story': (_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page),
     '/style.css': (_req, res) => res.writeHead(200, { 'content-type': 'text/css' }).end(CSS),
     '/hero.png': (_req, res) =>
@@ -89,7 +90,7 @@ async function warcRecords(bytes: Uint8Array) {
 describe('TLS provenance of an https capture', () => {
   let provenance: {
     tlsChains: {
-      url: string;
+      urls: string[];
       connection: string;
       origin: string;
       ipAddress?: string;
@@ -107,7 +108,7 @@ describe('TLS provenance of an https capture', () => {
 
   beforeAll(async () => {
     const { watch } = await addWatch(deps, {
-      url: `${server.url}/story`,
+      url: `${server.url}/old`,
       cadenceSeconds: 3600,
       mode: 'auto',
       tags: [],
@@ -125,7 +126,8 @@ describe('TLS provenance of an https capture', () => {
     expect(provenance.tlsChains).toHaveLength(1);
     const [tls] = provenance.tlsChains;
     expect(tls).toMatchObject({
-      url: `${server.url}/story`,
+      // A redirect within the origin: one connection, one chain, both hops.
+      urls: [`${server.url}/old`, `${server.url}/story`],
       connection: 'fetcher',
       origin: server.url,
       ipAddress: SERVER_IP,

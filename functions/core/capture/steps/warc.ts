@@ -1,5 +1,5 @@
 import type { Digest } from '../../domain/digest.js';
-import type { HttpExchange } from '../../domain/ports.js';
+import type { HttpExchange, TlsConnection } from '../../domain/ports.js';
 import {
   knownPayloads,
   nextPayloadIndex,
@@ -13,9 +13,19 @@ import { recordWarc } from '../warc.js';
 
 const SOFTWARE = 'Redline 0.1';
 
-/** The fetcher's TLS connection of every https hop: the server's certificate chain, protocol and cipher. */
+/**
+ * The fetcher's TLS connections over the https hops: the server's certificate chain, protocol and cipher,
+ * once per origin and chain (a redirect within one origin does not repeat it), with the hops it served.
+ */
 function fetcherTls(exchanges: HttpExchange[]) {
-  return exchanges.flatMap((exchange) => (exchange.tls ? [{ url: exchange.url, ...exchange.tls }] : []));
+  const connections: (TlsConnection & { urls: string[] })[] = [];
+  for (const { url, tls } of exchanges) {
+    if (!tls) continue;
+    const same = connections.find((c) => c.origin === tls.origin && c.chain[0] === tls.chain[0]);
+    if (same) same.urls.push(url);
+    else connections.push({ urls: [url], ...tls });
+  }
+  return connections;
 }
 
 /**
