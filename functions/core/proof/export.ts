@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { WARCParser } from 'warcio';
 import { z } from 'zod';
 import type { Clock } from '../domain/clock.js';
-import { digestHex } from '../domain/digest.js';
 import {
   InvalidInputError,
   VersionNotFoundError,
@@ -15,6 +14,7 @@ import type { BlobStore, CaptureLog, VersionLog, WatchStore } from '../domain/po
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
 import { parsePayloadIndex } from './payloads.js';
 import { buildWacz, type WaczExtraFile, type WaczPageInput, type WaczWarcInput } from './wacz.js';
+import { indexWarc, warcTimestamp } from './wacz-index.js';
 import type { WaczSigningKey } from './wacz-sign.js';
 
 /**
@@ -77,8 +77,6 @@ export const MAX_EXPORT_VERSIONS = 10_000;
 export const MAX_PAGE_TEXT_CHARS = 100_000;
 /** Records read from the head of a WARC when looking for its page record. */
 const MAX_HEAD_RECORDS = 1_000;
-/** WARCs in one package at most, the versions' own and those holding originals their revisits refer to. */
-const MAX_WARCS_WITH_ORIGINALS = 10_000;
 /** Timestamp tokens taken per version (its own plus later ones). */
 const MAX_TOKENS_PER_VERSION = 50;
 /** Chunks handed to the zip writer, so a WARC is not one huge write. */
@@ -236,6 +234,60 @@ async function payloadIndexOf(deps: ExportDeps, version: VersionRecord) {
   }
 }
 
+interface WantedOriginal {
+  version: number;
+  digest: string;
+  url: string;
+  date: string;
+}
+
+const originalKey = (url: string, timestamp: string, digest: string) => `${timestamp} ${digest} ${url}`;
+
+/**
+ * Cuts the response records that revisits refer to out of the WARCs holding them (outside `inRange`),
+ * verbatim: each is its own gzip member, found by the WARC's index (URL, WARC-Date to the second, payload
+ * digest). An original not found is a problem of the version whose revisit needs it.
+ */
+async function originalRecords(
+  deps: ExportDeps,
+  referenced: Map<string, WantedOriginal[]>,
+  inRange: Set<string>,
+): Promise<{ records: Uint8Array[]; dates: Set<string>; problems: ExportProblem[] }> {
+  const records: Uint8Array[] = [];
+  const dates = new Set<string>();
+  const problems: ExportProblem[] = [];
+  const taken = new Set<string>();
+  for (const [warcDigest, wanted] of referenced) {
+    if (inRange.has(warcDigest)) {
+      for (const original of wanted) dates.add(new Date(original.date).toISOString());
+      continue;
+    }
+    const warc = await deps.blobs.get(warcDigest);
+    const { entries } = await indexWarc(`original WARC ${warcDigest}`, chunksOf(warc));
+    const found = new Map<string, (typeof entries)[number]>();
+    for (const entry of entries)
+      if (entry.warcType === 'response' && entry.digest)
+        found.set(originalKey(entry.url, entry.timestamp, entry.digest), entry);
+    for (const original of wanted) {
+      const key = originalKey(original.url, warcTimestamp(original.date), original.digest);
+      const entry = found.get(key);
+      if (!entry) {
+        problems.push({
+          version: original.version,
+          code: 'revisit_outside_range',
+          detail: `version ${original.version} revisits ${original.url} (${original.digest}) captured ${original.date}, not found in WARC ${warcDigest}`,
+        });
+        continue;
+      }
+      dates.add(new Date(original.date).toISOString());
+      if (taken.has(key)) continue;
+      taken.add(key);
+      records.push(warc.subarray(entry.offset, entry.offset + entry.length));
+    }
+  }
+  return { records, dates, problems };
+}
+
 /** Passes bytes on to `out` (with its backpressure) while hashing and counting them. */
 function hashingSink(out: Writable) {
   const hasher = createHash('sha256');
@@ -261,8 +313,11 @@ function hashingSink(out: Writable) {
  * A version whose capture made no WARC, or whose WARC has no response or revisit record, cannot be a
  * page (replay has nothing to show): it is left out of `archive/` and `pages/`, its record is still in
  * `redline/versions/`, and it is listed in `problems`; the export fails (WaczBuildError) only when no
- * version in the range has a WARC. A page that is a revisit of a payload captured before `from` is
- * archived but listed too: a replay tool cannot resolve it from this package alone.
+ * version in the range has a WARC. The response records that the range's revisit records refer to
+ * (their capture's payload index names the WARC holding each, ADR 0006) are copied verbatim into
+ * `archive/originals.warc.gz` when that WARC is not in the range. A revisit with no payload index to
+ * place its original (a capture made before payload indexes) whose original is before `from`, or an
+ * original not found, is archived but listed: a replay tool cannot resolve it from this package alone.
  *
  * Throws WatchNotFoundError (no watch and no versions for the URL), VersionNotFoundError (no versions,
  * or `from`/`to` not a version), InvalidInputError (`from` after `to`), BlobIntegrityError or
@@ -284,8 +339,8 @@ export async function exportWacz(
   const archived: number[] = [];
   const pageDates = new Set<string>();
   const revisits: { version: number; url: string; refersToDate: string }[] = [];
-  /** WARCs outside the range that revisits in it refer to (ADR 0006), with the originals' dates. */
-  const referenced = new Map<string, Set<string>>();
+  /** The originals that revisits in the range refer to (ADR 0006), by the WARC holding them. */
+  const referenced = new Map<string, WantedOriginal[]>();
 
   for (const version of versions) {
     extras.push({ path: `redline/versions/${version.number}.json`, bytes: json(version) });
@@ -334,33 +389,30 @@ export async function exportWacz(
       const index = await payloadIndexOf(deps, version);
       for (const revisit of index.revisits) {
         if (revisit.warc === digest) continue;
-        const dates = referenced.get(revisit.warc) ?? new Set<string>();
-        dates.add(new Date(revisit.date).toISOString());
-        referenced.set(revisit.warc, dates);
+        const wanted = referenced.get(revisit.warc) ?? [];
+        wanted.push({ version: version.number, ...revisit });
+        referenced.set(revisit.warc, wanted);
       }
     }
     if (page.type === 'revisit' && page.refersToDate)
       revisits.push({ version: version.number, url: page.url, refersToDate: page.refersToDate });
     archived.push(version.number);
   }
-  // The WARCs holding originals that the range's revisits refer to, when not a version's own WARC in it:
-  // added to archive/ without pages, so every revisit resolves within the package.
-  const inRange = new Set(versions.map((v) => v.artifacts.warc?.digest).filter(Boolean));
-  const originalDates = new Set<string>();
-  for (const [warcDigest, dates] of referenced) {
-    for (const date of dates) originalDates.add(date);
-    if (inRange.has(warcDigest)) continue;
-    if (warcs.length >= MAX_WARCS_WITH_ORIGINALS)
-      throw new WaczBuildError(
-        `more than ${MAX_WARCS_WITH_ORIGINALS} WARCs with the originals revisits need`,
-      );
+  // The original records the range's revisits refer to, when not in a version's own WARC in the range:
+  // copied verbatim into one more WARC without pages, so every revisit resolves within the package.
+  const inRange = new Set(versions.flatMap((v) => (v.artifacts.warc ? [v.artifacts.warc.digest] : [])));
+  const originals = await originalRecords(deps, referenced, inRange);
+  problems.push(...originals.problems);
+  if (originals.records.length > 0) {
+    const bytes = Buffer.concat(originals.records);
     warcs.push({
-      name: `original-${digestHex(warcDigest).slice(0, 24)}.warc.gz`,
+      name: 'originals.warc.gz',
       open: async function* () {
-        yield* chunksOf(await deps.blobs.get(warcDigest));
+        yield* chunksOf(bytes);
       },
     });
   }
+  const originalDates = originals.dates;
   for (const revisit of revisits) {
     const when = new Date(revisit.refersToDate);
     const iso = Number.isNaN(when.getTime()) ? '' : when.toISOString();
