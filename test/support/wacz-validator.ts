@@ -28,7 +28,8 @@ export type WaczProblemCode =
   | 'cdxj-digest'
   | 'cdxj-status'
   | 'pages'
-  | 'page-not-indexed';
+  | 'page-not-indexed'
+  | 'revisit-unresolved';
 
 export interface WaczProblem {
   code: WaczProblemCode;
@@ -359,7 +360,24 @@ async function validateOpen(
         problem('cdxj-syntax', `${at} has invalid JSON`, indexPath);
       }
     }
-    for (const entry of index) await checkIndexedRecord(zip, byPath, entry, indexPath, problem);
+    const seen: IndexedRecord[] = [];
+    for (const entry of index) {
+      const record = await checkIndexedRecord(zip, byPath, entry, indexPath, problem);
+      if (record) seen.push(record);
+    }
+    // Every revisit (identical-payload-digest) must name a response in the package with its URL, date and payload.
+    const originals = new Set(
+      seen.filter((r) => r.type === 'response').map((r) => `${r.url} ${r.date} ${r.payloadDigest}`),
+    );
+    for (const revisit of seen.filter((r) => r.type === 'revisit')) {
+      const { refersTo } = revisit;
+      if (!refersTo || !originals.has(`${refersTo.url} ${refersTo.date} ${revisit.payloadDigest}`))
+        problem(
+          'revisit-unresolved',
+          `revisit of ${revisit.url} refers to ${refersTo?.url ?? 'nothing'} at ${refersTo?.date ?? '?'} with payload ${revisit.payloadDigest}: no such response in the package`,
+          indexPath,
+        );
+    }
   }
 
   // pages.jsonl: the header line, then pages each found in the index by URL and timestamp.
@@ -396,13 +414,22 @@ async function validateOpen(
   }
 }
 
+interface IndexedRecord {
+  type: string;
+  url: string;
+  date: string;
+  payloadDigest?: string;
+  /** A revisit's WARC-Refers-To-Target-URI and WARC-Refers-To-Date (14 digits). */
+  refersTo?: { url: string; date: string };
+}
+
 async function checkIndexedRecord(
   zip: ZipFile,
   byPath: Map<string, Entry>,
   entry: Cdxj,
   indexPath: string,
   problem: (code: WaczProblemCode, message: string, path?: string) => void,
-): Promise<void> {
+): Promise<IndexedRecord | undefined> {
   const at = `${indexPath} line ${entry.line}`;
   const { url, filename, digest, status } = entry.fields;
   const offset = Number(entry.fields.offset);
@@ -414,16 +441,16 @@ async function checkIndexedRecord(
     !Number.isInteger(length)
   ) {
     problem('cdxj-syntax', `${at} needs url, filename, offset and length`, indexPath);
-    return;
+    return undefined;
   }
   const warc = byPath.get(`archive/${filename}`);
   if (!warc) {
     problem('cdxj-record', `${at} names ${filename}, not in archive/`, indexPath);
-    return;
+    return undefined;
   }
   if (offset < 0 || length <= 0 || length > MAX_RECORD_BYTES || offset + length > warc.uncompressedSize) {
     problem('cdxj-record', `${at}: offset ${offset} + length ${length} is outside ${filename}`, indexPath);
-    return;
+    return undefined;
   }
   let bytes: Buffer;
   try {
@@ -439,12 +466,12 @@ async function checkIndexedRecord(
       `${at}: no gzip member at offset ${offset} length ${length} (${(error as Error).message})`,
       indexPath,
     );
-    return;
+    return undefined;
   }
   const record = parseSingleRecord(bytes);
   if (typeof record === 'string') {
     problem('cdxj-record', `${at}: ${record}`, indexPath);
-    return;
+    return undefined;
   }
   const target = record.headers.get('warc-target-uri')?.replace(/^<|>$/g, '');
   if (target !== url) problem('cdxj-url', `${at}: record is for ${target}, index says ${url}`, indexPath);
@@ -478,4 +505,13 @@ async function checkIndexedRecord(
   if (status !== undefined && status !== '' && Number(status) !== statusCode) {
     problem('cdxj-status', `${at}: index status ${String(status)}, record ${statusCode}`, indexPath);
   }
+  const refersUrl = record.headers.get('warc-refers-to-target-uri')?.replace(/^<|>$/g, '');
+  const refersDate = record.headers.get('warc-refers-to-date')?.replace(/\D/g, '').slice(0, 14);
+  return {
+    type: type ?? '',
+    url: target ?? '',
+    date,
+    ...(payloadDigest ? { payloadDigest: withPrefix(payloadDigest) } : {}),
+    ...(refersUrl && refersDate ? { refersTo: { url: refersUrl, date: refersDate } } : {}),
+  };
 }

@@ -74,6 +74,8 @@ describe('capture options', () => {
       journal: { staleSeconds: 900 },
       delivery: { maxAttempts: 8, backoffSeconds: 60, maxBackoffSeconds: 6 * 3600, batch: 25 },
       proof: { restampPerCapture: 3, maxStampAttempts: 10, maxUnstamped: 50 },
+      warc: { subresources: true, revisits: true, maxKnownPayloads: 1000 },
+      tls: { maxChainCertificates: 10, maxChainBytes: 64 * 1024 },
     });
   });
 

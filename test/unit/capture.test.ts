@@ -20,7 +20,18 @@ describe('captureWatch', () => {
     const first = await captureWatch(deps, watch);
     expect(first.capture).toMatchObject({ status: 'complete', verdict: 'first', version: 1 });
     expect(Object.keys(first.capture.artifacts).sort()).toEqual(
-      ['article', 'manifest', 'pdf', 'raw', 'rendered', 'screenshot', 'text', 'warc', 'provenance'].sort(),
+      [
+        'article',
+        'manifest',
+        'pdf',
+        'raw',
+        'rendered',
+        'screenshot',
+        'text',
+        'warc',
+        'provenance',
+        'payloads',
+      ].sort(),
     );
 
     advance(15);

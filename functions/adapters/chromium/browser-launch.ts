@@ -75,6 +75,8 @@ export interface BrowserLaunch {
   dir: BrowserDir;
   /** The environment to pick the browser's few variables from (process.env). */
   parentEnv: NodeJS.ProcessEnv;
+  /** Tests only: base64 SHA-256 SPKI hashes whose certificates Chromium accepts unverified (a test CA's server). */
+  acceptSpki?: string[];
 }
 
 /** Playwright launch options for one confined browser: hardened flags, its own directory and environment, the sandbox as decided. */
@@ -85,6 +87,9 @@ export function launchOptions(launch: BrowserLaunch): LaunchOptions {
     args: [
       ...hardenedArgs(launch.defaults, launch.proxyUrl, launch.processModel, launch.sandbox),
       `--disk-cache-dir=${launch.dir.cache}`,
+      ...(launch.acceptSpki?.length
+        ? [`--ignore-certificate-errors-spki-list=${launch.acceptSpki.join(',')}`]
+        : []),
     ],
     // Replaces the environment: Playwright would otherwise pass all of process.env.
     env: browserEnv(launch.parentEnv, launch.dir),

@@ -11,6 +11,7 @@ import type {
   HttpExchange,
   PageRenderer,
   RenderedPage,
+  RenderOptions,
   RenderProvenance,
 } from '../../core/domain/ports.js';
 import { GuardProxy } from '../net/guard-proxy.js';
@@ -76,9 +77,14 @@ export interface RendererOptions {
   sandbox?: boolean;
   /** The facts the sandbox rule reads from /proc and the environment; tests pass their own. */
   sandboxFacts?: SandboxFacts;
+  /**
+   * Tests only: base64 SHA-256 hashes of the public keys (SPKI) whose certificates the browser accepts
+   * without a trusted chain (`--ignore-certificate-errors-spki-list`), for a test server's own CA.
+   */
+  acceptSpki?: string[];
 }
 
-type OptionalOptions = 'resolver' | 'sandbox' | 'sandboxFacts';
+type OptionalOptions = 'resolver' | 'sandbox' | 'sandboxFacts' | 'acceptSpki';
 
 /**
  * Counts the page's requests in flight (the favicon aside). Playwright's 'networkidle' always waits
@@ -167,6 +173,7 @@ const EXCHANGE_WAIT_MS = 15_000;
 function recordExchanges(
   page: Page,
   addressOf: (host: string) => string | undefined,
+  recording = true,
   limits = EXCHANGE_LIMITS,
 ) {
   const exchanges: HttpExchange[] = [];
@@ -246,7 +253,8 @@ function recordExchanges(
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
-  page.on('requestfinished', track);
+  // Not recording (CaptureOptions.warc.subresources off): no body is read, nothing is kept.
+  if (recording) page.on('requestfinished', track);
   return {
     /** What was recorded, once the bodies being read are in (each wait bounded). */
     async done(waitMs: number) {
@@ -525,6 +533,7 @@ export class ChromiumRenderer implements PageRenderer {
           sandbox,
           dir,
           parentEnv: process.env,
+          ...(this.options.acceptSpki ? { acceptSpki: this.options.acceptSpki } : {}),
         }),
       );
     } catch (error) {
@@ -577,11 +586,7 @@ export class ChromiumRenderer implements PageRenderer {
     return this.browser;
   }
 
-  async render(
-    url: string,
-    document?: FetchedResponse,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<RenderedPage> {
+  async render(url: string, document?: FetchedResponse, options: RenderOptions = {}): Promise<RenderedPage> {
     const { signal } = options;
     const state: CaptureState = { step: 'launch', started: performance.now(), aborted: false };
     const stopped = () =>
@@ -589,7 +594,7 @@ export class ChromiumRenderer implements PageRenderer {
         cause: signal?.reason,
       });
     if (signal?.aborted) throw stopped();
-    const work = this.renderCapture(url, document, state);
+    const work = this.renderCapture(url, document, state, options.recordExchanges ?? true);
     if (!signal) return work;
     let onAbort: () => void = () => undefined;
     try {
@@ -631,12 +636,13 @@ export class ChromiumRenderer implements PageRenderer {
     url: string,
     document: FetchedResponse | undefined,
     state: CaptureState,
+    recording: boolean,
   ): Promise<RenderedPage> {
     const browser = await this.launch();
     state.browser = browser;
     try {
       if (state.aborted) throw new RenderError('stopped before the page was opened');
-      return await this.renderIn(browser, url, document, state);
+      return await this.renderIn(browser, url, document, state, recording);
     } finally {
       if (this.options.processModel === 'single') await this.closeBrowser(browser);
     }
@@ -647,6 +653,7 @@ export class ChromiumRenderer implements PageRenderer {
     url: string,
     document: FetchedResponse | undefined,
     state: CaptureState,
+    recording: boolean,
   ): Promise<RenderedPage> {
     state.step = 'context';
     const context = await browser.newContext({
@@ -676,7 +683,7 @@ export class ChromiumRenderer implements PageRenderer {
       });
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       const network = trackNetwork(page);
-      const recorder = recordExchanges(page, (host) => this.proxy?.addressOf(host));
+      const recorder = recordExchanges(page, (host) => this.proxy?.addressOf(host), recording);
       const cdp = await context.newCDPSession(page);
       await cdp.send('Page.enable');
       const { frameTree } = await cdp.send('Page.getFrameTree');

@@ -1,6 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
+import { type DetailedPeerCertificate, rootCertificates, TLSSocket } from 'node:tls';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import { DeadlineError, FetchError, FetchTimeoutError } from '../../core/domain/errors.js';
 import type { NetworkPolicy } from '../../core/domain/net-policy.js';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../core/domain/options.js';
@@ -10,6 +12,7 @@ import type {
   FetchOptions,
   HttpExchange,
   HttpFetcher,
+  TlsConnection,
 } from '../../core/domain/ports.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import { forbiddenCause, isIpLiteral, type Resolver, resolveChecked, systemResolver } from './resolve.js';
@@ -29,6 +32,60 @@ export interface FetcherOptions {
   maxBodyBytes?: number;
   /** Bytes after content decoding. */
   maxDecodedBytes?: number;
+  /** Certificates of a server's TLS chain kept, at most, and their DER bytes (CaptureOptions.tls). */
+  maxChainCertificates?: number;
+  maxChainBytes?: number;
+  /**
+   * PEM certificates trusted as roots besides Node's bundled ones. Tests pass their own CA here;
+   * nothing else should (and nothing ever turns verification off).
+   */
+  extraTrustedRoots?: string[];
+}
+
+type ChainCaps = { maxChainCertificates: number; maxChainBytes: number };
+
+/**
+ * The connection's TLS details and chain, leaf first, from Node's verified peer chain (the server's
+ * certificates completed up to the trusted root; the root's issuer is itself). Bounded by `caps`.
+ */
+export function tlsConnectionOf(socket: TLSSocket, origin: string, caps: ChainCaps): TlsConnection {
+  const chain: string[] = [];
+  let omitted = 0;
+  let bytes = 0;
+  const seen = new Set<string>();
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  // The chain is the server's: walking it is a loop over outside data, so it has a cap of its own.
+  for (let depth = 0; cert?.raw && depth < 64; depth++) {
+    if (seen.has(cert.fingerprint256)) break;
+    seen.add(cert.fingerprint256);
+    if (chain.length < caps.maxChainCertificates && bytes + cert.raw.byteLength <= caps.maxChainBytes) {
+      chain.push(new X509Certificate(cert.raw).toString());
+      bytes += cert.raw.byteLength;
+    } else omitted++;
+    cert = cert.issuerCertificate;
+  }
+  const cipher = socket.getCipher();
+  return {
+    connection: 'fetcher',
+    origin,
+    ...(socket.remoteAddress ? { ipAddress: socket.remoteAddress.replace(/^::ffff:/, '') } : {}),
+    ...(typeof socket.servername === 'string' && socket.servername ? { servername: socket.servername } : {}),
+    ...(socket.getProtocol() ? { protocol: socket.getProtocol()! } : {}),
+    ...(cipher ? { cipher: cipher.standardName ?? cipher.name } : {}),
+    ...(socket.alpnProtocol ? { alpn: socket.alpnProtocol } : {}),
+    authorized: socket.authorized,
+    chain,
+    omitted,
+  };
+}
+
+/** `https://host[:port]` of a connector's target; undefined when it is not a URL's origin. */
+function originOf(protocol: string, hostname: string, port: string): string | undefined {
+  try {
+    return new URL(`${protocol}//${hostname}${port ? `:${port}` : ''}`).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -45,12 +102,18 @@ export class UndiciFetcher implements HttpFetcher {
   private readonly agent: Agent;
   /** The address each host name last resolved to (connections are reused, so kept past the lookup); bounded. */
   private readonly addresses = new Map<string, string>();
-  private readonly options: Required<Omit<FetcherOptions, 'resolver'>> & { resolver: Resolver };
+  /** The TLS details of each origin's latest connection (connections are reused, so kept past the handshake); bounded. */
+  private readonly tls = new Map<string, TlsConnection>();
+  private readonly options: Required<Omit<FetcherOptions, 'resolver' | 'extraTrustedRoots'>> & {
+    resolver: Resolver;
+    extraTrustedRoots?: string[];
+  };
 
   constructor(options: FetcherOptions) {
     this.options = {
       resolver: systemResolver,
       ...DEFAULT_CAPTURE_OPTIONS.fetch,
+      ...DEFAULT_CAPTURE_OPTIONS.tls,
       ...options,
     };
     const { policy, resolver } = this.options;
@@ -69,8 +132,29 @@ export class UndiciFetcher implements HttpFetcher {
         (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
       );
     };
+    const extraRoots = this.options.extraTrustedRoots ?? [];
+    // The guard's lookup runs before the TCP connect, so before any TLS: a refused address opens nothing.
+    const connector = buildConnector({
+      lookup: guardedLookup,
+      timeout: this.options.connectTimeoutMs,
+      // A resumed session may come without the server's certificates: every connection does a full handshake.
+      maxCachedSessions: 0,
+      ...(extraRoots.length > 0 ? { ca: [...rootCertificates, ...extraRoots] } : {}),
+    });
+    const caps = this.options;
     this.agent = new Agent({
-      connect: { lookup: guardedLookup, timeout: this.options.connectTimeoutMs },
+      connect: (target, callback) =>
+        connector(target, (...result) => {
+          const [error, socket] = result;
+          if (!error && socket instanceof TLSSocket) {
+            const origin = originOf(target.protocol, target.hostname, target.port);
+            if (origin) {
+              if (this.tls.size >= 1_000) this.tls.clear();
+              this.tls.set(origin, tlsConnectionOf(socket, origin, caps));
+            }
+          }
+          callback(...result);
+        }),
       headersTimeout: this.options.headersTimeoutMs,
       bodyTimeout: this.options.bodyTimeoutMs,
       connections: 2,
@@ -142,6 +226,7 @@ export class UndiciFetcher implements HttpFetcher {
       const wireBody = await this.readCapped(response.body, current, maxBodyBytes);
       const literal = target.hostname.replace(/^\[|\]$/g, '');
       const ipAddress = isIpLiteral(target.hostname) ? literal : this.addresses.get(target.hostname);
+      const tls = target.protocol === 'https:' ? this.tls.get(target.origin) : undefined;
       exchanges.push({
         url: current,
         requestHeaders,
@@ -149,6 +234,7 @@ export class UndiciFetcher implements HttpFetcher {
         headers,
         wireBody,
         ...(ipAddress ? { ipAddress } : {}),
+        ...(tls ? { tls } : {}),
       });
       if (REDIRECTS.has(response.statusCode)) {
         const location = headers.location;

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { WARCRecord, WARCSerializer } from 'warcio';
 import { sha256 } from '../domain/digest.js';
 import type { HttpExchange } from '../domain/ports.js';
+import type { KnownPayload, WarcPayloads } from '../proof/payloads.js';
 
 export interface WarcInput {
   /** When the capture started (every record's WARC-Date). */
@@ -14,10 +15,21 @@ export interface WarcInput {
   provenance?: Record<string, unknown>;
   /** The final response's payload was archived before: write a revisit record pointing at it. */
   previousPayload?: { digest: string; url: string; date: string };
+  /**
+   * Payloads archived before for the watch, by payload digest (the latest version's payload index): any
+   * response, sub-resources included, whose payload is one of them becomes a revisit pointing at the
+   * original record; and a payload repeated within this WARC is written once. Either way, a final payload
+   * equal to `previousPayload` that no known entry covers is a revisit of it.
+   */
+  known?: ReadonlyMap<string, KnownPayload>;
   /** Capture details for the metadata record. */
   metadata: Record<string, unknown>;
   screenshot?: Uint8Array;
   software: string;
+}
+
+export interface WarcRecording extends WarcPayloads {
+  warc: Uint8Array;
 }
 
 const WARC_1_1 = 'WARC/1.1' as const;
@@ -53,12 +65,25 @@ function exchangeWarcHeaders(exchange: HttpExchange): Record<string, string> {
   };
 }
 
+/** A payload a later record may refer to: whole (not cut short) and not empty (a redirect, a 204). */
+const referable = (exchange: HttpExchange) =>
+  exchange.truncated === undefined && exchange.wireBody.byteLength > 0;
+
 /**
  * A capture as WARC 1.1 (one gzip member per record): warcinfo; request and response for every hop,
  * or a revisit for a final payload identical to the previous capture's; a metadata record with the
  * capture details; the screenshot as a resource record. Block and payload digests are sha256.
  */
 export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
+  return (await recordWarc(input)).warc;
+}
+
+/** buildWarc, with what the WARC holds in full and what it refers to (for the capture's payload index). */
+export async function recordWarc(input: WarcInput): Promise<WarcRecording> {
+  const originals: WarcRecording['originals'] = [];
+  const revisits: WarcRecording['revisits'] = [];
+  // Payloads of this WARC's own response records, so a repeat within the capture refers to the first.
+  const here = new Map<string, KnownPayload>();
   const parts: Uint8Array[] = [];
   const info = await WARCRecord.createWARCInfo(
     { filename: 'capture.warc.gz', warcVersion: WARC_1_1 },
@@ -76,8 +101,19 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
     const final = i === input.exchanges.length - 1;
     const payloadDigest = sha256(exchange.wireBody);
     const statusline = `HTTP/1.1 ${exchange.status} ${STATUS_CODES[exchange.status] ?? ''}`.trimEnd();
-    const revisit =
-      final && input.previousPayload?.digest === payloadDigest ? input.previousPayload : undefined;
+    const known =
+      input.known && referable(exchange)
+        ? (input.known.get(payloadDigest) ?? here.get(payloadDigest))
+        : undefined;
+    // The last capture's final payload: a revisit whose original's WARC is not known here.
+    const previous =
+      !known && final && input.previousPayload?.digest === payloadDigest ? input.previousPayload : undefined;
+    const revisit = known ?? previous;
+    if (known) revisits.push({ digest: payloadDigest, ...known });
+    else if (!previous && input.known && referable(exchange) && !here.has(payloadDigest)) {
+      here.set(payloadDigest, { url: exchange.url, date: input.date });
+      originals.push({ digest: payloadDigest, url: exchange.url, date: input.date });
+    }
     const response = revisit
       ? WARCRecord.create(
           {
@@ -164,5 +200,5 @@ export async function buildWarc(input: WarcInput): Promise<Uint8Array> {
     );
     parts.push(await serialize(screenshot));
   }
-  return Buffer.concat(parts);
+  return { warc: Buffer.concat(parts), originals, revisits };
 }

@@ -95,6 +95,8 @@ export const ArtifactKindSchema = z.enum([
   'manifest',
   /** The capture's provenance (server IP, TLS, user agent, software versions, options, egress) as JSON. */
   'provenance',
+  /** The capture's payload index: its WARC's revisits and where their originals are, the payloads known so far (ADR 0006). */
+  'payloads',
 ]);
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
 

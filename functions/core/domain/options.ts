@@ -54,6 +54,28 @@ export interface ProofOptions {
   maxUnstamped: number;
 }
 
+export interface WarcOptions {
+  /**
+   * Record every request the browser makes for the page (stylesheets, scripts, images, fonts) in the WARC.
+   * Off, the WARC holds the fetcher's exchanges only: smaller, and a replay shows the page unstyled.
+   */
+  subresources: boolean;
+  /**
+   * A response whose payload the watch's latest version already archived is written as a `revisit`
+   * record (headers only) pointing at the original (ADR 0006).
+   */
+  revisits: boolean;
+  /** Payloads a capture's payload index carries for the next capture to refer to, at most. */
+  maxKnownPayloads: number;
+}
+
+export interface TlsOptions {
+  /** Certificates of the fetcher's TLS chain kept in the provenance, at most (leaf first). */
+  maxChainCertificates: number;
+  /** DER bytes of that chain kept at most; certificates past it are counted as omitted. */
+  maxChainBytes: number;
+}
+
 /** Every pipeline step runs under a budget of its own. */
 export type BudgetedStep = PipelineStepName;
 
@@ -135,6 +157,8 @@ export interface CaptureOptions {
   };
   delivery: DeliverySettings;
   proof: ProofOptions;
+  warc: WarcOptions;
+  tls: TlsOptions;
 }
 
 export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
@@ -202,6 +226,8 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
   journal: { staleSeconds: 900 },
   delivery: { maxAttempts: 8, backoffSeconds: 60, maxBackoffSeconds: 6 * 3600, batch: 25 },
   proof: { restampPerCapture: 3, maxStampAttempts: 10, maxUnstamped: 50 },
+  warc: { subresources: true, revisits: true, maxKnownPayloads: 1000 },
+  tls: { maxChainCertificates: 10, maxChainBytes: 64 * 1024 },
 };
 
 /** Options as a caller gives them: any part, at any depth. */

@@ -128,6 +128,35 @@ export interface HttpExchange {
    * browser no longer held it (Chromium keeps a bounded buffer of response bodies).
    */
   truncated?: 'length' | 'unspecified';
+  /** The TLS connection the response came over (https, the fetcher's own connection). */
+  tls?: TlsConnection;
+}
+
+/**
+ * A TLS connection as Redline's own HTTP client (the fetcher) made it: the browser's connections go
+ * through the guard proxy as CONNECT tunnels, so the proxy never sees their certificates.
+ */
+export interface TlsConnection {
+  /** Which connection this is: `fetcher` (the main document's request, whose bytes the browser was served). */
+  connection: 'fetcher';
+  origin: string;
+  ipAddress?: string;
+  servername?: string;
+  /** `TLSv1.3`, … */
+  protocol?: string;
+  /** The cipher suite's standard (IANA) name. */
+  cipher?: string;
+  /** The ALPN protocol agreed (`http/1.1`), when any. */
+  alpn?: string;
+  /** Whether the chain verified against the trusted roots (an unverified one never gets this far). */
+  authorized: boolean;
+  /**
+   * The certificate chain as PEM, leaf first, as Node's TLS verified it: the certificates the server
+   * sent, completed up to the trusted root. Capped (CaptureOptions.tls).
+   */
+  chain: string[];
+  /** Certificates of the chain left out by the caps (count or bytes). */
+  omitted: number;
 }
 
 /** What the browser saw of the connection: for the capture's provenance record. */
@@ -191,12 +220,18 @@ export interface RenderedPage {
   provenance?: RenderProvenance;
 }
 
+export interface RenderOptions {
+  signal?: AbortSignal;
+  /** Record the page's sub-resource exchanges for the WARC (on by default; CaptureOptions.warc.subresources). */
+  recordExchanges?: boolean;
+}
+
 export interface PageRenderer {
   /**
    * Renders `url` in a fresh browser context. `document` is the already-fetched main response, served to the browser instead of fetching it twice.
    * When `options.signal` aborts, the render stops at once: its browser context (or browser) is closed and the promise rejects with a RenderError whose `cause` is the signal's reason.
    */
-  render(url: string, document?: FetchedResponse, options?: { signal?: AbortSignal }): Promise<RenderedPage>;
+  render(url: string, document?: FetchedResponse, options?: RenderOptions): Promise<RenderedPage>;
   close(): Promise<void>;
 }
 

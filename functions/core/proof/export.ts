@@ -12,7 +12,9 @@ import {
 import { type ArtifactRef, ArtifactRefSchema, type VersionRecord } from '../domain/model.js';
 import type { BlobStore, CaptureLog, VersionLog, WatchStore } from '../domain/ports.js';
 import { normalizeUrl, watchIdFor } from '../domain/url.js';
+import { parsePayloadIndex } from './payloads.js';
 import { buildWacz, type WaczExtraFile, type WaczPageInput, type WaczWarcInput } from './wacz.js';
+import { indexWarc, warcTimestamp } from './wacz-index.js';
 import type { WaczSigningKey } from './wacz-sign.js';
 
 /**
@@ -219,6 +221,73 @@ async function lateTokensByVersion(deps: ExportDeps, watchId: string): Promise<M
   return byVersion;
 }
 
+/** A version's payload index (its WARC's revisits and their originals), read and checked. */
+async function payloadIndexOf(deps: ExportDeps, version: VersionRecord) {
+  const ref = version.artifacts.payloads!;
+  try {
+    return parsePayloadIndex(await deps.blobs.get(ref.digest));
+  } catch (cause) {
+    if (!(cause instanceof InvalidInputError)) throw cause;
+    throw new WaczBuildError(`version ${version.number}'s payload index ${ref.digest} is unreadable`, {
+      cause,
+    });
+  }
+}
+
+interface WantedOriginal {
+  version: number;
+  digest: string;
+  url: string;
+  date: string;
+}
+
+const originalKey = (url: string, timestamp: string, digest: string) => `${timestamp} ${digest} ${url}`;
+
+/**
+ * Cuts the response records that revisits refer to out of the WARCs holding them (outside `inRange`),
+ * verbatim: each is its own gzip member, found by the WARC's index (URL, WARC-Date to the second, payload
+ * digest). An original not found is a problem of the version whose revisit needs it.
+ */
+async function originalRecords(
+  deps: ExportDeps,
+  referenced: Map<string, WantedOriginal[]>,
+  inRange: Set<string>,
+): Promise<{ records: Uint8Array[]; dates: Set<string>; problems: ExportProblem[] }> {
+  const records: Uint8Array[] = [];
+  const dates = new Set<string>();
+  const problems: ExportProblem[] = [];
+  const taken = new Set<string>();
+  for (const [warcDigest, wanted] of referenced) {
+    if (inRange.has(warcDigest)) {
+      for (const original of wanted) dates.add(new Date(original.date).toISOString());
+      continue;
+    }
+    const warc = await deps.blobs.get(warcDigest);
+    const { entries } = await indexWarc(`original WARC ${warcDigest}`, chunksOf(warc));
+    const found = new Map<string, (typeof entries)[number]>();
+    for (const entry of entries)
+      if (entry.warcType === 'response' && entry.digest)
+        found.set(originalKey(entry.url, entry.timestamp, entry.digest), entry);
+    for (const original of wanted) {
+      const key = originalKey(original.url, warcTimestamp(original.date), original.digest);
+      const entry = found.get(key);
+      if (!entry) {
+        problems.push({
+          version: original.version,
+          code: 'revisit_outside_range',
+          detail: `version ${original.version} revisits ${original.url} (${original.digest}) captured ${original.date}, not found in WARC ${warcDigest}`,
+        });
+        continue;
+      }
+      dates.add(new Date(original.date).toISOString());
+      if (taken.has(key)) continue;
+      taken.add(key);
+      records.push(warc.subarray(entry.offset, entry.offset + entry.length));
+    }
+  }
+  return { records, dates, problems };
+}
+
 /** Passes bytes on to `out` (with its backpressure) while hashing and counting them. */
 function hashingSink(out: Writable) {
   const hasher = createHash('sha256');
@@ -244,8 +313,11 @@ function hashingSink(out: Writable) {
  * A version whose capture made no WARC, or whose WARC has no response or revisit record, cannot be a
  * page (replay has nothing to show): it is left out of `archive/` and `pages/`, its record is still in
  * `redline/versions/`, and it is listed in `problems`; the export fails (WaczBuildError) only when no
- * version in the range has a WARC. A page that is a revisit of a payload captured before `from` is
- * archived but listed too: a replay tool cannot resolve it from this package alone.
+ * version in the range has a WARC. The response records that the range's revisit records refer to
+ * (their capture's payload index names the WARC holding each, ADR 0006) are copied verbatim into
+ * `archive/originals.warc.gz` when that WARC is not in the range. A revisit with no payload index to
+ * place its original (a capture made before payload indexes) whose original is before `from`, or an
+ * original not found, is archived but listed: a replay tool cannot resolve it from this package alone.
  *
  * Throws WatchNotFoundError (no watch and no versions for the URL), VersionNotFoundError (no versions,
  * or `from`/`to` not a version), InvalidInputError (`from` after `to`), BlobIntegrityError or
@@ -267,6 +339,8 @@ export async function exportWacz(
   const archived: number[] = [];
   const pageDates = new Set<string>();
   const revisits: { version: number; url: string; refersToDate: string }[] = [];
+  /** The originals that revisits in the range refer to (ADR 0006), by the WARC holding them. */
+  const referenced = new Map<string, WantedOriginal[]>();
 
   for (const version of versions) {
     extras.push({ path: `redline/versions/${version.number}.json`, bytes: json(version) });
@@ -311,13 +385,38 @@ export async function exportWacz(
       ...(text !== undefined ? { text } : {}),
     });
     pageDates.add(new Date(page.date).toISOString());
+    if (version.artifacts.payloads) {
+      const index = await payloadIndexOf(deps, version);
+      for (const revisit of index.revisits) {
+        if (revisit.warc === digest) continue;
+        const wanted = referenced.get(revisit.warc) ?? [];
+        wanted.push({ version: version.number, ...revisit });
+        referenced.set(revisit.warc, wanted);
+      }
+    }
     if (page.type === 'revisit' && page.refersToDate)
       revisits.push({ version: version.number, url: page.url, refersToDate: page.refersToDate });
     archived.push(version.number);
   }
+  // The original records the range's revisits refer to, when not in a version's own WARC in the range:
+  // copied verbatim into one more WARC without pages, so every revisit resolves within the package.
+  const inRange = new Set(versions.flatMap((v) => (v.artifacts.warc ? [v.artifacts.warc.digest] : [])));
+  const originals = await originalRecords(deps, referenced, inRange);
+  problems.push(...originals.problems);
+  if (originals.records.length > 0) {
+    const bytes = Buffer.concat(originals.records);
+    warcs.push({
+      name: 'originals.warc.gz',
+      open: async function* () {
+        yield* chunksOf(bytes);
+      },
+    });
+  }
+  const originalDates = originals.dates;
   for (const revisit of revisits) {
     const when = new Date(revisit.refersToDate);
-    if (Number.isNaN(when.getTime()) || !pageDates.has(when.toISOString())) {
+    const iso = Number.isNaN(when.getTime()) ? '' : when.toISOString();
+    if (!iso || !(pageDates.has(iso) || originalDates.has(iso))) {
       problems.push({
         version: revisit.version,
         code: 'revisit_outside_range',

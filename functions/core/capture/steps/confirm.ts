@@ -13,10 +13,11 @@ async function recapture(
 ): Promise<Article | undefined> {
   const { deps, watch } = ctx;
   const fetched = await deps.fetcher.fetch(watch.url, undefined, { signal });
+  // Nothing of it is stored: the browser's sub-resource bodies are not read.
   const rendered =
     watch.mode === 'http'
       ? undefined
-      : await deps.renderer.render(fetched.http.finalUrl, fetched, { signal });
+      : await deps.renderer.render(fetched.http.finalUrl, fetched, { signal, recordExchanges: false });
   const content = await readContent(fetched, rendered?.html, baseline, readOptions(ctx, signal));
   return content.anomaly ? undefined : content.article;
 }

@@ -11,7 +11,10 @@ export const renderStep: CaptureStep = {
   applies: (ctx) => ctx.watch.mode === 'browser' || (ctx.watch.mode === 'auto' && ctx.kind === 'html'),
   async run(ctx, signal) {
     const fetched = ctx.fetched!;
-    const rendered = await ctx.deps.renderer.render(fetched.http.finalUrl, fetched, { signal });
+    const rendered = await ctx.deps.renderer.render(fetched.http.finalUrl, fetched, {
+      signal,
+      recordExchanges: ctx.options.warc.subresources,
+    });
     ctx.steps.push(...rendered.steps);
     const { staged, artifacts } = ctx;
     if (rendered.html !== undefined)
