@@ -60,3 +60,39 @@ describe('evidence report text', () => {
     for (const invisible of ['\u0000', '\u0007', '\u202E']) expect(html).not.toContain(invisible);
   });
 });
+
+describe('provenance rows', () => {
+  it('names each TLS chain and the SHA-256 of every certificate, leaf first, without dumping the PEM', async () => {
+    const { createHash, randomBytes } = await import('node:crypto');
+    const { provenanceRows } = await import('../../functions/core/proof/evidence-report.js');
+    const ders = [randomBytes(700), randomBytes(650)];
+    const pem = (der: Buffer) =>
+      `-----BEGIN CERTIFICATE-----\n${der
+        .toString('base64')
+        .replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+    const rows = provenanceRows(
+      {
+        url: 'https://example.org/a',
+        tlsChains: [
+          {
+            origin: 'https://example.org',
+            connection: 'fetcher',
+            ipAddress: '93.184.216.34',
+            protocol: 'TLSv1.3',
+            cipher: 'TLS_AES_128_GCM_SHA256',
+            authorized: true,
+            chain: ders.map(pem),
+          },
+        ],
+      },
+      200,
+      2000,
+    );
+    const chain = rows.find((r) => r.label.startsWith('TLS chain https://example.org'));
+    expect(chain?.value).toContain('TLSv1.3');
+    expect(chain?.value).toContain('2 certificate(s)');
+    const prints = rows.filter((r) => /certificate \d SHA-256/.test(r.label)).map((r) => r.value);
+    expect(prints).toEqual(ders.map((d) => createHash('sha256').update(d).digest('hex')));
+    expect(rows.some((r) => r.value.includes('BEGIN CERTIFICATE'))).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@
  * The evidence bundle's human-readable report: one list of blocks built from what the bundle holds, written
  * out as HTML (evidence-report.ts) and as PDF (evidence-pdf.ts), so both say the same. Pure.
  */
+import { sha256 } from '../domain/digest.js';
 import type { CaptureRecord, VersionRecord } from '../domain/model.js';
 import { escapeHtml, shown } from './evidence-text.js';
 import type { TokenInfo } from './evidence-tokens.js';
@@ -94,8 +95,15 @@ export function tokenCommand(token: Pick<TokenEntry, 'path' | 'manifestPath'>, t
 
 const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
 
+/** The SHA-256 of a PEM certificate's DER, as `openssl x509 -noout -fingerprint -sha256` prints it (lower case, no colons). */
+function certificateFingerprint(pem: string): string {
+  const base64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return 'not a PEM certificate';
+  return sha256(Buffer.from(base64, 'base64')).replace(/^sha256:/, '');
+}
+
 /** Provenance as label/value rows: the fields Redline records first, then anything else it holds, bounded. */
-function provenanceRows(
+export function provenanceRows(
   value: unknown,
   max: number,
   chars: number,
@@ -137,8 +145,22 @@ function provenanceRows(
     });
     add(`TLS ${String(origin ?? '')}`, parts.join('; '));
   }
+  const chains = Array.isArray(record.tlsChains) ? record.tlsChains : [];
+  for (const entry of chains.slice(0, max)) {
+    const t = (entry ?? {}) as Record<string, unknown>;
+    const pems = Array.isArray(t.chain) ? t.chain.filter((p): p is string => typeof p === 'string') : [];
+    const summary = ['ipAddress', 'servername', 'protocol', 'cipher', 'alpn', 'authorized', 'omitted']
+      .filter((k) => t[k] !== undefined)
+      .map((k) => `${k} ${String(t[k])}`);
+    add(
+      `TLS chain ${String(t.origin ?? '')} (${String(t.connection ?? 'fetcher')})`,
+      `${summary.join('; ')}; ${pems.length} certificate(s), leaf first, PEM in provenance.json`,
+    );
+    for (const [i, pem] of pems.slice(0, max).entries())
+      add(`  certificate ${i + 1} SHA-256 (DER)`, certificateFingerprint(pem));
+  }
   const rest = Object.entries(record).filter(
-    ([key]) => !known.includes(key) && !['hops', 'software', 'tls'].includes(key),
+    ([key]) => !known.includes(key) && !['hops', 'software', 'tls', 'tlsChains'].includes(key),
   );
   for (const [key, v] of rest) add(key, v);
   if (rows.length >= max) rows.push({ label: '…', value: `more entries in provenance.json (shown: ${max})` });
