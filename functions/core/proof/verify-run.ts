@@ -363,3 +363,13 @@ export async function runVerifySlice(
   await deps.alerts.publishVerifyAlert(alert);
   return { outcome: 'finished', pass, slice, alert };
 }
+
+/**
+ * What the verifier's queue carries: `verify` starts a pass (from the schedule, with the time it was
+ * scheduled for; or by hand, without), `verify-continue` runs a pass's next slice.
+ */
+export const VerifyMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('verify'), scheduledTime: z.iso.datetime({ offset: true }).optional() }),
+  z.object({ kind: z.literal('verify-continue'), pass: VerifyPassSchema }),
+]);
+export type VerifyMessage = z.infer<typeof VerifyMessageSchema>;
