@@ -232,6 +232,10 @@ export class Verifier extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: 'An SQS event source: a failed pass goes to the queue’s own dead-letter queue (alarmed).',
     });
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason: 'The verifier queue has a redrive policy to its dead-letter queue, which is alarmed.',
+    });
     const dlq = Validations.of(this.deadLetters);
     dlq.acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the verifier’s dead-letter queue.' });
     dlq.acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This is the dead-letter queue itself.' });
