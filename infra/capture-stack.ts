@@ -48,9 +48,10 @@ import { BLOB_KEY_PATTERN } from '../functions/contracts/storage.js';
 import { TABLE_SCHEMA } from '../functions/contracts/table.js';
 import { sha256 } from '../functions/core/domain/digest.js';
 import { planWatchList } from '../functions/handlers/watch-sync.js';
-import type { StageConfig } from './config.js';
+import { type StageConfig, tsaBundling } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
+import { Verifier } from './verifier.js';
 
 /** The worker metrics (functions/contracts/metrics.ts) this stack alarms on and graphs. */
 export const OBSERVED_METRICS = {
@@ -82,6 +83,10 @@ export class CaptureStack extends Stack {
   readonly watchSync?: RedlineFunction<WatchSyncEnv>;
   readonly queue: Queue;
   readonly deadLetters: Queue;
+  readonly verifier: Verifier;
+  /** Notifies the alarms topic (every alarm of the stage, alarm and OK). */
+  alarmAction!: SnsAction;
+  dashboard!: Dashboard;
 
   constructor(
     scope: Construct,
@@ -133,6 +138,7 @@ export class CaptureStack extends Stack {
     grantCatalog(this.planner, config.stage, ['dynamodb:Query', 'dynamodb:UpdateItem']);
     this.queue.grantSendMessages(this.planner);
 
+    const tsa = tsaBundling(config);
     this.worker = new RedlineFunction<CaptureWorkerEnv>(this, 'CaptureWorker', {
       entry: 'functions/handlers/capture-worker.ts',
       description: 'Captures one watch per message: HTTP, headless Chromium, extraction, detection, WARC',
@@ -144,6 +150,8 @@ export class CaptureStack extends Stack {
       // pdf.js is bundled: functions/core/detect/pdf.ts runs its worker in-process, without canvas (test/shipped).
       nodeModules: ['@sparticuz/chromium', 'playwright-core'],
       logRetention,
+      // The authorities' roots, shipped in the bundle (config `tsa.caFile`); TSAs are reached directly.
+      files: tsa.files,
       environment: {
         TABLE_NAME: data.table.tableName,
         BUCKET_NAME: data.bucket.bucketName,
@@ -153,9 +161,8 @@ export class CaptureStack extends Stack {
         REDLINE_ALLOW_PRIVATE_NETWORK: '0',
         DIFF_LINK_EXPIRY_SECONDS: config.diffLinkExpiryHours * 3600,
         CAPTURE_TIMEOUT_SECONDS: config.capture.timeoutSeconds,
-        // Timestamps off: the worker needs the authorities' CA file in its bundle first (ADR 0013).
-        REDLINE_TSA_URLS: '',
-        REDLINE_TSA_CA_FILE: '',
+        REDLINE_TSA_URLS: tsa.urls,
+        REDLINE_TSA_CA_FILE: tsa.caFile,
       },
     });
     // DeleteItem: closing a capture's journal entry (ADR 0008), and folding a duplicate watch into the
@@ -215,6 +222,13 @@ export class CaptureStack extends Stack {
       this.watchSync = this.syncWatchList(props.watchListFile, data, config, logRetention);
     }
     this.observe(config);
+    this.verifier = new Verifier(this, 'ArchiveVerifier', {
+      data,
+      config,
+      alarmAction: this.alarmAction,
+      dashboard: this.dashboard,
+      logRetention,
+    });
     this.acknowledgeFindings(config);
     new CfnOutput(this, CAPTURE_OUTPUTS.captureQueueUrl, { value: this.queue.queueUrl });
     new CfnOutput(this, CAPTURE_OUTPUTS.deadLetterQueueUrl, { value: this.deadLetters.queueUrl });
@@ -338,6 +352,7 @@ export class CaptureStack extends Stack {
       );
     }
     const action = new SnsAction(alarms);
+    this.alarmAction = action;
     const metric = (name: CaptureMetricName, period = Duration.minutes(5)) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
@@ -383,7 +398,7 @@ export class CaptureStack extends Stack {
       alarm.addOkAction(action);
     }
 
-    new Dashboard(this, 'Dashboard', {
+    this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `Redline-${config.stage}`,
       widgets: [
         [

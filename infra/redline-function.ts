@@ -18,6 +18,25 @@ export interface RedlineFunctionProps<Env extends Record<string, string | number
   /** Packages installed into the bundle instead of bundled (native or asset-carrying modules). */
   nodeModules?: string[];
   logRetention?: RetentionDays;
+  /** Files copied into the bundle's root after bundling (`name` beside index.mjs), e.g. the TSA roots. */
+  files?: BundledFile[];
+}
+
+export interface BundledFile {
+  /** Absolute path on the synthesizing machine. */
+  source: string;
+  /** Plain file name inside the bundle. */
+  name: string;
+}
+
+const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/** The shell command that copies a file into the bundle (afterBundling runs on the synthesizing machine). */
+function copyIntoBundle(outputDir: string, file: BundledFile): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(file.name)) {
+    throw new Error(`bundled file name ${JSON.stringify(file.name)}: a plain file name is expected`);
+  }
+  return `cp ${quote(file.source)} ${quote(join(outputDir, file.name))}`;
 }
 
 const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -41,7 +60,6 @@ function bundleExtractEntry(outputDir: string, source: readonly string[], out: s
     'esbuild',
   );
   const entry = join(import.meta.dirname, '..', ...source);
-  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
   return [
     quote(esbuild),
     quote(entry),
@@ -95,8 +113,10 @@ export class RedlineFunction<Env extends Record<string, string | number | undefi
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) =>
-            EXTRACT_ENTRIES.map(({ source, out }) => bundleExtractEntry(outputDir, source, out)),
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            ...EXTRACT_ENTRIES.map(({ source, out }) => bundleExtractEntry(outputDir, source, out)),
+            ...(props.files ?? []).map((file) => copyIntoBundle(outputDir, file)),
+          ],
         },
       },
     });

@@ -19,10 +19,13 @@ export const CaptureWorkerEnvSchema = z.object({
   CAPTURE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
   /**
    * RFC 3161 authorities that stamp each new version's manifest, comma-separated; empty: no timestamps
-   * (ADR 0013). The stack sets it empty until a stage can ship its CA file with the function.
+   * (ADR 0013). From the stage config's `tsa.urls`.
    */
   REDLINE_TSA_URLS: z.string().default(''),
-  /** PEM roots the authorities' tokens must chain to, a file in the function's bundle; required with URLs. */
+  /**
+   * PEM roots the authorities' tokens must chain to, a file in the function's bundle (a relative path is
+   * read from the bundle's directory, LAMBDA_TASK_ROOT); required with URLs.
+   */
   REDLINE_TSA_CA_FILE: z.string().default(''),
 });
 export type CaptureWorkerEnv = EnvOf<typeof CaptureWorkerEnvSchema>;
@@ -44,6 +47,33 @@ export type WatchAdminEnv = EnvOf<typeof WatchAdminEnvSchema>;
 /** Environment of the watch-list sync function (the custom resource that upserts `config/<stage>.watches.json` on deploy). */
 export const WatchSyncEnvSchema = z.object({ TABLE_NAME: z.string().min(1) });
 export type WatchSyncEnv = EnvOf<typeof WatchSyncEnvSchema>;
+
+/** Environment of the scheduled verifier (functions/handlers/verifier.ts, infra/verifier.ts). */
+export const VerifierEnvSchema = z.object({
+  /** Read only: the verifier is granted Query on the table and its watches index, nothing else. */
+  TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
+  /** One summary per pass that found problems. */
+  ALERTS_TOPIC_ARN: z.string().min(1),
+  /** The verifier's own queue: scheduled starts and the continuations of a pass arrive on it. */
+  VERIFY_QUEUE_URL: z.string().min(1),
+  /** The stage's name, in the alert. */
+  REDLINE_STAGE: z.string().min(1),
+  VERIFY_MODE: z.enum(['full', 'sampled']).default('full'),
+  /** Sampled: the watches are dealt into this many groups, one verified per scheduled run. */
+  VERIFY_SAMPLE_GROUPS: z.coerce.number().int().min(1).max(10_000).default(1),
+  /** How far apart runs are scheduled (a run's group is its scheduled time divided by this). */
+  VERIFY_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** Invocations one pass may chain at most; then it ends, reporting what it did not reach. */
+  VERIFY_MAX_INVOCATIONS: z.coerce.number().int().min(1).max(1000).default(48),
+  /** No new watch is started with less than this left of the invocation (the rest continues in the next). */
+  VERIFY_STOP_MARGIN_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** Blobs read at once. */
+  VERIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** PEM roots the timestamp tokens must chain to, a file in the function's bundle; empty: tokens are reported untrusted. */
+  REDLINE_TSA_CA_FILE: z.string().default(''),
+});
+export type VerifierEnv = EnvOf<typeof VerifierEnvSchema>;
 
 /** What a CDK construct must set for a schema: every variable, as a string or number. */
 export type EnvOf<S extends z.ZodType> = {

@@ -29,3 +29,23 @@ export const CAPTURE_METRICS = {
 export type CaptureMetricName = (typeof CAPTURE_METRICS)[keyof typeof CAPTURE_METRICS];
 
 export const CAPTURE_METRIC_NAMES: readonly CaptureMetricName[] = Object.values(CAPTURE_METRICS);
+
+/** Powertools `serviceName` of the scheduled verifier: the `service` dimension of its metrics (same namespace). */
+export const VERIFY_METRICS_SERVICE = 'verifier';
+
+/** The dimensions every verifier metric carries. */
+export const VERIFY_METRICS_DIMENSIONS = { service: VERIFY_METRICS_SERVICE } as const;
+
+/** Every metric the verifier emits (functions/handlers/verifier.ts), alarmed and graphed by infra/verifier.ts. */
+export const VERIFY_METRICS = {
+  /** Problems a pass found, emitted once per pass when it ends (0 for a clean pass). */
+  problems: 'VerifyProblems',
+  /** Blobs read and re-hashed, per invocation. */
+  blobs: 'BlobsVerified',
+  /** Bytes of those blobs, per invocation. */
+  bytes: 'BytesVerified',
+} as const;
+
+export type VerifyMetricName = (typeof VERIFY_METRICS)[keyof typeof VERIFY_METRICS];
+
+export const VERIFY_METRIC_NAMES: readonly VerifyMetricName[] = Object.values(VERIFY_METRICS);

@@ -18,6 +18,8 @@ export const CAPTURE_OUTPUTS = {
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   watchFunctionName: 'WatchFunctionName',
   watchListCount: 'WatchListCount',
+  /** The scheduled verifier's queue: a message `{"kind":"verify"}` starts a pass by hand. */
+  verifyQueueUrl: 'VerifyQueueUrl',
 } as const;
 
 export type DataOutputName = (typeof DATA_OUTPUTS)[keyof typeof DATA_OUTPUTS];

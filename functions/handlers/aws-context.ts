@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -12,7 +11,7 @@ import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { PresignedLinks } from '../adapters/s3/presigned-links.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
-import { authoritiesFromConfig, TsaEnvSchema } from '../adapters/tsa/config.js';
+import { authoritiesFromConfig, TsaEnvSchema, tsaRootsFromFile } from '../adapters/tsa/config.js';
 import { HTTP_TSA_DEFAULTS } from '../adapters/tsa/http-tsa.js';
 import type { CaptureWorkerEnvSchema } from '../contracts/env.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
@@ -21,7 +20,6 @@ import { systemClock } from '../core/domain/clock.js';
 import { TimestampConfigError } from '../core/domain/errors.js';
 import { userAgentFor } from '../core/domain/user-agent.js';
 import type { TimestampAuthority } from '../core/proof/ports.js';
-import { parsePemCertificates } from '../core/proof/timestamp.js';
 
 /** SDK clients may be pointed at emulators in tests; in Lambda they use the function's role and region. */
 export interface AwsClients {
@@ -52,12 +50,7 @@ export function awsTimestampAuthorities(
   }
   const { REDLINE_TSA_URLS: urls, REDLINE_TSA_CA_FILE: caFile } = parsed.data;
   if (urls.length === 0) return [];
-  let roots: ReturnType<typeof parsePemCertificates>;
-  try {
-    roots = parsePemCertificates(readFileSync(caFile!, 'utf8'));
-  } catch (error) {
-    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${caFile}: no usable certificates`, { cause: error });
-  }
+  const roots = tsaRootsFromFile(caFile!);
   return authoritiesFromConfig({ urls, roots, timeoutMs: HTTP_TSA_DEFAULTS.timeoutMs });
 }
 

@@ -16,6 +16,7 @@ import {
   CAPTURE_METRIC_NAMES,
   METRICS_DIMENSIONS,
   METRICS_NAMESPACE,
+  VERIFY_METRICS_DIMENSIONS,
 } from '../../functions/contracts/metrics.js';
 import { CAPTURE_OUTPUTS, DATA_OUTPUTS } from '../../functions/contracts/outputs.js';
 import { BLOB_KEY_PATTERN } from '../../functions/contracts/storage.js';
@@ -334,11 +335,11 @@ describe('alarms reach people', () => {
     );
   });
 
-  it('all three alarms notify the topic (alarm and OK), named so the key and topic policies cover them', () => {
+  it('all five alarms notify the topic (alarm and OK), named so the key and topic policies cover them', () => {
     const alarms = Object.values(capture.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmName: string; AlarmActions: unknown[]; OKActions: unknown[] };
     }[];
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(5);
     const [key] = Object.values(capture.findResources('AWS::KMS::Key')) as KeyResource[];
     const covered = alarmNamePattern(statementFor(key!.Properties.KeyPolicy.Statement)!.Condition);
     for (const alarm of alarms) {
@@ -349,6 +350,8 @@ describe('alarms reach people', () => {
     expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual([
       'Redline-prod-dead-letters',
       'Redline-prod-no-successful-capture',
+      'Redline-prod-verify-failed',
+      'Redline-prod-verify-problems',
       'Redline-prod-worker-error-rate',
     ]);
   });
@@ -362,7 +365,7 @@ describe('alarms reach people', () => {
     const built = synth(dev);
     const template = Template.fromStack(built.capture);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     Annotations.fromStack(built.capture).hasWarning(
       '*',
       Match.stringLikeRegexp('config/dev.json has no alarmEmail'),
@@ -438,7 +441,8 @@ describe('capture stack', () => {
   });
 
   it('alarms on dead letters, the worker error rate and no successful capture, and has a dashboard', () => {
-    capture.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // And the verifier's two (test/infra/verifier.test.ts).
+    capture.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     capture.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
@@ -472,9 +476,13 @@ describe('contracts (functions/contracts) in the templates', () => {
   });
 
   it('alarms and dashboard read exactly the metrics the worker emits, in its namespace and dimension', () => {
+    // The verifier's metrics (service `verifier`) are checked in test/infra/verifier.test.ts.
+    const verifier = JSON.stringify(
+      Object.entries(VERIFY_METRICS_DIMENSIONS).map(([Name, Value]) => ({ Name, Value })),
+    );
     const alarmed = Object.values(capture.findResources('AWS::CloudWatch::Alarm'))
       .map((a) => (a as { Properties: Record<string, unknown> }).Properties)
-      .filter((p) => p.Namespace === METRICS_NAMESPACE);
+      .filter((p) => p.Namespace === METRICS_NAMESPACE && JSON.stringify(p.Dimensions) !== verifier);
     for (const alarm of alarmed)
       expect(alarm.Dimensions).toEqual(
         Object.entries(METRICS_DIMENSIONS).map(([Name, Value]) => ({ Name, Value })),
@@ -488,7 +496,8 @@ describe('contracts (functions/contracts) in the templates', () => {
         ? body
         : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '')).join('');
     const graphed = [...text.matchAll(/\["([^"]+)","([^"]+)","service","([^"]+)"/g)].filter(
-      ([, namespace]) => namespace === METRICS_NAMESPACE,
+      ([, namespace, , service]) =>
+        namespace === METRICS_NAMESPACE && service !== VERIFY_METRICS_DIMENSIONS.service,
     );
     for (const [, , , service] of graphed) expect(service).toBe(METRICS_DIMENSIONS.service);
     const referenced = new Set([...alarmed.map((a) => a.MetricName), ...graphed.map(([, , name]) => name)]);

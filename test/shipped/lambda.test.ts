@@ -1,7 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
@@ -22,6 +25,7 @@ import {
 } from '../support/shipped.js';
 import { EmulatedStage } from '../support/shipped-stage.js';
 import { simplePdf } from '../support/simple-pdf.js';
+import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
 
 /**
  * What CDK ships, run as Lambda runs it. `cdk synth` bundles the functions (esbuild, and npm for the
@@ -46,11 +50,26 @@ let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
 let site: FixtureServer;
 let stage: EmulatedStage;
 let article: { state: ArticleState; round: number } = { state: ORIGINAL, round: 0 };
+let tsa: TestTsa;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'redline-shipped-'));
+  // The dev stage with timestamps on: its authority is the test TSA, its roots shipped in the bundles.
+  tsa = await startTestTsa();
+  const configDir = join(root, 'config');
+  mkdirSync(configDir);
+  const dev = JSON.parse(readFileSync(join(import.meta.dirname, '../../config/dev.json'), 'utf8'));
+  writeFileSync(
+    join(configDir, 'dev.json'),
+    JSON.stringify({ ...dev, tsa: { urls: [tsa.url], caFile: 'tsa-roots.pem' } }),
+  );
+  writeFileSync(join(configDir, 'tsa-roots.pem'), tsa.rootPem);
   [assembly, db, aws, site] = await Promise.all([
-    synthesizeApp(join(root, 'cdk.out'), { stage: 'dev', tmpdir: join(root, 'synth-tmp') }),
+    synthesizeApp(join(root, 'cdk.out'), {
+      stage: 'dev',
+      tmpdir: join(root, 'synth-tmp'),
+      env: { REDLINE_CONFIG_DIR: configDir },
+    }),
     startDynalite(),
     startAwsEmulator(),
     startFixtureServer({
@@ -71,7 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stage?.stop();
-  await Promise.all([db?.stop(), aws?.stop(), site?.close()]);
+  await Promise.all([db?.stop(), aws?.stop(), site?.close(), tsa?.close()]);
   if (root) rmSync(root, { recursive: true, force: true });
 }, 120_000);
 
@@ -84,7 +103,12 @@ const captureQueue = () => stage.variable(functionById(assembly, 'Planner'), 'QU
 
 describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => {
   it('are self-contained: each asset imports only itself and the AWS SDK, within Lambda’s size limit', async () => {
-    expect(assembly.functions.map((fn) => fn.id).sort()).toEqual(['CaptureWorker', 'Planner', 'WatchAdmin']);
+    expect(assembly.functions.map((fn) => fn.id).sort()).toEqual([
+      'CaptureWorker',
+      'Planner',
+      'Verifier',
+      'WatchAdmin',
+    ]);
     for (const fn of assembly.functions) {
       expect(fn.runtime).toBe('nodejs22.x');
       expect(existsSync(join(fn.assetDir, 'index.mjs'))).toBe(true);
@@ -236,5 +260,168 @@ describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => 
       });
       expect({ fn: container.fn.id, stray }).toEqual({ fn: container.fn.id, stray: [] });
     }
+  });
+});
+
+describe('the scheduled verifier as shipped, and timestamps on AWS', () => {
+  const verifierFn = () => functionById(assembly, 'Verifier');
+  const verifyQueue = () => stage.variable(verifierFn(), 'VERIFY_QUEUE_URL');
+  const alertsInbox = () => stage.inbox(verifierFn(), 'ALERTS_TOPIC_ARN');
+  const bucket = () => stage.variable(workerFn(), 'BUCKET_NAME');
+  const watchOf = async (url: string) => (await catalog().listWatches()).find((w) => w.url === url)!;
+
+  /** What the schedule puts on the verifier's queue (EventBridge Scheduler fills in the time). */
+  const scheduled = () =>
+    aws.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: verifyQueue(),
+        MessageBody: JSON.stringify({ kind: 'verify', scheduledTime: new Date().toISOString() }),
+      }),
+    );
+
+  /** The EMF metric values the container printed after `mark` (its output length before the run). */
+  const emitted = (container: LambdaContainer, mark: number) =>
+    container.output
+      .slice(mark)
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  /** Runs one scheduled pass to its end through the queue's event source: invocations, alerts, metrics. */
+  async function pass(verifier: LambdaContainer) {
+    const mark = verifier.output.length;
+    await scheduled();
+    const start = performance.now();
+    const delivery = await stage.deliver(verifier, verifyQueue());
+    const ms = performance.now() - start;
+    expect(delivery.failed).toEqual([]);
+    const alerts = (await stage.drain(alertsInbox())).map((m) => JSON.parse(m.Body!));
+    const metrics = emitted(verifier, mark);
+    const sum = (name: string) =>
+      metrics.reduce((n, m) => n + (typeof m[name] === 'number' ? (m[name] as number) : 0), 0);
+    return {
+      invocations: delivery.invocations,
+      ms,
+      alerts,
+      metrics,
+      problems: metrics.filter((m) => 'VerifyProblems' in m).map((m) => m.VerifyProblems),
+      blobs: sum('BlobsVerified'),
+      bytes: sum('BytesVerified'),
+    };
+  }
+
+  it('ships the TSA roots inside the worker’s and the verifier’s bundles, and the worker’s versions were stamped', async () => {
+    for (const fn of [workerFn(), verifierFn()]) {
+      expect(fn.environment.REDLINE_TSA_CA_FILE).toBe('tsa-roots.pem');
+      expect(readFileSync(join(fn.assetDir, 'tsa-roots.pem'), 'utf8')).toBe(tsa.rootPem);
+    }
+    expect(workerFn().environment.REDLINE_TSA_URLS).toBe(tsa.url);
+    const versions = await catalog().listVersions((await watchOf(articleUrl())).id);
+    expect(versions).toHaveLength(2);
+    for (const version of versions) {
+      expect(version.timestamps).toEqual([expect.objectContaining({ tsa: tsa.url })]);
+    }
+  });
+
+  let verifier: LambdaContainer;
+  let clean: Awaited<ReturnType<typeof pass>>;
+
+  it('a clean archive: every blob re-hashed, every token checked against the shipped roots, no alert, VerifyProblems 0', async () => {
+    verifier = await stage.start('Verifier');
+    clean = await pass(verifier);
+    expect(clean.invocations).toHaveLength(1);
+    expect(clean.alerts).toEqual([]);
+    expect(clean.problems).toEqual([0]);
+    expect(clean.blobs).toBeGreaterThan(10);
+    expect(clean.bytes).toBeGreaterThan(clean.blobs);
+    for (const m of clean.metrics) expect(m).toMatchObject({ service: 'verifier' });
+    console.info(
+      `verifier, bundled: ${clean.blobs} blobs, ${(clean.bytes / 1024 / 1024).toFixed(1)} MB in ${clean.invocations[0]!.ms} ms (one invocation, its first; init ${verifier.initMs} ms)`,
+    );
+  });
+
+  let corrupted: string;
+  let tampered: Awaited<ReturnType<typeof pass>>;
+  it('a flipped byte in an S3 blob and a version pointed at another blob: one alert naming both', async () => {
+    const watch = await watchOf(articleUrl());
+    const [v1, v2] = await catalog().listVersions(watch.id);
+    corrupted = v1!.artifacts.screenshot!.digest;
+    const key = blobs().keyOf(corrupted);
+    const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+    const bytes = Buffer.from(await object.Body!.transformToByteArray());
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+    await aws.s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: bytes }));
+    // Someone with write access to the table points version 2 at version 1's rendered HTML.
+    const table = stage.variable(workerFn(), 'TABLE_NAME');
+    await db.client.send(
+      new DeleteItemCommand({
+        TableName: table,
+        Key: marshall({ pk: `WATCH#${watch.id}`, sk: `VERSION#${String(2).padStart(8, '0')}` }),
+      }),
+    );
+    await catalog().putVersion({
+      ...v2!,
+      artifacts: { ...v2!.artifacts, rendered: v1!.artifacts.rendered! },
+    });
+
+    const run = await pass(verifier);
+    tampered = run;
+    expect(run.alerts).toHaveLength(1);
+    const [alert] = run.alerts;
+    expect(alert).toMatchObject({
+      type: 'redline.verify',
+      stage: 'dev',
+      mode: 'full',
+      complete: true,
+      invocations: 1,
+      omittedProblems: 0,
+    });
+    const named = alert.problems.map((p: { code: string; url: string; record: string; what?: string }) =>
+      `${p.code} ${p.url === articleUrl() ? 'article' : p.url} ${p.record} ${p.what ?? ''}`.trim(),
+    );
+    expect(named.sort()).toEqual(
+      [
+        `blob_corrupt article capture ${v1!.captureId} screenshot`,
+        'blob_corrupt article version 1 screenshot',
+        'manifest_mismatch article version 2 artifacts.rendered',
+        'record_mismatch article version 2 rendered',
+      ].sort(),
+    );
+    expect(alert.problems.find((p: { code: string }) => p.code === 'blob_corrupt')).toMatchObject({
+      watchId: watch.id,
+      digest: corrupted,
+    });
+    expect(alert.problemCount).toBe(4);
+    expect(run.problems).toEqual([4]);
+  });
+
+  it('a deadline forced short: the pass stops after a watch, continues from its cursor, and finishes', async () => {
+    // The stop margin as long as the invocation: each invocation verifies its first watch only.
+    const short = await stage.start('Verifier', {
+      VERIFY_STOP_MARGIN_SECONDS: String(verifierFn().timeoutSeconds),
+    });
+    const run = await pass(short);
+    expect(run.invocations).toHaveLength(2); // two watches: the article, the report
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]).toMatchObject({ invocations: 2, complete: true, problemCount: 4 });
+    expect(run.problems).toEqual([4]); // once, when the pass ends
+    // The same blobs as the same pass in one invocation, each read once across the two (the corrupt one
+    // is not counted as verified).
+    expect(run.blobs).toBe(tampered.blobs);
+    expect(run.bytes).toBe(tampered.bytes);
+    expect(tampered.blobs).toBe(clean.blobs - 1);
+    await short.stop();
+  });
+
+  it('printed nothing but structured JSON lines (logs and EMF metrics)', () => {
+    const lines = verifier.output.split('\n').filter((line) => line.trim());
+    const stray = lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+    expect(stray).toEqual([]);
   });
 });

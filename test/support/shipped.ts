@@ -69,7 +69,7 @@ export class ShippedHarnessError extends Error {
  */
 export async function synthesizeApp(
   outdir: string,
-  options: { stage: string; tmpdir: string },
+  options: { stage: string; tmpdir: string; env?: Record<string, string> },
 ): Promise<CloudAssembly> {
   mkdirSync(options.tmpdir, { recursive: true });
   const args = [CDK_CLI, 'synth', '--quiet', '--no-notices', '-c', `stage=${options.stage}`, '-o', outdir];
@@ -81,6 +81,7 @@ export async function synthesizeApp(
         TMPDIR: options.tmpdir,
         CDK_DISABLE_CLI_TELEMETRY: 'true',
         CDK_DISABLE_VERSION_CHECK: '1',
+        ...options.env,
       },
       maxBuffer: 32 * 1024 * 1024,
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type * as pkijs from 'pkijs';
 import { z } from 'zod';
 import { TimestampConfigError } from '../../core/domain/errors.js';
@@ -75,4 +77,17 @@ export function authoritiesFromConfig(config: TsaConfig): HttpTimestampAuthority
   return config.urls.map(
     (url) => new HttpTimestampAuthority({ url, roots: config.roots, timeoutMs: config.timeoutMs }),
   );
+}
+
+/**
+ * The PEM roots of REDLINE_TSA_CA_FILE, a file shipped in the function's bundle: a relative path is read
+ * from the bundle's directory (LAMBDA_TASK_ROOT), wherever the process was started. Throws TimestampConfigError.
+ */
+export function tsaRootsFromFile(caFile: string, env: NodeJS.ProcessEnv = process.env) {
+  const path = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), caFile);
+  try {
+    return parsePemCertificates(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${path}: no usable certificates`, { cause: error });
+  }
 }

@@ -11,6 +11,7 @@ import {
   BlobIntegrityError,
   BlobNotFoundError,
   IntegrityError,
+  RedlineError,
   TimestampError,
   WatchNotFoundError,
 } from '../domain/errors.js';
@@ -99,6 +100,18 @@ export interface VerifyOptions {
   maxRecordsPerWatch?: number;
   /** Blobs read at once. */
   concurrency?: number;
+  /**
+   * Asked before each blob read and each version check: once it answers true, the watch being verified
+   * is given up (VerifyInterruptedError), so a caller with a deadline can resume from that watch.
+   */
+  shouldStop?: () => boolean;
+}
+
+/** `shouldStop` answered true while a watch was being verified: its partial results are not reported. */
+export class VerifyInterruptedError extends RedlineError {
+  constructor(readonly watchId: string) {
+    super(`verification of watch ${watchId} interrupted`);
+  }
 }
 
 export const VERIFY_DEFAULTS = { maxWatches: 100_000, maxRecordsPerWatch: 100_000, concurrency: 4 } as const;
@@ -120,6 +133,8 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   const worker = async () => {
     while (next < items.length) await work(items[next++]!);
   };
+  // A worker whose `work` throws stops; Promise.all rejects at once and the others stop at their next
+  // item when the same condition holds (an interruption), their later rejections handled by Promise.all.
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
@@ -349,7 +364,11 @@ async function verifyWatch(ctx: Context, watchId: string, url: string): Promise<
   // 1. Every blob every record names: present, and its bytes hash to its name.
   const named = [...captures.flatMap(blobsOfCapture), ...versions.flatMap(blobsOfVersion)];
   const concurrency = ctx.options.concurrency ?? VERIFY_DEFAULTS.concurrency;
+  const interrupted = () => {
+    if (ctx.options.shouldStop?.()) throw new VerifyInterruptedError(watchId);
+  };
   await pool([...new Set(named.map((n) => n.ref.digest))], concurrency, async (digest) => {
+    interrupted();
     await checkBlob(ctx, digest);
   });
   for (const { record, what, ref } of named) {
@@ -361,6 +380,7 @@ async function verifyWatch(ctx: Context, watchId: string, url: string): Promise<
   const byCapture = new Map(captures.map((c) => [c.captureId, c]));
   let previous: Digest | null = null;
   for (const version of versions) {
+    interrupted();
     const record = `version ${version.number}`;
     for (const problem of compareWithCapture(version, byCapture.get(version.captureId))) add(problem);
     const expectedPrevious = previous;
@@ -434,18 +454,43 @@ async function verifyWatch(ctx: Context, watchId: string, url: string): Promise<
   }
 }
 
+const emptyReport = (): VerifyReport => ({
+  ok: true,
+  watches: 0,
+  captures: 0,
+  versions: 0,
+  blobs: 0,
+  bytes: 0,
+  tokens: 0,
+  problems: [],
+});
+
+/**
+ * Verifies one watch on its own (its blobs read afresh, not shared with other watches' checks), for a
+ * caller that walks the watches itself. Throws VerifyInterruptedError when `options.shouldStop` says so.
+ */
+export async function verifyOneWatch(
+  deps: VerifyDeps,
+  target: { id: string; url: string },
+  options: Omit<VerifyOptions, 'url' | 'maxWatches'> = {},
+): Promise<VerifyReport> {
+  const report = emptyReport();
+  const ctx: Context = {
+    deps,
+    options,
+    report,
+    checked: new Map(),
+    progress: { watch: 1, watches: 1, url: target.url, blobs: 0, bytes: 0 },
+  };
+  await verifyWatch(ctx, target.id, target.url);
+  report.watches = 1;
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
 /** Verifies one watch's archive (options.url), or every watch's. */
 export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const report: VerifyReport = {
-    ok: true,
-    watches: 0,
-    captures: 0,
-    versions: 0,
-    blobs: 0,
-    bytes: 0,
-    tokens: 0,
-    problems: [],
-  };
+  const report = emptyReport();
   let targets: { id: string; url: string }[];
   if (options.url) {
     const url = normalizeUrl(options.url);
