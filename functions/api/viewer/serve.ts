@@ -8,12 +8,13 @@ import { INDEX_HTML, VIEWER_CSS } from './page.js';
  * API calls to its own origin, images and frames only from the archive origin (archived pages are shown
  * only in sandboxed iframes there), and no framing of the viewer itself.
  */
-export function viewerCsp(archive: string): string {
+export function viewerCsp(archive: string, connect: string[] = []): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "connect-src 'self'",
+    // On AWS the viewer also exchanges its sign-in code at the Cognito domain's token endpoint.
+    ["connect-src 'self'", ...connect].join(' '),
     `img-src 'self' ${archive}`,
     `frame-src ${archive}`,
     "object-src 'none'",
