@@ -105,7 +105,7 @@ async function finishSignIn() {
   sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ accessToken: body.access_token, expiresAt: Date.now() + Number(body.expires_in || 3600) * 1000 }));
 }
 
-// /config.json exists on AWS only (deployed with these files); locally the server answers 404.
+// /config.json: deployed with these files on AWS (sign-in settings); the local server's has no auth.
 async function configure() {
   const response = await fetch('/config.json', { cache: 'no-store' }).catch(() => null);
   const config = response && response.ok ? await response.json().catch(() => null) : null;
