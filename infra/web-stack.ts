@@ -6,6 +6,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -458,6 +459,12 @@ export class WebStack extends Stack {
     });
     // BucketDeployment's provider function (a singleton at stack level, written by aws-cdk-lib).
     const provider = this.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    // The deployment's own handler role: cloudfront:CreateInvalidation, which takes no resource-level scope.
+    Validations.of(this.node.findChild('ViewerDeployment')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudfront:CreateInvalidation (of the viewer distribution after a deploy) supports no resource-level permissions here.',
+    });
     if (provider) {
       const v = Validations.of(provider);
       const because =
@@ -472,7 +479,8 @@ export class WebStack extends Stack {
         'Action::s3:List*',
         'Action::s3:DeleteObject*',
         'Action::s3:Abort*',
-        'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+        // The CDK asset bucket, as cdk-nag prints it: with or without a concrete account and region.
+        ...assetBucketFindings(this.account, this.region),
         `Resource::<${this.getLogicalId(this.node.findChild('ViewerFiles').node.defaultChild as never)}.Arn>/*`,
         'Resource::*',
       ])
@@ -519,4 +527,21 @@ export class WebStack extends Stack {
       });
     }
   }
+}
+
+/** The partition of a concrete region, as CDK writes it into ARNs once the region is known. */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** `Resource::` findings naming the CDK asset bucket, in each form cdk-nag prints it (tokens or concrete). */
+function assetBucketFindings(account: string, region: string): string[] {
+  const accounts = ['<AWS::AccountId>', ...(Token.isUnresolved(account) ? [] : [account])];
+  const regions = ['<AWS::Region>', ...(Token.isUnresolved(region) ? [] : [region])];
+  const partitions = ['<AWS::Partition>', ...(Token.isUnresolved(region) ? [] : [partitionOf(region)])];
+  return partitions.flatMap((p) =>
+    accounts.flatMap((a) => regions.map((r) => `Resource::arn:${p}:s3:::cdk-hnb659fds-assets-${a}-${r}/*`)),
+  );
 }
