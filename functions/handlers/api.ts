@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
+import type { z } from 'zod';
 import { S3Downloads } from '../adapters/s3/s3-downloads.js';
 import { createApp } from '../api/app.js';
 import { ArchiveSigner } from '../api/archive-token.js';
-import { type ApiEnv, ApiEnvSchema, parseEnv } from '../contracts/env.js';
+import { ApiEnvSchema, parseEnv } from '../contracts/env.js';
 import { systemClock } from '../core/domain/clock.js';
 import {
   ALWAYS_BINARY,
@@ -18,11 +19,7 @@ import {
  * API Gateway (HTTP API, JWT authorizer on every route) → the API, Memento and the viewer's JSON
  * (createApp). Archive links in its answers are capability links signed with the archive key.
  */
-export async function apiApp(
-  env: ReturnType<typeof ApiEnvSchema.parse>,
-  clients: WebClients,
-  key: Uint8Array,
-): Promise<Hono> {
+export function apiApp(env: z.infer<typeof ApiEnvSchema>, clients: WebClients, key: Uint8Array): Hono {
   const signer = new ArchiveSigner(key, env.ARCHIVE_LINK_TTL_SECONDS, systemClock);
   return createApp(
     {
@@ -61,5 +58,3 @@ export async function handler(event: unknown, context: unknown) {
   const run = await ready();
   return run(event as never, context as never);
 }
-
-export type { ApiEnv };

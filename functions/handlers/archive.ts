@@ -9,7 +9,7 @@ import { ALWAYS_BINARY, archiveKey, defaultWebClients, once, webDeps } from './w
  * archived bytes, only through capability links the authenticated API handed out (archive-gate.ts).
  */
 const ready = once(async () => {
-  const env = parseEnv(ArchiveEnvSchema) as ReturnType<typeof ArchiveEnvSchema.parse>;
+  const env = parseEnv(ArchiveEnvSchema);
   const key = await archiveKey(env.ARCHIVE_KEY_SECRET_ARN);
   const gate = archiveGate(webDeps(env, defaultWebClients(), 'redline-archive'), {
     appUrl: env.APP_URL,
