@@ -505,7 +505,7 @@ export function blobsArn(stage: string): string {
   return `arn:${Aws.PARTITION}:s3:::${dataNames(stage).bucket}/${BLOB_KEY_PATTERN}`;
 }
 
-function retention(days: number): RetentionDays {
+export function retention(days: number): RetentionDays {
   const known = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
   return (known.sort((a, b) => a - b).find((v) => v >= days) ?? RetentionDays.TEN_YEARS) as RetentionDays;
 }

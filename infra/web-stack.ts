@@ -45,7 +45,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -56,7 +56,7 @@ import { viewerCsp } from '../functions/api/viewer/serve.js';
 import type { ApiEnv, ArchiveEnv } from '../functions/contracts/env.js';
 import { WEB_OUTPUTS } from '../functions/contracts/outputs.js';
 import { BLOB_KEY_PATTERN, EXPORTS_PREFIX } from '../functions/contracts/storage.js';
-import { blobsArn, grantCatalog } from './capture-stack.js';
+import { blobsArn, grantCatalog, retention } from './capture-stack.js';
 import type { StageConfig } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
@@ -92,7 +92,7 @@ export class WebStack extends Stack {
   constructor(scope: Construct, id: string, data: DataStack, config: StageConfig, props?: StackProps) {
     super(scope, id, props);
     const stage = config.stage;
-    const logRetention = RetentionDays.ONE_MONTH;
+    const logRetention = retention(config.logRetentionDays);
 
     const logs = new Bucket(this, 'WebAccessLogs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
