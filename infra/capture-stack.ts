@@ -93,9 +93,11 @@ export class CaptureStack extends Stack {
     id: string,
     data: DataStack,
     config: StageConfig,
-    props?: StackProps & {
+    props: StackProps & {
       /** `config/<stage>.watches.json`: upserted on every deploy that changes it (checked whole at synth). */
       watchListFile?: string;
+      /** The web stack's viewer URL (`https://…`): edit notifications link its diff page. */
+      viewerUrl: string;
     },
   ) {
     super(scope, id, props);
@@ -159,7 +161,8 @@ export class CaptureStack extends Stack {
         ALERTS_TOPIC_ARN: data.alertsTopic.topicArn,
         REDLINE_CONTACT_URL: config.contactUrl,
         REDLINE_ALLOW_PRIVATE_NETWORK: '0',
-        DIFF_LINK_EXPIRY_SECONDS: config.diffLinkExpiryHours * 3600,
+        // Notification links open the viewer's diff page: they live as long as the archive.
+        VIEWER_URL: props.viewerUrl,
         CAPTURE_TIMEOUT_SECONDS: config.capture.timeoutSeconds,
         REDLINE_TSA_URLS: tsa.urls,
         REDLINE_TSA_CA_FILE: tsa.caFile,
@@ -218,7 +221,7 @@ export class CaptureStack extends Stack {
       }),
     });
 
-    if (props?.watchListFile) {
+    if (props.watchListFile) {
       this.watchSync = this.syncWatchList(props.watchListFile, data, config, logRetention);
     }
     this.observe(config);
@@ -499,7 +502,7 @@ export class CaptureStack extends Stack {
 }
 
 /** DynamoDB actions on the catalog table and its two indexes by name: no wildcard resource. */
-function grantCatalog(
+export function grantCatalog(
   fn: RedlineFunction<Record<string, string | number>>,
   stage: string,
   actions: string[],
@@ -513,11 +516,11 @@ function grantCatalog(
   fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table, ...indexes] }));
 }
 
-function blobsArn(stage: string): string {
+export function blobsArn(stage: string): string {
   return `arn:${Aws.PARTITION}:s3:::${dataNames(stage).bucket}/${BLOB_KEY_PATTERN}`;
 }
 
-function retention(days: number): RetentionDays {
+export function retention(days: number): RetentionDays {
   const known = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
   return (known.sort((a, b) => a - b).find((v) => v >= days) ?? RetentionDays.TEN_YEARS) as RetentionDays;
 }

@@ -103,8 +103,6 @@ export const StageConfigSchema = z.object({
     })
     .default({ infrequentAfterDays: 90 }),
   logRetentionDays: z.number().int().min(1).default(30),
-  /** Lifetime of the presigned HTML-diff link in edit notifications. */
-  diffLinkExpiryHours: z.number().int().min(1).max(168).default(24),
   /** Alarm notifications by email (optional; synth warns when unset: the alarms would reach no one). */
   alarmEmail: z.email().optional(),
   /**
@@ -125,6 +123,27 @@ export const StageConfigSchema = z.object({
     maxInvocations: 48,
   }),
   tsa: TsaSchema.optional(),
+  /** The analysts' desk on AWS (infra/web-stack.ts): viewer, API, archive origin, sign-in. */
+  web: z
+    .object({
+      /** How long an archive link handed out by the API opens its blob or memento (iframes, images). */
+      archiveLinkMinutes: z.number().int().min(1).max(1440).default(60),
+      /**
+       * The Cognito hosted UI's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique in the
+       * region; default `redline-<stage>-<account id>`.
+       */
+      authDomainPrefix: z
+        .string()
+        .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/)
+        .optional(),
+      /** Sign-in sessions: the access token's lifetime (the viewer signs in again after it). */
+      sessionMinutes: z.number().int().min(5).max(1440).default(60),
+      /** API Gateway's default route throttling (requests per second, burst). */
+      throttle: z
+        .object({ rate: z.number().min(1).max(10_000), burst: z.number().int().min(1).max(5000) })
+        .default({ rate: 50, burst: 100 }),
+    })
+    .default({ archiveLinkMinutes: 60, sessionMinutes: 60, throttle: { rate: 50, burst: 100 } }),
 });
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 

@@ -10,7 +10,7 @@ import {
 } from '../core/history/archive.js';
 import { readVerified } from '../core/history/history.js';
 import { ApiError, ARCHIVED_HEADERS, rawRest, uriFromPath } from './http.js';
-import type { ApiUrls } from './views.js';
+import { type ApiUrls, archiveHref } from './views.js';
 
 export interface MementoDeps {
   watches: WatchStore;
@@ -80,7 +80,7 @@ const httpDate = (iso: string) => new Date(iso).toUTCString();
 const timemapUrl = (urls: ApiUrls, uri: string) => `${urls.app}/timemap/link/${uri}`;
 const timegateUrl = (urls: ApiUrls, uri: string) => `${urls.app}/timegate/${uri}`;
 export const mementoUrl = (urls: ApiUrls, capturedAt: string, uri: string) =>
-  `${urls.archive}/web/${mementoTimestamp(capturedAt)}/${uri}`;
+  archiveHref(urls, `/web/${mementoTimestamp(capturedAt)}/${uri}`);
 
 /** `<…>` target of a Link header: the URI with the characters RFC 8288 cannot carry there escaped. */
 const target = (uri: string) => `<${uri.replace(/[<>\s"]/g, (c) => encodeURIComponent(c))}>`;
@@ -150,7 +150,7 @@ export function mountMemento(app: Hono, index: MementoIndex, urls: () => ApiUrls
     });
   });
   // URI-Ms live on the archive origin: archived HTML is never served from the app's origin.
-  app.get('/web/*', (c) => c.redirect(`${urls().archive}/web/${rawRest(c, '/web/')}`, 302));
+  app.get('/web/*', (c) => c.redirect(archiveHref(urls(), `/web/${rawRest(c, '/web/')}`), 302));
 }
 
 const MEMENTO_PATH = /^(\d{14})(id_)?\/(.+)$/s;
@@ -170,7 +170,7 @@ export function mountMementoBytes(app: Hono, deps: MementoDeps, index: MementoIn
     const canonical = mementoTimestamp(chosen.capturedAt);
     // A time between mementos redirects to the memento in force then, so a URI-M names one version.
     if (canonical !== stamp)
-      return c.redirect(`${u.archive}/web/${canonical}${raw ?? ''}/${indexed.url}`, 302);
+      return c.redirect(archiveHref(u, `/web/${canonical}${raw ?? ''}/${indexed.url}`), 302);
     const ref = mementoArtifact(chosen, raw ? 'raw' : 'rendered');
     const bytes = await readVerified(deps.blobs, ref.digest);
     return c.body(Buffer.from(bytes), 200, {

@@ -8,7 +8,16 @@ export interface ApiUrls {
   app: string;
   /** A different origin from `app`, serving only archived bytes with `Content-Security-Policy: sandbox`. */
   archive: string;
+  /**
+   * On AWS: turns a path and query on the archive origin into a capability link (functions/api/archive-token.ts).
+   * Absent locally, where the archive origin is on 127.0.0.1 and links stay unsigned.
+   */
+  signArchive?: (pathAndQuery: string) => string;
 }
+
+/** A link to `pathAndQuery` on the archive origin, signed when the URLs carry a signer. */
+export const archiveHref = (urls: ApiUrls, pathAndQuery: string) =>
+  `${urls.archive}${urls.signArchive ? urls.signArchive(pathAndQuery) : pathAndQuery}`;
 
 /** A watch's state as the list shows it. `status`: `anomaly` while its latest capture is one, else the latest capture's status. */
 export type WatchStatus = 'pending' | 'complete' | 'partial' | 'failed' | 'anomaly';
@@ -20,10 +29,10 @@ export function watchStatus(watch: Watch): WatchStatus {
 }
 
 export const blobHref = (urls: ApiUrls, watchId: string, ref: ArtifactRef) =>
-  `${urls.archive}/blobs/${ref.digest}?watch=${watchId}`;
+  archiveHref(urls, `/blobs/${ref.digest}?watch=${watchId}`);
 
 export const mementoHref = (urls: ApiUrls, capturedAt: string, uri: string) =>
-  `${urls.archive}/web/${mementoTimestamp(capturedAt)}/${uri}`;
+  archiveHref(urls, `/web/${mementoTimestamp(capturedAt)}/${uri}`);
 
 export const watchHref = (urls: ApiUrls, id: string) => `${urls.app}/api/watches/${id}`;
 

@@ -13,8 +13,8 @@ export const CaptureWorkerEnvSchema = z.object({
   REDLINE_CONTACT_URL: z.url(),
   /** The only way past the network guard; '0' in every deployed stack, '1' only in local tests. */
   REDLINE_ALLOW_PRIVATE_NETWORK: z.enum(['0', '1']).default('0'),
-  /** Lifetime of the presigned link to the HTML diff in notifications (SigV4: at most 7 days). */
-  DIFF_LINK_EXPIRY_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
+  /** The viewer's URL (the web stack's CloudFront domain): edit notifications link its diff page (`diffUrl`). */
+  VIEWER_URL: z.url({ protocol: /^https?$/ }),
   /** The function's timeout: a capture journal entry older than this was left by a stopped invocation. */
   CAPTURE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
   /**
@@ -74,6 +74,36 @@ export const VerifierEnvSchema = z.object({
   REDLINE_TSA_CA_FILE: z.string().default(''),
 });
 export type VerifierEnv = EnvOf<typeof VerifierEnvSchema>;
+
+const HttpsOrigin = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+
+/**
+ * Environment of the API function (API Gateway → API, Memento and the viewer's JSON). `APP_URL` is the
+ * viewer's origin (CloudFront forwards /api/*, /timemap/*, /timegate/* and /web/* there to API Gateway).
+ */
+export const ApiEnvSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
+  /** Built files (WACZ, evidence bundles) handed over by a short-lived link (functions/adapters/s3/s3-downloads.ts). */
+  EXPORTS_BUCKET_NAME: z.string().min(1),
+  APP_URL: HttpsOrigin,
+  ARCHIVE_URL: HttpsOrigin,
+  /** The Secrets Manager secret holding the archive links' HMAC key (functions/api/archive-token.ts). */
+  ARCHIVE_KEY_SECRET_ARN: z.string().min(1),
+  /** How long an archive link handed out by the API opens its blob or memento. */
+  ARCHIVE_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+});
+export type ApiEnv = EnvOf<typeof ApiEnvSchema>;
+
+/** Environment of the archive function (CloudFront → function URL): archived bytes behind capability links. */
+export const ArchiveEnvSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
+  /** The app origin named in mementos' Link headers (TimeGate, TimeMap). */
+  APP_URL: HttpsOrigin,
+  ARCHIVE_KEY_SECRET_ARN: z.string().min(1),
+});
+export type ArchiveEnv = EnvOf<typeof ArchiveEnvSchema>;
 
 /** What a CDK construct must set for a schema: every variable, as a string or number. */
 export type EnvOf<S extends z.ZodType> = {

@@ -22,20 +22,35 @@ export const CAPTURE_OUTPUTS = {
   verifyQueueUrl: 'VerifyQueueUrl',
 } as const;
 
+/** Outputs of `<stage>-Web` (infra/web-stack.ts): where analysts sign in and what scripts call. */
+export const WEB_OUTPUTS = {
+  viewerUrl: 'ViewerUrl',
+  archiveUrl: 'ArchiveUrl',
+  apiUrl: 'ApiUrl',
+  userPoolId: 'UserPoolId',
+  userPoolClientId: 'UserPoolClientId',
+  hostedUiDomain: 'HostedUiDomain',
+} as const;
+
 export type DataOutputName = (typeof DATA_OUTPUTS)[keyof typeof DATA_OUTPUTS];
 export type CaptureOutputName = (typeof CAPTURE_OUTPUTS)[keyof typeof CAPTURE_OUTPUTS];
-export type StackOutputName = DataOutputName | CaptureOutputName;
+export type WebOutputName = (typeof WEB_OUTPUTS)[keyof typeof WEB_OUTPUTS];
+export type StackOutputName = DataOutputName | CaptureOutputName | WebOutputName;
 
-/** The stack-name suffixes of a stage's two stacks: `Redline-prod-Data`, `Redline-prod-Capture`. */
-export const STACK_SUFFIXES = { data: 'Data', capture: 'Capture' } as const;
+/** The stack-name suffixes of a stage's stacks: `Redline-prod-Data`, `Redline-prod-Web`, `Redline-prod-Capture`. */
+export const STACK_SUFFIXES = { data: 'Data', web: 'Web', capture: 'Capture' } as const;
 
-/** The names of a stage's two stacks, from its prefix (`Redline-prod`). */
-export function stackNames(prefix: string): { data: string; capture: string } {
-  return { data: `${prefix}-${STACK_SUFFIXES.data}`, capture: `${prefix}-${STACK_SUFFIXES.capture}` };
+/** The names of a stage's stacks, from its prefix (`Redline-prod`). */
+export function stackNames(prefix: string): { data: string; web: string; capture: string } {
+  return {
+    data: `${prefix}-${STACK_SUFFIXES.data}`,
+    web: `${prefix}-${STACK_SUFFIXES.web}`,
+    capture: `${prefix}-${STACK_SUFFIXES.capture}`,
+  };
 }
 
-/** `Redline-prod`, `Redline-prod-Data` and `Redline-prod-Capture` all name the stage `Redline-prod`. */
+/** `Redline-prod`, `Redline-prod-Data`, `-Web` and `-Capture` all name the stage `Redline-prod`. */
 export function stagePrefix(name: string): string {
-  const suffix = `-(${STACK_SUFFIXES.data}|${STACK_SUFFIXES.capture})$`;
+  const suffix = `-(${STACK_SUFFIXES.data}|${STACK_SUFFIXES.web}|${STACK_SUFFIXES.capture})$`;
   return name.replace(new RegExp(suffix), '');
 }

@@ -17,3 +17,6 @@ export function blobKey(hex: string, prefix: string = BLOB_PREFIX): string {
 
 /** An IAM resource or `s3:prefix` pattern matching every blob key. */
 export const BLOB_KEY_PATTERN = `${BLOB_PREFIX}*`;
+
+/** Built files handed over for download on AWS (functions/adapters/s3/s3-downloads.ts), in the exports bucket. */
+export const EXPORTS_PREFIX = 'exports/';

@@ -8,11 +8,11 @@ import { isolatedHtmlExtractor } from '../adapters/extract/isolated-html.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
-import { PresignedLinks } from '../adapters/s3/presigned-links.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
 import { authoritiesFromConfig, TsaEnvSchema, tsaRootsFromFile } from '../adapters/tsa/config.js';
 import { HTTP_TSA_DEFAULTS } from '../adapters/tsa/http-tsa.js';
+import { ViewerHashLinks } from '../api/viewer/links.js';
 import type { CaptureWorkerEnvSchema } from '../contracts/env.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { Politeness } from '../core/capture/politeness.js';
@@ -67,7 +67,7 @@ export function awsCaptureDeps(
   const timestamps = awsTimestampAuthorities(env);
   return {
     blobs,
-    links: new PresignedLinks(clients.s3, env.BUCKET_NAME, blobs, env.DIFF_LINK_EXPIRY_SECONDS),
+    links: new ViewerHashLinks(env.VIEWER_URL),
     journal: catalog,
     watches: catalog,
     captures: catalog,

@@ -4,12 +4,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChromiumRenderer } from '../adapters/chromium/chromium-renderer.js';
 import { DynamoCatalog } from '../adapters/dynamo/dynamo-catalog.js';
 import { isolatedHtmlExtractor } from '../adapters/extract/isolated-html.js';
-import { ViewerLinks } from '../adapters/fs/file-links.js';
 import { FsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { OutboxNotifier } from '../adapters/fs/outbox-notifier.js';
 import { UndiciFetcher } from '../adapters/net/undici-fetcher.js';
 import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import { authoritiesFromConfig, tsaConfigFromEnv } from '../adapters/tsa/config.js';
+import { ViewerHashLinks } from '../api/viewer/links.js';
 import type { CaptureDeps } from '../core/capture/capture.js';
 import { DEFAULT_POLITENESS, Politeness } from '../core/capture/politeness.js';
 import { systemClock } from '../core/domain/clock.js';
@@ -88,7 +88,7 @@ export async function openLocal(config: LocalConfig, logger: Logger = silentLogg
   return {
     config,
     blobs,
-    links: new ViewerLinks(config.viewerUrl),
+    links: new ViewerHashLinks(config.viewerUrl),
     journal: catalog,
     watches: catalog,
     captures: catalog,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { ViewerLinks } from '../adapters/fs/file-links.js';
 import type { ExportsDeps } from '../api/exports.js';
 import { type ApiServers, startApiServers } from '../api/node-server.js';
+import { ViewerHashLinks } from '../api/viewer/links.js';
 import type { CaptureResult } from '../core/capture/capture.js';
 import { captureDueWatches } from '../core/capture/run-due.js';
 import type { LocalRuntime } from './runtime.js';
@@ -38,7 +38,7 @@ export async function serveLocal(rt: LocalRuntime, options: ServeOptions): Promi
     port: options.port,
     archivePort: options.port === 0 ? 0 : options.port + 1,
   });
-  rt.links = new ViewerLinks(servers.urls.app);
+  rt.links = new ViewerHashLinks(servers.urls.app);
   const stop = new AbortController();
   const scheduler = options.schedule ? schedule(rt, options, stop.signal) : Promise.resolve();
   return {

@@ -43,7 +43,10 @@ function synth(
 ) {
   const app = new App({ outdir: tempDir(), context: { 'aws:cdk:bundling-stacks': [] } });
   const data = new DataStack(app, 'Data', config);
-  const capture = new CaptureStack(app, 'Capture', data, config, { watchListFile: watchList });
+  const capture = new CaptureStack(app, 'Capture', data, config, {
+    watchListFile: watchList,
+    viewerUrl: 'https://viewer.example',
+  });
   extend?.(data);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, data, capture };

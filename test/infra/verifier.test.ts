@@ -41,7 +41,15 @@ afterAll(async () => {
 function synth(config: StageConfig) {
   const app = new App({ outdir: tempDir('redline-cdk-'), context: { 'aws:cdk:bundling-stacks': [] } });
   const data = new DataStack(app, 'Data', config);
-  const capture = new CaptureStack(app, 'Capture', data, { ...config, alarmEmail: 'ops@example.org' });
+  const capture = new CaptureStack(
+    app,
+    'Capture',
+    data,
+    { ...config, alarmEmail: 'ops@example.org' },
+    {
+      viewerUrl: 'https://viewer.example',
+    },
+  );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   app.synth(); // throws ValidationFailed on any unacknowledged cdk-nag finding
   return { capture, template: Template.fromStack(capture) };

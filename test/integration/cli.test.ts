@@ -96,7 +96,7 @@ describe('redline CLI, local mode, end to end', { timeout: LONG }, () => {
     expect(JSON.parse(notifications[0]!).diffHtml).toBe(versions[1].diff.digest);
     // The local server's diff page (REDLINE_VIEWER_URL, default http://127.0.0.1:8080), by version numbers.
     expect(JSON.parse(notifications[0]!).diffUrl).toBe(
-      `http://127.0.0.1:8080/api/watches/${versions[1].watchId}/diff?from=1&to=2&format=html`,
+      `http://127.0.0.1:8080/#/w/${versions[1].watchId}/diff/1/2`,
     );
   });
 

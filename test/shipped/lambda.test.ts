@@ -5,13 +5,16 @@ import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import LinkHeader from 'http-link-header';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
+import { signArchivePath } from '../../functions/api/archive-token.js';
+import { captureUrl } from '../../functions/core/capture/capture.js';
 import { sha256 } from '../../functions/core/domain/digest.js';
 import type { CaptureRecord, Watch } from '../../functions/core/domain/model.js';
-import { startAwsEmulator, startDynalite } from '../support/emulators.js';
+import { emulatedWorker, startAwsEmulator, startDynalite } from '../support/emulators.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import {
   buildSdkNodeModules,
@@ -103,13 +106,18 @@ const captureQueue = () => stage.variable(functionById(assembly, 'Planner'), 'QU
 
 describe('the Lambda bundles as CDK builds them, on dynalite and fauxqs', () => {
   it('are self-contained: each asset imports only itself and the AWS SDK, within Lambda’s size limit', async () => {
-    expect(assembly.functions.map((fn) => fn.id).sort()).toEqual([
+    // Redline's own functions; aws-cdk-lib's BucketDeployment provider (Python, it copies the viewer's
+    // files at deploy time) is not one of them.
+    const redline = assembly.functions.filter((fn) => !fn.id.startsWith('Custom::'));
+    expect(redline.map((fn) => fn.id).sort()).toEqual([
+      'ApiFunction',
+      'ArchiveFunction',
       'CaptureWorker',
       'Planner',
       'Verifier',
       'WatchAdmin',
     ]);
-    for (const fn of assembly.functions) {
+    for (const fn of redline) {
       expect(fn.runtime).toBe('nodejs22.x');
       expect(existsSync(join(fn.assetDir, 'index.mjs'))).toBe(true);
       expect(directoryBytes(fn.assetDir)).toBeLessThan(LAMBDA_UNZIPPED_LIMIT);
@@ -423,5 +431,270 @@ describe('the scheduled verifier as shipped, and timestamps on AWS', () => {
       }
     });
     expect(stray).toEqual([]);
+  });
+});
+
+/** The HTTP API (payload 2.0) event API Gateway sends once its JWT authorizer has verified a Cognito access token. */
+function httpApiEvent(
+  method: string,
+  pathAndQuery: string,
+  options: { body?: string; headers?: Record<string, string>; claims?: Record<string, string> | null } = {},
+) {
+  const [rawPath, rawQueryString = ''] = splitQuery(pathAndQuery);
+  const domainName = 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
+  const claims =
+    options.claims === null
+      ? undefined
+      : (options.claims ?? {
+          sub: '7b1c2d3e-0000-4000-8000-000000000001',
+          iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+          client_id: 'viewerclient',
+          token_use: 'access',
+          scope: 'openid email',
+          username: '7b1c2d3e-0000-4000-8000-000000000001',
+        });
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers: {
+      accept: '*/*',
+      authorization: 'Bearer eyJraWQiOiJ0ZXN0In0.e30.c2ln',
+      host: domainName,
+      'user-agent': 'shipped-test',
+      'x-forwarded-proto': 'https',
+      ...options.headers,
+    },
+    ...(rawQueryString
+      ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) }
+      : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'a1b2c3d4e5',
+      ...(claims ? { authorizer: { jwt: { claims, scopes: ['openid', 'email'] } } } : {}),
+      domainName,
+      domainPrefix: 'a1b2c3d4e5',
+      http: {
+        method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'shipped-test',
+      },
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+/** The Lambda function URL event (payload 2.0) for a request CloudFront forwarded, signed by its OAC. */
+function functionUrlEvent(pathAndQuery: string, method = 'GET') {
+  const [rawPath, rawQueryString = ''] = splitQuery(pathAndQuery);
+  const domainName = 'abcdefghijklmnop.lambda-url.us-east-1.on.aws';
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers: {
+      host: domainName,
+      via: '2.0 example.cloudfront.net (CloudFront)',
+      'x-forwarded-proto': 'https',
+    },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'abcdefghijklmnop',
+      authorizer: {
+        iam: {
+          accessKey: 'ASIAEXAMPLE',
+          accountId: '000000000000',
+          userArn: 'arn:aws:sts::000000000000:assumed-role/cloudfront',
+        },
+      },
+      domainName,
+      domainPrefix: 'abcdefghijklmnop',
+      http: {
+        method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.1',
+        userAgent: 'Amazon CloudFront',
+      },
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+/** A URL's path and query as API Gateway splits them (the first `?`). */
+function splitQuery(pathAndQuery: string): [string, string?] {
+  const at = pathAndQuery.indexOf('?');
+  return at < 0 ? [pathAndQuery] : [pathAndQuery.slice(0, at), pathAndQuery.slice(at + 1)];
+}
+
+interface LambdaHttpResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+const decoded = (result: LambdaHttpResult) => {
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+  return { status: result.statusCode, headers, body, json: <T>() => JSON.parse(body.toString('utf8')) as T };
+};
+
+describe('the API and archive functions as bundled, behind API Gateway and CloudFront', () => {
+  let api: LambdaContainer;
+  let archiveFn: LambdaContainer;
+  const apiFn = () => functionById(assembly, 'ApiFunction');
+  const archiveUrl = () => stage.variable(apiFn(), 'ARCHIVE_URL');
+  /** A watched URL whose query string is part of the page: Memento must keep it. */
+  const printUrl = () => `${site.url}/2026/11/24/flood-barrier?edition=print&page=2`;
+  const callApi = async (method: string, path: string, options?: Parameters<typeof httpApiEvent>[2]) =>
+    decoded((await api.invoke<LambdaHttpResult>(httpApiEvent(method, path, options))).result);
+  const callArchive = async (href: string, method = 'GET') => {
+    expect(href.startsWith(archiveUrl())).toBe(true);
+    return decoded(
+      (await archiveFn.invoke<LambdaHttpResult>(functionUrlEvent(href.slice(archiveUrl().length), method)))
+        .result,
+    );
+  };
+
+  beforeAll(async () => {
+    [api, archiveFn] = await Promise.all([stage.start('ApiFunction'), stage.start('ArchiveFunction')]);
+  });
+
+  it('the API lists the watches with their state for a verified analyst; without verified claims it refuses', async () => {
+    const list = await callApi('GET', '/api/watches');
+    expect(list.status).toBe(200);
+    expect(list.headers['content-type']).toMatch(/^application\/json/);
+    const body = list.json<{
+      total: number;
+      watches: { url: string; status: string; versionCount: number }[];
+    }>();
+    expect(body.total).toBe(2);
+    expect(body.watches.map((w) => [w.url, w.status, w.versionCount])).toEqual(
+      [
+        [articleUrl(), 'complete', 2],
+        [reportUrl(), 'complete', 1],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    const anonymous = await callApi('GET', '/api/watches', { claims: null });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('adds a watch through the API; its TimeMap keeps the URI-R’s query string (and survives merged slashes)', async () => {
+    const added = await callApi('POST', '/api/watches', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: printUrl(), every: '1h', mode: 'http', tags: ['print'] }),
+    });
+    expect(added.status).toBe(201);
+    expect(added.json<{ url: string; tags: string[] }>()).toMatchObject({ url: printUrl(), tags: ['print'] });
+    // Its first capture, by the capture worker's code on the same emulated table and bucket.
+    const worker = emulatedWorker(db, aws, {
+      table: stage.variable(workerFn(), 'TABLE_NAME'),
+      bucket: stage.variable(workerFn(), 'BUCKET_NAME'),
+      editsTopicArn: stage.variable(workerFn(), 'TOPIC_ARN'),
+      alertsTopicArn: stage.variable(workerFn(), 'ALERTS_TOPIC_ARN'),
+    });
+    expect((await captureUrl(worker, printUrl())).version?.number).toBe(1);
+
+    for (const path of [`/timemap/link/${printUrl()}`, `/timemap/link/${printUrl().replace('://', ':/')}`]) {
+      const timemap = await callApi('GET', path);
+      expect(timemap.status, path).toBe(200);
+      expect(timemap.headers['content-type']).toBe('application/link-format');
+      const links = LinkHeader.parse(timemap.body.toString('utf8').trim());
+      expect(links.rel('original').map((l) => l.uri)).toEqual([printUrl()]);
+      const [memento] = links.rel('memento');
+      expect(memento!.uri).toMatch(new RegExp(`^${archiveUrl()}/k/\\d+\\.[A-Za-z0-9_-]{43}/web/\\d{14}/`));
+      expect(memento!.uri.endsWith(printUrl())).toBe(true);
+    }
+  });
+
+  it('the TimeGate answers 302 to a signed memento, which the archive function serves sandboxed', async () => {
+    const versions = await catalog().listVersions(
+      (await catalog().listWatches()).find((w) => w.url === articleUrl())!.id,
+    );
+    const tg = await callApi('GET', `/timegate/${articleUrl()}`, {
+      headers: { 'accept-datetime': new Date(versions[0]!.capturedAt).toUTCString() },
+    });
+    expect(tg.status).toBe(302);
+    expect(tg.headers.vary).toBe('accept-datetime');
+    expect(tg.headers.link).toContain(`<${articleUrl()}>; rel="original"`);
+    const memento = await callArchive(tg.headers.location!);
+    expect(memento.status).toBe(200);
+    expect(memento.headers['content-security-policy']).toBe('sandbox');
+    expect(memento.headers['memento-datetime']).toBe(new Date(versions[0]!.capturedAt).toUTCString());
+    expect(sha256(new Uint8Array(memento.body))).toBe(versions[0]!.artifacts.rendered!.digest);
+  });
+
+  it('the archive function serves every artifact link the API hands out: 200, sandboxed, bytes equal to their digest', async () => {
+    const id = (await catalog().listWatches()).find((w) => w.url === articleUrl())!.id;
+    const listed = await callApi('GET', `/api/watches/${id}/versions`);
+    const versions = listed.json<{
+      versions: { artifacts: Record<string, { digest: string; href: string; contentType: string }> }[];
+    }>().versions;
+    const artifacts = versions.flatMap((v) => Object.values(v.artifacts));
+    expect(artifacts.map((a) => a.contentType)).toEqual(
+      expect.arrayContaining(['image/png', 'application/pdf']),
+    );
+    for (const artifact of artifacts) {
+      const served = await callArchive(artifact.href);
+      expect(served.status, artifact.href).toBe(200);
+      expect(served.headers['content-security-policy']).toBe('sandbox');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(served.headers['cache-control']).toMatch(/^private, max-age=\d+$/);
+      expect(sha256(new Uint8Array(served.body))).toBe(artifact.digest);
+    }
+  });
+
+  it('the archive function refuses unsigned, forged and expired links with 403, and anything but GET and HEAD', async () => {
+    const id = (await catalog().listWatches()).find((w) => w.url === reportUrl())!.id;
+    const [version] = (await callApi('GET', `/api/watches/${id}/versions`)).json<{
+      versions: { artifacts: Record<string, { digest: string; href: string; contentType: string }> }[];
+    }>().versions;
+    const artifact = Object.values(version!.artifacts).find((a) => a.contentType === 'application/pdf')!;
+    const href = artifact.href;
+    const path = href.slice(archiveUrl().length);
+    const rest = path.replace(/^\/k\/[^/]+/, '');
+    const key = Buffer.from(stage.secrets!.value(stage.variable(apiFn(), 'ARCHIVE_KEY_SECRET_ARN'))!, 'utf8');
+    const now = Math.floor(Date.now() / 1000);
+    const refused = {
+      unsigned: `${archiveUrl()}${rest}`,
+      forged: `${archiveUrl()}${signArchivePath(Buffer.from('x'.repeat(64)), rest, now + 3600)}`,
+      expired: `${archiveUrl()}${signArchivePath(key, rest, now - 1)}`,
+    };
+    for (const [what, url] of Object.entries(refused)) {
+      const answer = await callArchive(url);
+      expect(answer.status, what).toBe(403);
+      expect(answer.headers['content-security-policy'], what).toBe('sandbox');
+    }
+    // The same key, a fresh expiry: the link opens (the key in Secrets Manager is the one that signs).
+    const fresh = await callArchive(`${archiveUrl()}${signArchivePath(key, rest, now + 600)}`);
+    expect(fresh.status).toBe(200);
+    expect(sha256(new Uint8Array(fresh.body))).toBe(artifact.digest);
+    expect((await callArchive(href, 'POST')).status).toBe(405);
+  });
+  it('each read its signing key from Secrets Manager once per execution environment, with signed requests', () => {
+    // One GetSecretValue per function (its first invocation), however many requests followed.
+    const reads = stage.secrets!.requests;
+    expect(reads).toHaveLength(2);
+    for (const read of reads) {
+      expect(read).toMatchObject({ target: 'secretsmanager.GetSecretValue', signed: true });
+      expect(read.secretId).toBe(stage.variable(apiFn(), 'ARCHIVE_KEY_SECRET_ARN'));
+    }
   });
 });

@@ -91,6 +91,7 @@ export function emulatedWorker(
     TOPIC_ARN: stage.editsTopicArn,
     ALERTS_TOPIC_ARN: stage.alertsTopicArn,
     REDLINE_CONTACT_URL: 'https://example.org/redline',
+    VIEWER_URL: 'https://viewer.example',
     REDLINE_ALLOW_PRIVATE_NETWORK: '1',
   });
   const deps: CaptureDeps = {

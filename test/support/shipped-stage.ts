@@ -9,7 +9,9 @@ import {
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import type { startAwsEmulator, startDynalite } from './emulators.js';
 import { topicWithQueue } from './emulators.js';
+import { startSecretsStandIn } from './secrets-standin.js';
 import {
+  allEnvironmentResources,
   type CloudAssembly,
   environmentReferences,
   functionById,
@@ -42,6 +44,8 @@ export class EmulatedStage {
   private readonly inboxes = new Map<string, string>();
   /** Every execution environment started, in order. */
   readonly containers: LambdaContainer[] = [];
+  /** Secrets Manager, started once a function's environment names a secret. */
+  secrets?: Awaited<ReturnType<typeof startSecretsStandIn>>;
 
   constructor(
     readonly assembly: CloudAssembly,
@@ -53,7 +57,7 @@ export class EmulatedStage {
   /** Makes every resource any function's environment refers to. */
   async provision(): Promise<void> {
     for (const fn of this.assembly.functions) {
-      for (const ref of environmentReferences(this.assembly, fn).values()) await this.provisionOne(ref);
+      for (const ref of allEnvironmentResources(this.assembly, fn)) await this.provisionOne(ref);
     }
   }
 
@@ -69,7 +73,11 @@ export class EmulatedStage {
         return;
       }
       case 'AWS::S3::Bucket': {
-        const name = withPseudoParameters(ref.properties.BucketName, pseudo);
+        // A bucket CloudFormation names itself: its logical id, as S3 allows (lowercase).
+        const name =
+          ref.properties.BucketName === undefined
+            ? ref.logicalId.toLowerCase()
+            : withPseudoParameters(ref.properties.BucketName, pseudo);
         await this.aws.s3.send(new CreateBucketCommand({ Bucket: name }));
         this.physical.set(key, name);
         return;
@@ -78,6 +86,25 @@ export class EmulatedStage {
         const topic = await topicWithQueue(this.aws, ref.logicalId);
         this.physical.set(key, topic.topicArn);
         this.inboxes.set(ref.logicalId, topic.queueUrl);
+        return;
+      }
+      case 'AWS::SecretsManager::Secret': {
+        this.secrets ??= await startSecretsStandIn(this.options.region, this.options.accountId);
+        this.physical.set(key, this.secrets.create(ref.logicalId));
+        return;
+      }
+      case 'AWS::CloudFront::Distribution': {
+        // Only ever a link target in the functions (APP_URL, ARCHIVE_URL, VIEWER_URL): never fetched.
+        if (ref.attribute !== 'DomainName') break;
+        this.physical.set(key, `${ref.logicalId.toLowerCase()}.cloudfront.example`);
+        return;
+      }
+      case 'AWS::ApiGatewayV2::Api': {
+        if (ref.attribute !== 'ApiEndpoint') break;
+        this.physical.set(
+          key,
+          `https://${ref.logicalId.toLowerCase()}.execute-api.${this.options.region}.amazonaws.com`,
+        );
         return;
       }
       case 'AWS::SQS::Queue': {
@@ -106,11 +133,16 @@ export class EmulatedStage {
   }
 
   private variables(fn: ShippedFunction): Record<string, string> {
-    return resolveEnvironment(this.assembly, fn, (ref) => {
-      const value = this.physical.get(keyOf(ref));
-      if (value === undefined) throw new ShippedHarnessError(`${fn.id}: ${keyOf(ref)} was not provisioned`);
-      return value;
-    });
+    return resolveEnvironment(
+      this.assembly,
+      fn,
+      (ref) => {
+        const value = this.physical.get(keyOf(ref));
+        if (value === undefined) throw new ShippedHarnessError(`${fn.id}: ${keyOf(ref)} was not provisioned`);
+        return value;
+      },
+      { accountId: this.options.accountId, region: this.options.region },
+    );
   }
 
   /** A new execution environment of the function: its own process and its own /tmp. */
@@ -126,6 +158,7 @@ export class EmulatedStage {
         AWS_ENDPOINT_URL_SQS: this.aws.endpoint.replace('127.0.0.1', `sqs.${this.options.region}.localhost`),
         // Virtual-hosted buckets (<bucket>.s3.localhost), as the SDK addresses S3 by default.
         AWS_ENDPOINT_URL_S3: this.aws.endpoint.replace('127.0.0.1', 's3.localhost'),
+        ...(this.secrets ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: this.secrets.endpoint } : {}),
         // Lambda runs Node 22; this machine's Node 20 would make the SDK warn at every cold start.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...extra,
@@ -138,6 +171,7 @@ export class EmulatedStage {
 
   async stop(): Promise<void> {
     await Promise.all(this.containers.map((c) => c.stop()));
+    await this.secrets?.stop();
   }
 
   /**

@@ -199,33 +199,88 @@ export function referencedResource(
   throw new ShippedHarnessError(`unsupported value in ${stackName}: ${JSON.stringify(value)}`);
 }
 
-/** Every resource the function's environment refers to, by variable name. */
+/** The resource each variable of the function's environment names (a variable built from several names none). */
 export function environmentReferences(
   assembly: CloudAssembly,
   fn: ShippedFunction,
 ): Map<string, ResourceRef> {
   const refs = new Map<string, ResourceRef>();
   for (const [name, value] of Object.entries(fn.environment)) {
-    const ref = referencedResource(assembly, fn.stack, value);
-    if (ref) refs.set(name, ref);
+    const found = referencedResources(assembly, fn.stack, value);
+    if (found.length === 1) refs.set(name, found[0]!);
   }
   return refs;
 }
 
+/** Every resource the function's environment refers to, nested ones included (what a stage must provision). */
+export function allEnvironmentResources(assembly: CloudAssembly, fn: ShippedFunction): ResourceRef[] {
+  return Object.values(fn.environment).flatMap((value) => referencedResources(assembly, fn.stack, value));
+}
+
+/**
+ * Every resource a value refers to, however nested: a `{ Ref }`, `{ Fn::GetAtt }` or `{ Fn::ImportValue }`
+ * (followed to the exporting stack), or any of those inside a `Fn::Join` (a URL built from a domain name).
+ */
+export function referencedResources(
+  assembly: CloudAssembly,
+  stackName: string,
+  value: CfnValue,
+): ResourceRef[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const intrinsic = value as Record<string, unknown>;
+  if (typeof intrinsic.Ref === 'string' && intrinsic.Ref.startsWith('AWS::')) return [];
+  if (Array.isArray(intrinsic['Fn::Join'])) {
+    const [, parts] = intrinsic['Fn::Join'] as [string, CfnValue[]];
+    return parts.flatMap((part) => referencedResources(assembly, stackName, part));
+  }
+  const imported = intrinsic['Fn::ImportValue'];
+  if (typeof imported === 'string') {
+    const [stack, output] = exportedOutput(assembly, imported);
+    return referencedResources(assembly, stack, output);
+  }
+  const ref = referencedResource(assembly, stackName, value);
+  return ref ? [ref] : [];
+}
+
+function exportedOutput(assembly: CloudAssembly, name: string): [string, CfnValue] {
+  for (const other of assembly.stacks) {
+    for (const output of Object.values(other.template.Outputs ?? {})) {
+      if (output.Export?.Name === name) return [other.name, output.Value];
+    }
+  }
+  throw new ShippedHarnessError(`no stack exports ${name}`);
+}
+
 /**
  * The function's environment variables as the template sets them, each reference replaced by what
- * `physical` answers for its resource (the emulator's table name, queue URL, topic ARN…).
+ * `physical` answers for its resource (the emulator's table name, queue URL, topic ARN…), joins joined
+ * and pseudo parameters filled in.
  */
 export function resolveEnvironment(
   assembly: CloudAssembly,
   fn: ShippedFunction,
   physical: (ref: ResourceRef) => string,
+  pseudo: { accountId: string; region: string } = { accountId: '000000000000', region: 'us-east-1' },
 ): Record<string, string> {
+  const resolve = (stackName: string, value: CfnValue): string => {
+    if (typeof value !== 'object' || value === null) return String(value);
+    const intrinsic = value as Record<string, unknown>;
+    if (typeof intrinsic.Ref === 'string' && intrinsic.Ref.startsWith('AWS::'))
+      return withPseudoParameters(value, pseudo);
+    if (Array.isArray(intrinsic['Fn::Join'])) {
+      const [separator, parts] = intrinsic['Fn::Join'] as [string, CfnValue[]];
+      return parts.map((part) => resolve(stackName, part)).join(separator);
+    }
+    const imported = intrinsic['Fn::ImportValue'];
+    if (typeof imported === 'string') {
+      const [stack, output] = exportedOutput(assembly, imported);
+      return resolve(stack, output);
+    }
+    const ref = referencedResource(assembly, stackName, value);
+    return ref ? physical(ref) : String(value);
+  };
   const resolved: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fn.environment)) {
-    const ref = referencedResource(assembly, fn.stack, value);
-    resolved[name] = ref ? physical(ref) : String(value);
-  }
+  for (const [name, value] of Object.entries(fn.environment)) resolved[name] = resolve(fn.stack, value);
   return resolved;
 }
 

@@ -80,9 +80,10 @@ describe('stack outputs contract', () => {
     const names = stackNames('Redline-prod');
     expect(names).toEqual({
       data: `Redline-prod-${STACK_SUFFIXES.data}`,
+      web: `Redline-prod-${STACK_SUFFIXES.web}`,
       capture: `Redline-prod-${STACK_SUFFIXES.capture}`,
     });
-    for (const name of ['Redline-prod', names.data, names.capture])
+    for (const name of ['Redline-prod', names.data, names.web, names.capture])
       expect(stagePrefix(name)).toBe('Redline-prod');
     expect(stagePrefix('Redline-prod-Database')).toBe('Redline-prod-Database');
   });

@@ -1,11 +1,137 @@
 /**
+ * Sign-in on AWS, plain browser JavaScript with no DOM access (test/unit/viewer-auth.test.ts runs it in a
+ * Node VM): Cognito's hosted UI, authorization code with PKCE (S256), for a public client. `auth` is the
+ * `auth` block of the deployed /config.json: `{ domain, clientId, redirectUri, scopes }`.
+ */
+export const AUTH_JS = String.raw`// Redline viewer: sign-in (authorization code + PKCE) when /config.json asks for it.
+function base64url(bytes) {
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+function randomString(bytes) {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes || 32)));
+}
+// RFC 7636: the challenge is BASE64URL(SHA-256(ASCII(verifier))).
+async function pkceChallenge(verifier) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  return base64url(new Uint8Array(digest));
+}
+function authorizeUrl(auth, state, challenge) {
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: auth.clientId,
+    redirect_uri: auth.redirectUri,
+    scope: auth.scopes || 'openid',
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  return auth.domain.replace(/\/+$/, '') + '/oauth2/authorize?' + query;
+}
+function tokenRequest(auth, code, verifier) {
+  return {
+    url: auth.domain.replace(/\/+$/, '') + '/oauth2/token',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: auth.clientId,
+      code,
+      redirect_uri: auth.redirectUri,
+      code_verifier: verifier,
+    }).toString(),
+  };
+}
+function logoutUrl(auth) {
+  const query = new URLSearchParams({ client_id: auth.clientId, logout_uri: auth.redirectUri });
+  return auth.domain.replace(/\/+$/, '') + '/logout?' + query;
+}
+`;
+
+/**
  * The viewer's script module, served as /viewer.js. Plain browser JavaScript kept as a string so esbuild
  * bundles it into the CLI (no file is read at run time). It must contain no backquote or dollar-brace.
  * Every value from the API or an archived page goes into the DOM as text (textContent, attributes set one
  * by one); archived HTML is only ever the src of a sandboxed iframe on the archive origin.
+ *
+ * Locally there is no /config.json: no sign-in, requests as they are. On AWS /config.json (deployed with
+ * these files) names the sign-in: the access token lives in sessionStorage (gone with the tab, never in
+ * localStorage) and goes with every API request as `Authorization: Bearer`.
  */
-export const VIEWER_JS = String.raw`// Redline viewer: hash routes over the JSON API.
+export const VIEWER_JS =
+  AUTH_JS +
+  String.raw`// Redline viewer: hash routes over the JSON API.
 const main = document.getElementById('main');
+const TOKEN_KEY = 'redline.token';
+const LOGIN_KEY = 'redline.login';
+let auth = null;
+let apiBase = '';
+
+function storedToken() {
+  try {
+    const token = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
+    return token && token.accessToken && token.expiresAt > Date.now() + 30000 ? token : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+async function signIn() {
+  const verifier = randomString(48);
+  const state = randomString(16);
+  sessionStorage.setItem(LOGIN_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
+  location.assign(authorizeUrl(auth, state, await pkceChallenge(verifier)));
+  // Navigating away: nothing renders meanwhile.
+  return new Promise(() => {});
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.assign(logoutUrl(auth));
+}
+
+// Back from the hosted UI with ?code=&state=: exchange the code (with the verifier) for tokens.
+async function finishSignIn() {
+  const query = new URLSearchParams(location.search);
+  const code = query.get('code');
+  if (!code) return;
+  const pending = JSON.parse(sessionStorage.getItem(LOGIN_KEY) || 'null');
+  sessionStorage.removeItem(LOGIN_KEY);
+  history.replaceState(null, '', location.pathname + ((pending && pending.hash) || ''));
+  if (!pending || pending.state !== query.get('state')) throw new Error('the sign-in answer does not match this tab; sign in again');
+  const exchange = tokenRequest(auth, code, pending.verifier);
+  const response = await fetch(exchange.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: exchange.body });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok || !body.access_token) throw new Error('sign-in failed: ' + (body.error || response.status));
+  sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ accessToken: body.access_token, expiresAt: Date.now() + Number(body.expires_in || 3600) * 1000 }));
+}
+
+// /config.json: deployed with these files on AWS (sign-in settings); the local server's has no auth.
+async function configure() {
+  const response = await fetch('/config.json', { cache: 'no-store' }).catch(() => null);
+  const config = response && response.ok ? await response.json().catch(() => null) : null;
+  if (!config || !config.auth) return;
+  auth = config.auth;
+  apiBase = (config.apiBase || '').replace(/\/+$/, '');
+  await finishSignIn();
+  if (!storedToken()) await signIn();
+  const nav = document.querySelector('header.top nav');
+  if (nav) nav.append(' ', el('button', { type: 'button', class: 'link', id: 'sign-out', onclick: signOut }, 'Sign out'));
+}
+
+// Every API request: the API base, and on AWS the bearer token (a 401 signs in again).
+async function request(path, init) {
+  const options = Object.assign({}, init || {});
+  if (auth) {
+    const token = storedToken() || (await signIn());
+    options.headers = Object.assign({}, options.headers || {}, { authorization: 'Bearer ' + token.accessToken });
+  }
+  const response = await fetch(apiBase + path, options);
+  if (auth && response.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    await signIn();
+  }
+  return response;
+}
 const LIMIT_ROWS = 5000;
 
 function el(tag, attrs, ...children) {
@@ -32,7 +158,7 @@ class ApiFailure extends Error {
 }
 
 async function api(path, init) {
-  const response = await fetch(path, init);
+  const response = await request(path, init);
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiFailure((body.error && body.error.message) || response.statusText, response.status);
   return body;
@@ -172,7 +298,7 @@ async function versionPage(id, number) {
   const a = v.artifacts;
   const text = el('pre', { class: 'text', id: 'version-text' }, 'Loading text…');
   if (a.text) {
-    fetch('/api/blobs/' + a.text.digest + '?watch=' + enc(id))
+    request('/api/blobs/' + a.text.digest + '?watch=' + enc(id))
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
       .then((t) => { text.textContent = t; })
       .catch(() => { text.textContent = 'The text could not be read.'; });
@@ -326,5 +452,7 @@ document.addEventListener('keydown', (event) => {
   }
 });
 addEventListener('hashchange', route);
-route();
+configure()
+  .then(route)
+  .catch((error) => page('Sign-in failed', el('p', { class: 'error' }, error.message), el('p', {}, el('a', { href: location.pathname }, 'Try again'))));
 `;

@@ -80,6 +80,7 @@ ins::before { content: "+ "; } del::before { content: "− "; }
 .side .after { background: var(--ins); padding: .25rem .4rem; }
 .add { display: grid; gap: .75rem; max-width: 32rem; }
 .error { color: #7a0b0b; }
+button.link { background: none; color: var(--accent); border: 0; padding: 0; text-decoration: underline; }
 @media (max-width: 40rem) {
   main { padding: .75rem; }
   .side { grid-template-columns: 1fr; }

@@ -8,12 +8,13 @@ import { INDEX_HTML, VIEWER_CSS } from './page.js';
  * API calls to its own origin, images and frames only from the archive origin (archived pages are shown
  * only in sandboxed iframes there), and no framing of the viewer itself.
  */
-export function viewerCsp(archive: string): string {
+export function viewerCsp(archive: string, connect: string[] = []): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "connect-src 'self'",
+    // On AWS the viewer also exchanges its sign-in code at the Cognito domain's token endpoint.
+    ["connect-src 'self'", ...connect].join(' '),
     `img-src 'self' ${archive}`,
     `frame-src ${archive}`,
     "object-src 'none'",
@@ -33,13 +34,18 @@ const asset = (c: Context, body: string, type: string, archive: string) =>
     'Cache-Control': 'no-cache',
   });
 
+/** The viewer's configuration on the local server: no `auth`, so no sign-in. */
+export const LOCAL_CONFIG = JSON.stringify({ apiBase: '' });
+
 const ASSETS: Record<string, { body: string; type: string }> = {
   '/': { body: INDEX_HTML, type: 'text/html; charset=utf-8' },
   '/viewer.css': { body: VIEWER_CSS, type: 'text/css; charset=utf-8' },
   '/viewer.js': { body: VIEWER_JS, type: 'text/javascript; charset=utf-8' },
+  // Local mode: no sign-in, the API on this origin. On AWS the web stack deploys its own config.json.
+  '/config.json': { body: LOCAL_CONFIG, type: 'application/json; charset=utf-8' },
 };
 
-/** The viewer on the app origin: `/` (one page, hash routes), `/viewer.css` and `/viewer.js`. */
+/** The viewer on the app origin: `/` (one page, hash routes), `/viewer.css`, `/viewer.js` and `/config.json`. */
 export function mountViewer(app: Hono, urls: () => ApiUrls): void {
   for (const [path, { body, type }] of Object.entries(ASSETS))
     app.get(path, (c) => asset(c, body, type, urls().archive));

@@ -322,7 +322,7 @@ export const EditNotificationSchema = z.object({
   diff: z.string(),
   /** Digest of the standalone HTML diff page (a blob). */
   diffHtml: DigestSchema.optional(),
-  /** A link to that page: a presigned S3 URL in AWS (it expires), a file URL locally. */
+  /** A link to that page: the viewer's diff page (after sign-in on AWS), which lives as long as the archive. */
   diffUrl: z.string().optional(),
   tags: z.array(z.string()),
 });
