@@ -57,7 +57,7 @@ import type { ApiEnv, ArchiveEnv } from '../functions/contracts/env.js';
 import { WEB_OUTPUTS } from '../functions/contracts/outputs.js';
 import { BLOB_KEY_PATTERN, EXPORTS_PREFIX } from '../functions/contracts/storage.js';
 import { blobsArn, grantCatalog, retention } from './capture-stack.js';
-import type { StageConfig } from './config.js';
+import { type StageConfig, tsaBundling } from './config.js';
 import { type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
 
@@ -293,13 +293,17 @@ export class WebStack extends Stack {
     });
 
     // ---- the API ----
+    const tsa = tsaBundling(config);
     this.apiFunction = new RedlineFunction<ApiEnv>(this, 'ApiFunction', {
       entry: 'functions/handlers/api.ts',
       description: 'Redline API, Memento and the viewer’s JSON (behind the JWT authorizer)',
-      memorySize: 1024,
+      // Evidence bundles and WACZ files are built in memory (at most EXPORT_MAX_BYTES).
+      memorySize: 2048,
       // API Gateway waits 30 s at most.
       timeout: Duration.seconds(29),
       logRetention,
+      // The timestamp authorities' roots (config `tsa.caFile`): evidence bundles carry them as tsa-ca.pem.
+      files: tsa.files,
       environment: {
         TABLE_NAME: data.table.tableName,
         BUCKET_NAME: data.bucket.bucketName,
@@ -308,6 +312,8 @@ export class WebStack extends Stack {
         ARCHIVE_URL: this.archiveUrl,
         ARCHIVE_KEY_SECRET_ARN: archiveKey.secretArn,
         ARCHIVE_LINK_TTL_SECONDS: config.web.archiveLinkMinutes * 60,
+        REDLINE_TSA_CA_FILE: tsa.caFile,
+        EXPORT_MAX_BYTES: 100 * 1024 * 1024,
       },
     });
     const authorizer = new HttpUserPoolAuthorizer('Analysts', this.userPool, {

@@ -18,7 +18,7 @@ import { CadenceSchema, LinkPatternSchema, parseWatchSpec } from '../core/watche
 import { addOrUpdateWatch, updateWatch, type WatchChanges } from '../core/watches/watches.js';
 import { serveBlob } from './blobs.js';
 import type { Downloads } from './downloads.js';
-import { mountExports } from './exports.js';
+import { type ExportsDeps, mountExports } from './exports.js';
 import { ApiError, errorResponse, parseInput } from './http.js';
 import { MementoIndex, mountMemento, mountMementoBytes } from './memento.js';
 import { type ApiUrls, captureView, versionView, WATCH_STATUSES, watchStatus, watchView } from './views.js';
@@ -115,7 +115,7 @@ async function readJson(c: { req: { json(): Promise<unknown> } }): Promise<unkno
  * Watches are addressed by `{watch}`: the watch id (`w_` + 20 hex) or the watched URL percent-encoded as one
  * path segment; a removed watch's history answers to either.
  */
-export function createApp(deps: ApiDeps, urlsSource: UrlsSource): Hono {
+export function createApp(deps: ExportsDeps, urlsSource: UrlsSource): Hono {
   const urls = urlsOf(urlsSource);
   const logger = deps.logger ?? silentLogger;
   const index = new MementoIndex(deps);

@@ -92,6 +92,14 @@ export const ApiEnvSchema = z.object({
   ARCHIVE_KEY_SECRET_ARN: z.string().min(1),
   /** How long an archive link handed out by the API opens its blob or memento. */
   ARCHIVE_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** The timestamp authorities' PEM roots in the bundle (stage config `tsa`): `tsa-ca.pem` in evidence bundles. */
+  REDLINE_TSA_CA_FILE: z.string().default(''),
+  /** The largest evidence bundle or WACZ the function builds (in memory, within its 2,048 MB). */
+  EXPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_000_000)
+    .default(100 * 1024 * 1024),
 });
 export type ApiEnv = EnvOf<typeof ApiEnvSchema>;
 

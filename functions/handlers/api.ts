@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import type { z } from 'zod';
 import { S3Downloads } from '../adapters/s3/s3-downloads.js';
+import { tsaRootsPemFromFile } from '../adapters/tsa/config.js';
 import { createApp } from '../api/app.js';
 import { ArchiveSigner } from '../api/archive-token.js';
 import { ApiEnvSchema, parseEnv } from '../contracts/env.js';
@@ -25,6 +26,8 @@ export function apiApp(env: z.infer<typeof ApiEnvSchema>, clients: WebClients, k
     {
       ...webDeps(env, clients, 'redline-api'),
       downloads: new S3Downloads(clients.s3, env.EXPORTS_BUCKET_NAME),
+      evidence: { maxBytes: env.EXPORT_MAX_BYTES },
+      ...(env.REDLINE_TSA_CA_FILE ? { tsaCaPem: tsaRootsPemFromFile(env.REDLINE_TSA_CA_FILE) } : {}),
     },
     { app: env.APP_URL, archive: env.ARCHIVE_URL, signArchive: (path) => signer.sign(path) },
   );

@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { marshall } from '@aws-sdk/util-dynamodb';
 import LinkHeader from 'http-link-header';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
@@ -661,6 +662,39 @@ describe('the API and archive functions as bundled, behind API Gateway and Cloud
     }
   });
 
+  it('hands an evidence bundle over as a 303 to a short-lived link; the bundle carries the stage’s TSA roots', async () => {
+    // The roots ship in the API function's bundle (config tsa.caFile), as in the worker's and the verifier's.
+    expect(stage.variable(apiFn(), 'REDLINE_TSA_CA_FILE')).toBe('tsa-roots.pem');
+    expect(readFileSync(join(apiFn().assetDir, 'tsa-roots.pem'), 'utf8')).toBe(tsa.rootPem);
+    const id = (await catalog().listWatches()).find((w) => w.url === articleUrl())!.id;
+    const answer = await callApi('GET', `/api/watches/${id}/evidence?from=1&to=2`);
+    expect(answer.status).toBe(303);
+    const location = new URL(answer.headers.location!);
+    expect(location.searchParams.get('X-Amz-Expires')).toBe('600');
+    expect(location.searchParams.get('response-content-disposition')).toMatch(
+      /^attachment; filename="redline-/,
+    );
+    const bucket = stage.variable(apiFn(), 'EXPORTS_BUCKET_NAME');
+    const key = decodeURIComponent(
+      location.pathname.replace(new RegExp(`^/${bucket}/`), '').replace(/^\//, ''),
+    );
+    expect(key).toMatch(/^exports\//);
+    const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const zip = Buffer.from(await object.Body!.transformToByteArray());
+    const names = await zipEntryNames(zip);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'SHA256SUMS',
+        'tsa-ca.pem',
+        'report.pdf',
+        'report.html',
+        'archive.wacz',
+        'diff.html',
+      ]),
+    );
+    expect(names.filter((n) => n.startsWith('tokens/')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('the archive function refuses unsigned, forged and expired links with 403, and anything but GET and HEAD', async () => {
     const id = (await catalog().listWatches()).find((w) => w.url === reportUrl())!.id;
     const [version] = (await callApi('GET', `/api/watches/${id}/versions`)).json<{
@@ -698,3 +732,19 @@ describe('the API and archive functions as bundled, behind API Gateway and Cloud
     }
   });
 });
+
+/** The names of a ZIP's entries (yauzl: a reader independent of the writer). */
+async function zipEntryNames(bytes: Buffer): Promise<string[]> {
+  const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
+  const names: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      names.push(entry.fileName);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return names;
+}

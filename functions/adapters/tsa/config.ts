@@ -84,9 +84,16 @@ export function authoritiesFromConfig(config: TsaConfig): HttpTimestampAuthority
  * from the bundle's directory (LAMBDA_TASK_ROOT), wherever the process was started. Throws TimestampConfigError.
  */
 export function tsaRootsFromFile(caFile: string, env: NodeJS.ProcessEnv = process.env) {
+  return parsePemCertificates(tsaRootsPemFromFile(caFile, env));
+}
+
+/** The text of REDLINE_TSA_CA_FILE (as tsaRootsFromFile finds it), checked to hold certificates. */
+export function tsaRootsPemFromFile(caFile: string, env: NodeJS.ProcessEnv = process.env): string {
   const path = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), caFile);
   try {
-    return parsePemCertificates(readFileSync(path, 'utf8'));
+    const pem = readFileSync(path, 'utf8');
+    parsePemCertificates(pem);
+    return pem;
   } catch (error) {
     throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${path}: no usable certificates`, { cause: error });
   }
