@@ -97,7 +97,7 @@ export const warcStep: CaptureStep = {
         truncated: subresources ? (rendered?.provenance?.truncated ?? 0) : 0,
         dropped: subresources ? (rendered?.provenance?.dropped ?? 0) : 0,
         /** Of the truncated: bodies the browser received but no longer held, recorded empty and marked so. */
-        unavailable: subresources?.filter(bodyUnavailable).length ?? 0,
+        ...(subresources ? { unavailable: subresources.filter(bodyUnavailable).length } : {}),
       },
     };
     const provenanceJson = Buffer.from(JSON.stringify(provenance, null, 2));
