@@ -383,3 +383,23 @@ describe('a body the browser no longer holds', () => {
     expect(responseFor(run.records, '/style.css')[0]?.payload.equals(SERVED['/style.css']!.body)).toBe(true);
   });
 });
+
+describe('in the single-process model (Lambda)', () => {
+  it('keeps the bodies the renderer drops there too', async () => {
+    const renderer = new ChromiumRenderer({
+      policy,
+      resolver,
+      userAgent: 'Redline-test',
+      processModel: 'single',
+      screenshot: false,
+    });
+    renderers.push(renderer);
+    const rendered = await renderer.render(`${origin}/story`);
+    for (const path of DROPPED_BY_RENDERER) {
+      const exchange = rendered.exchanges?.find((e) => e.url === urlOf(path));
+      expect(exchange, path).toBeDefined();
+      expect(exchange!.truncated, path).toBeUndefined();
+      expect(Buffer.from(exchange!.wireBody).equals(SERVED[path]!.body), path).toBe(true);
+    }
+  });
+});
