@@ -82,6 +82,12 @@ export interface RendererOptions {
    * without a trusted chain (`--ignore-certificate-errors-spki-list`), for a test server's own CA.
    */
   acceptSpki?: string[];
+  /**
+   * Have the browser keep a copy of each response body until it is read (on by default: see
+   * keepResponseBodies). Off, bodies the page's renderer dropped are recorded as unavailable; tests turn it
+   * off to see that path, as a browser without the setting would take it.
+   */
+  keepResponseBodies?: boolean;
 }
 
 type OptionalOptions = 'resolver' | 'sandbox' | 'sandboxFacts' | 'acceptSpki';
@@ -163,6 +169,31 @@ export const EXCHANGE_LIMITS = {
 const MAX_TLS_ORIGINS = 32;
 /** How long the capture waits, at its end, for response bodies still being read from the browser (generous: a loaded machine reads a 10 MB body slowly). */
 const EXCHANGE_WAIT_MS = 15_000;
+/**
+ * Past this many bytes on the wire, an empty body read back means the body was lost, not empty: more than
+ * any framing of an empty body (chunk markers `0\r\n\r\n`, an empty gzip or deflate stream) takes.
+ */
+const EMPTY_BODY_FRAMING = 32;
+
+/**
+ * Has the browser keep a copy of every response body as it arrives, outside the page's renderer, so the
+ * body can be read after the page is done with it. Without it, `Network.getResponseBody` (Playwright's
+ * `response.body()`) reads the renderer's own copy, which Chromium drops for resources the page cannot
+ * use: an image that fails to decode, a `<link rel=prefetch>`: their bodies come back empty (with a
+ * Content-Length, Playwright then fetches the URL a second time and hands back that). The copy is Chromium's
+ * "durable messages" (`Network.configureDurableMessages`): bounded in total, oldest out first; bodies are
+ * read as their requests finish, so one is only lost if the page loads more than the bound meanwhile.
+ * A browser that does not know the command (an older Chromium) reads as before: a body it dropped is
+ * recorded as unavailable (`recordExchanges`).
+ */
+async function keepResponseBodies(cdp: CDPSession, limits = EXCHANGE_LIMITS): Promise<void> {
+  await cdp
+    .send('Network.configureDurableMessages', {
+      maxTotalBufferSize: limits.maxTotalBytes,
+      maxResourceBufferSize: limits.maxTotalBytes,
+    })
+    .catch(() => undefined);
+}
 
 /**
  * Records every request the page makes (the main frame's own navigations aside: the archived document is the
@@ -193,15 +224,25 @@ function recordExchanges(
     }
     const response = await request.response();
     if (!response) return;
-    const [requestHeaders, headers, security, body] = await Promise.all([
+    const [requestHeaders, headers, security, body, sizes] = await Promise.all([
       request.allHeaders(),
       response.allHeaders(),
       response.securityDetails().catch(() => null),
       // Redirects, 204 and 304 have no body to give; others may have been dropped from Chromium's buffer.
       response.body().catch(() => undefined),
+      request.sizes().catch(() => undefined),
     ]);
     const bodiless = (status: number) => (status >= 300 && status < 400) || status === 204 || status < 200;
-    const lost = body === undefined && !bodiless(response.status()) && request.method() !== 'HEAD';
+    // Read back empty while bytes came over the wire: the browser no longer held the body (never an
+    // empty payload passed off as the response).
+    const announced = Number(headers['content-length'] ?? 0);
+    const emptied =
+      body !== undefined &&
+      body.byteLength === 0 &&
+      ((!headers['content-encoding'] && announced > 0) ||
+        (sizes?.responseBodySize ?? 0) > EMPTY_BODY_FRAMING);
+    const lost =
+      (body === undefined || emptied) && !bodiless(response.status()) && request.method() !== 'HEAD';
     if (closed) return;
     const room = Math.min(limits.maxBodyBytes, limits.maxTotalBytes - bytes);
     if (exchanges.length >= limits.maxExchanges || room <= 0) {
@@ -456,6 +497,7 @@ export class ChromiumRenderer implements PageRenderer {
     this.options = {
       ...DEFAULT_CAPTURE_OPTIONS.render,
       screenshot: true,
+      keepResponseBodies: true,
       viewport: { width: 1280, height: 900 },
       processModel: 'multi',
       ...options,
@@ -686,6 +728,8 @@ export class ChromiumRenderer implements PageRenderer {
       const recorder = recordExchanges(page, (host) => this.proxy?.addressOf(host), recording);
       const cdp = await context.newCDPSession(page);
       await cdp.send('Page.enable');
+      // Before the page loads anything: every body it receives is kept until read.
+      if (recording && this.options.keepResponseBodies) await keepResponseBodies(cdp);
       const { frameTree } = await cdp.send('Page.getFrameTree');
       const mainFrameId = frameTree.frame.id;
       // Navigations the page tries on its own: to file:// and top-level data: (Chromium refuses both and says

@@ -57,11 +57,28 @@ function archivedHeaders(exchange: HttpExchange): [string, string][] {
   return headers;
 }
 
-/** WARC-IP-Address and WARC-Truncated, when known. */
+/**
+ * A response whose body was not available to record: the browser received one but no longer held it
+ * (`truncated: 'unspecified'`, nothing kept). Its record says so instead of passing the empty payload off
+ * as the response's body.
+ */
+export const bodyUnavailable = (exchange: HttpExchange) =>
+  exchange.truncated === 'unspecified' && exchange.wireBody.byteLength === 0;
+
+/** The WARC field naming a body that was not available (a WARC 1.1 extension field). */
+export const BODY_UNAVAILABLE_FIELD = 'Redline-Body-Unavailable';
+
+/** WARC-IP-Address and WARC-Truncated, when known; and that the body was not available, when so. */
 function exchangeWarcHeaders(exchange: HttpExchange): Record<string, string> {
   return {
     ...(exchange.ipAddress ? { 'WARC-IP-Address': exchange.ipAddress } : {}),
     ...(exchange.truncated ? { 'WARC-Truncated': exchange.truncated } : {}),
+    ...(bodyUnavailable(exchange)
+      ? {
+          [BODY_UNAVAILABLE_FIELD]:
+            'the browser received a body but no longer held it; the empty payload is not the response body',
+        }
+      : {}),
   };
 }
 

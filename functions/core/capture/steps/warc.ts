@@ -9,7 +9,7 @@ import {
   payloadIndexBytes,
 } from '../../proof/payloads.js';
 import type { CaptureContext, CaptureStep } from '../pipeline.js';
-import { recordWarc } from '../warc.js';
+import { bodyUnavailable, recordWarc } from '../warc.js';
 
 const SOFTWARE = 'Redline 0.1';
 
@@ -96,6 +96,8 @@ export const warcStep: CaptureStep = {
         recorded: subresources?.length ?? 0,
         truncated: subresources ? (rendered?.provenance?.truncated ?? 0) : 0,
         dropped: subresources ? (rendered?.provenance?.dropped ?? 0) : 0,
+        /** Of the truncated: bodies the browser received but no longer held, recorded empty and marked so. */
+        ...(subresources ? { unavailable: subresources.filter(bodyUnavailable).length } : {}),
       },
     };
     const provenanceJson = Buffer.from(JSON.stringify(provenance, null, 2));
