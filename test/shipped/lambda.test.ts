@@ -351,6 +351,10 @@ describe('the scheduled verifier as shipped, and timestamps on AWS', () => {
 
   let corrupted: string;
   let tampered: Awaited<ReturnType<typeof pass>>;
+  let restore: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    await restore?.();
+  });
   it('a flipped byte in an S3 blob and a version pointed at another blob: one alert naming both', async () => {
     const watch = await watchOf(articleUrl());
     const [v1, v2] = await catalog().listVersions(watch.id);
@@ -358,10 +362,22 @@ describe('the scheduled verifier as shipped, and timestamps on AWS', () => {
     const key = blobs().keyOf(corrupted);
     const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
+    const original = Buffer.from(bytes);
+    const table = stage.variable(workerFn(), 'TABLE_NAME');
+    restore = async () => {
+      // Put back what was tampered with: the suites after this one read the same archive.
+      await aws.s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: original }));
+      await db.client.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: marshall({ pk: `WATCH#${watch.id}`, sk: `VERSION#${String(2).padStart(8, '0')}` }),
+        }),
+      );
+      await catalog().putVersion(v2!);
+    };
     bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
     await aws.s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: bytes }));
     // Someone with write access to the table points version 2 at version 1's rendered HTML.
-    const table = stage.variable(workerFn(), 'TABLE_NAME');
     await db.client.send(
       new DeleteItemCommand({
         TableName: table,
