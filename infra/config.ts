@@ -27,7 +27,7 @@ export function rateSeconds(schedule: string): number | undefined {
  * `maxInvocations` per pass.
  */
 const VerifySchema = z
-  .object({
+  .strictObject({
     schedule: z
       .string()
       .refine((s) => RATE.test(s) || CRON.test(s), 'expected rate(N minutes|hours|days) or cron(6 fields)')
@@ -62,7 +62,7 @@ export function verifyIntervalSeconds(verify: VerifyConfig): number {
  * off, tokens still verified), `caFile` is the PEM file of the roots their tokens must chain to, relative
  * to the config directory. Checked at synth; shipped inside the worker's and the verifier's bundles.
  */
-const TsaSchema = z.object({
+const TsaSchema = z.strictObject({
   urls: z
     .array(
       z
@@ -75,14 +75,14 @@ const TsaSchema = z.object({
 });
 
 /** One deployment stage's settings: `config/<stage>.json`, validated at synth. */
-export const StageConfigSchema = z.object({
+export const StageConfigSchema = z.strictObject({
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/),
   contactUrl: z.url().default(DEFAULT_CONTACT_URL),
   /** How often the planner looks for due watches. */
   tickMinutes: z.number().int().min(1).max(1440).default(5),
   planLimit: z.number().int().min(1).max(100_000).default(5000),
   capture: z
-    .object({
+    .strictObject({
       memoryMiB: z.number().int().min(1024).max(10240).default(2048),
       timeoutSeconds: z.number().int().min(60).max(900).default(300),
       /** Messages per invocation (each is one capture) and how many workers at most. */
@@ -93,12 +93,12 @@ export const StageConfigSchema = z.object({
     })
     .default({ memoryMiB: 2048, timeoutSeconds: 300, batchSize: 1, maxConcurrency: 10, maxReceiveCount: 3 }),
   storage: z
-    .object({
+    .strictObject({
       /** Move artifacts to S3 Glacier Instant Retrieval after this many days (0: never). */
       infrequentAfterDays: z.number().int().min(0).default(90),
       /** WORM: objects cannot be deleted or overwritten for `days` (COMPLIANCE: not even by root). */
       objectLock: z
-        .object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: z.number().int().min(1) })
+        .strictObject({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: z.number().int().min(1) })
         .optional(),
     })
     .default({ infrequentAfterDays: 90 }),
@@ -125,7 +125,7 @@ export const StageConfigSchema = z.object({
   tsa: TsaSchema.optional(),
   /** The analysts' desk on AWS (infra/web-stack.ts): viewer, API, archive origin, sign-in. */
   web: z
-    .object({
+    .strictObject({
       /** How long an archive link handed out by the API opens its blob or memento (iframes, images). */
       archiveLinkMinutes: z.number().int().min(1).max(1440).default(60),
       /**
@@ -140,7 +140,7 @@ export const StageConfigSchema = z.object({
       sessionMinutes: z.number().int().min(5).max(1440).default(60),
       /** API Gateway's default route throttling (requests per second, burst). */
       throttle: z
-        .object({ rate: z.number().min(1).max(10_000), burst: z.number().int().min(1).max(5000) })
+        .strictObject({ rate: z.number().min(1).max(10_000), burst: z.number().int().min(1).max(5000) })
         .default({ rate: 50, burst: 100 }),
     })
     .default({ archiveLinkMinutes: 60, sessionMinutes: 60, throttle: { rate: 50, burst: 100 } }),

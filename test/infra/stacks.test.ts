@@ -22,7 +22,7 @@ import { CAPTURE_OUTPUTS, DATA_OUTPUTS } from '../../functions/contracts/outputs
 import { BLOB_KEY_PATTERN } from '../../functions/contracts/storage.js';
 import { sha256 } from '../../functions/core/domain/digest.js';
 import { CaptureStack } from '../../infra/capture-stack.js';
-import { loadStageConfig, type StageConfig, watchListFile } from '../../infra/config.js';
+import { loadStageConfig, type StageConfig, StageConfigSchema, watchListFile } from '../../infra/config.js';
 import { DataStack } from '../../infra/data-stack.js';
 
 const outdirs: string[] = [];
@@ -107,6 +107,27 @@ describe('stacks and cdk-nag', () => {
     capture.resourceCountIs('AWS::S3::Bucket', 0);
     // The compute stack's only key protects alarm messages in flight: it goes with the stack.
     capture.resourceCountIs('AWS::KMS::Key', 1);
+  });
+});
+
+describe('stage config', () => {
+  it('refuses a misspelt key at any depth, naming it (a typo must not silently keep a default)', () => {
+    const typos: [Record<string, unknown>, string][] = [
+      [{ tickMinute: 5 }, 'tickMinute'],
+      [{ web: { sessionMinute: 30 } }, 'sessionMinute'],
+      [{ verify: { shedule: 'rate(1 day)' } }, 'shedule'],
+      [{ tsa: { url: ['https://tsa.example/'], caFile: 'roots.pem' } }, 'url'],
+      [{ capture: { memoryMb: 4096 } }, 'memoryMb'],
+      [{ storage: { objectLock: { mode: 'GOVERNANCE', days: 30, day: 1 } } }, 'day'],
+    ];
+    for (const [raw, key] of typos) {
+      const parsed = StageConfigSchema.safeParse({ stage: 'test', ...raw });
+      expect(parsed.success, key).toBe(false);
+      expect(JSON.stringify(parsed.error?.issues), key).toContain(key);
+    }
+    // The examples in config/ use only known keys.
+    expect(prod.stage).toBe('prod');
+    expect(dev.stage).toBe('dev');
   });
 });
 
