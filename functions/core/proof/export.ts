@@ -289,7 +289,7 @@ async function originalRecords(
 }
 
 /** Passes bytes on to `out` (with its backpressure) while hashing and counting them. */
-function hashingSink(out: Writable) {
+export function hashingSink(out: Writable) {
   const hasher = createHash('sha256');
   let bytes = 0;
   const sink = new Writable({
