@@ -6,7 +6,6 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import {
   type ArticleState,
   articlePage,
@@ -33,6 +32,7 @@ import { runRedline } from '../support/cli.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * Evidence bundles (`buildEvidence`, `redline evidence`) checked as someone without Redline would: unzipped
@@ -60,23 +60,6 @@ afterAll(async () => {
 });
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
 
 async function unzipTo(bytes: Uint8Array, dir: string): Promise<Map<string, Buffer>> {
   const files = await unzip(bytes);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import {
   type ArticleState,
   articlePage,
@@ -25,6 +24,7 @@ import { waczPublicKeyOf } from '../../functions/core/proof/wacz-sign.js';
 import { runRedline } from '../support/cli.js';
 import { memoryCaptureDeps } from '../support/memory.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * `exportWacz` over versions made by the real capture pipeline (in-memory ports), and `redline export`
@@ -45,23 +45,6 @@ interface Page {
   ts: string;
   title?: string;
   text?: string;
-}
-
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
 }
 
 function pagesOf(files: Map<string, Buffer>): Page[] {

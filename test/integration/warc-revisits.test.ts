@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
-import yauzl from 'yauzl';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
@@ -19,6 +18,7 @@ import { addWatch } from '../../functions/core/watches/watches.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * Two captures (real fetcher, real browser) of an article whose text changes while its stylesheet, image
@@ -82,23 +82,6 @@ function memorySink() {
     },
   });
   return { sink, bytes: () => Buffer.concat(chunks) };
-}
-
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
 }
 
 async function capture(html: string): Promise<CaptureResult> {
