@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -30,6 +29,7 @@ import { parsePemCertificates } from '../../functions/core/proof/timestamp.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { runRedline } from '../support/cli.js';
 import { memoryCaptureDeps } from '../support/memory.js';
+import { memorySink } from '../support/sink.js';
 import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
 import { validateWacz } from '../support/wacz-validator.js';
 import { unzip } from '../support/zip.js';
@@ -84,17 +84,6 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   }
   await doc.destroy();
   return text;
-}
-
-function memorySink() {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => new Uint8Array(Buffer.concat(chunks)) };
 }
 
 /** Three versions of URL_A by the real capture pipeline (in-memory ports), each stamped by the test TSA. */

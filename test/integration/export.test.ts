@@ -2,7 +2,6 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArticleState,
@@ -23,6 +22,7 @@ import { exportWacz } from '../../functions/core/proof/export.js';
 import { waczPublicKeyOf } from '../../functions/core/proof/wacz-sign.js';
 import { runRedline } from '../support/cli.js';
 import { memoryCaptureDeps } from '../support/memory.js';
+import { memorySink } from '../support/sink.js';
 import { validateWacz } from '../support/wacz-validator.js';
 import { unzip } from '../support/zip.js';
 
@@ -54,18 +54,6 @@ function pagesOf(files: Map<string, Buffer>): Page[] {
 }
 
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** A Writable collecting what is written. */
-function memorySink() {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
-}
 
 /** Three versions of URL_A by the real pipeline, 30 minutes apart. */
 async function threeVersions() {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
@@ -17,6 +16,7 @@ import { buildWacz } from '../../functions/core/proof/wacz.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
+import { memorySink } from '../support/sink.js';
 import { validateWacz } from '../support/wacz-validator.js';
 import { unzip } from '../support/zip.js';
 
@@ -71,17 +71,6 @@ async function parse(bytes: Uint8Array): Promise<Parsed[]> {
     });
   }
   return out;
-}
-
-function memorySink() {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
 }
 
 async function capture(html: string): Promise<CaptureResult> {
