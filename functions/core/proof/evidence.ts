@@ -9,12 +9,11 @@ import {
   TimestampConfigError,
   VersionNotFoundError,
   WaczBuildError,
-  WatchNotFoundError,
 } from '../domain/errors.js';
 import type { ArtifactKind, ArtifactRef, CaptureRecord, VersionRecord } from '../domain/model.js';
 import { DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from '../domain/options.js';
 import type { CaptureLog } from '../domain/ports.js';
-import { normalizeUrl, watchIdFor } from '../domain/url.js';
+import { normalizeUrl } from '../domain/url.js';
 import { diffVersions } from '../history/history.js';
 import { reportPdf } from './evidence-pdf.js';
 import {
@@ -30,7 +29,14 @@ import {
   warcPathInWacz,
 } from './evidence-report.js';
 import { describeToken } from './evidence-tokens.js';
-import { type ExportDeps, type ExportSummary, exportWacz, hashingSink } from './export.js';
+import {
+  allVersionsOf,
+  type ExportDeps,
+  type ExportSummary,
+  exportWacz,
+  hashingSink,
+  requireVersions,
+} from './export.js';
 import { parseManifest } from './manifest.js';
 import { parsePemCertificates } from './timestamp.js';
 
@@ -189,19 +195,11 @@ async function resolveRange(
         ? `--from and --to name the same version (${options.from}): a bundle compares two`
         : `--from ${options.from} is after --to ${options.to}`,
     );
-  const watchId = watchIdFor(normalized);
-  const all = await deps.versions.listVersions(watchId);
-  if (all.length === 0) {
-    if (!(await deps.watches.getWatch(watchId))) throw new WatchNotFoundError(normalized);
-    throw new VersionNotFoundError(`no versions of ${normalized} yet`);
-  }
-  const latest = all.at(-1)!.number;
+  const { watchId, all, latest } = await allVersionsOf(deps, normalized);
   const to = options.to ?? latest;
   const from = options.from ?? to - 1;
   if (from < 1) throw new VersionNotFoundError(`${normalized} has only one version; a bundle compares two`);
-  for (const n of [from, to])
-    if (!all.some((v) => v.number === n))
-      throw new VersionNotFoundError(`${normalized} has no version ${n} (versions 1–${latest})`);
+  requireVersions(normalized, all, [from, to]);
   if (from >= to) throw new InvalidInputError(`--from ${from} is not before --to ${to}`);
   const versions = all.filter((v) => v.number >= from && v.number <= to);
   if (versions.length > limits.maxVersions)
