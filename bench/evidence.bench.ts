@@ -14,7 +14,6 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import yauzl from 'yauzl';
 import { FsBlobStore } from '../functions/adapters/fs/fs-blob-store.js';
 import { HttpTimestampAuthority } from '../functions/adapters/tsa/http-tsa.js';
 import { captureWatch } from '../functions/core/capture/capture.js';
@@ -23,6 +22,8 @@ import { parsePemCertificates } from '../functions/core/proof/timestamp.js';
 import { addWatch } from '../functions/core/watches/watches.js';
 import { memoryCaptureDeps } from '../test/support/memory.js';
 import { startTestTsa } from '../test/support/test-tsa.js';
+import { unzip } from '../test/support/zip.js';
+import { watchPeakRss } from './lib/peak-rss.js';
 
 const run = promisify(execFile);
 const versions = Number(process.argv[2] ?? 100);
@@ -61,11 +62,7 @@ try {
   }
   const setupMs = performance.now() - setupStart;
 
-  let peakRss = process.memoryUsage().rss;
-  const rssBefore = peakRss;
-  const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
+  const rss = watchPeakRss();
   const out = join(dir, 'evidence.zip');
   const start = performance.now();
   const summary = await buildEvidence(
@@ -75,26 +72,17 @@ try {
     createWriteStream(out),
   );
   const buildMs = performance.now() - start;
-  clearInterval(timer);
+  const peakRss = rss.stop();
   const size = (await stat(out)).size;
   const wacz = summary.files.find((f) => f.path === 'archive.wacz')?.size ?? 0;
   const pdf = summary.files.find((f) => f.path === 'report.pdf')?.size ?? 0;
 
   // Offline, as the recipient would: unzip, sha256sum -c, openssl ts -verify every token.
   const unzipped = join(dir, 'unzipped');
-  const zip = await yauzl.fromBufferPromise(await readFile(out), { lazyEntries: true });
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      await mkdir(dirname(join(unzipped, entry.fileName)), { recursive: true });
-      await writeFile(join(unzipped, entry.fileName), Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
+  for (const [name, content] of await unzip(await readFile(out))) {
+    await mkdir(dirname(join(unzipped, name)), { recursive: true });
+    await writeFile(join(unzipped, name), content);
+  }
   const sumsStart = performance.now();
   await run('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: unzipped });
   const sumsMs = performance.now() - sumsStart;
@@ -117,7 +105,7 @@ try {
   console.log(
     `buildEvidence → file ${buildMs.toFixed(0)} ms, ${mb(size)} MB zip (${summary.files.length} files: WACZ ${mb(wacz)} MB, report.pdf ${(pdf / 1024).toFixed(0)} KB, ${summary.manifests} manifests, ${summary.tokens} tokens)`,
   );
-  console.log(`RSS during build     ${mb(rssBefore)} MB before, ${mb(peakRss)} MB peak`);
+  console.log(`RSS during build     ${mb(rss.before)} MB before, ${mb(peakRss)} MB peak`);
   console.log(`sha256sum -c         ${sumsMs.toFixed(0)} ms for ${summary.files.length - 1} files`);
   console.log(
     `openssl ts -verify   ${verifyMs.toFixed(0)} ms for ${tokens.length} tokens (${(verifyMs / Math.max(1, tokens.length)).toFixed(0)} ms each)`,

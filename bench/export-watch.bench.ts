@@ -20,6 +20,7 @@ import { watchIdFor } from '../functions/core/domain/url.js';
 import { exportWacz } from '../functions/core/proof/export.js';
 import { MemoryCatalog } from '../test/support/memory.js';
 import { validateWacz } from '../test/support/wacz-validator.js';
+import { watchPeakRss } from './lib/peak-rss.js';
 
 const versions = Number(process.argv[2] ?? 100);
 const textParagraphs = Number(process.argv[3] ?? 30);
@@ -77,11 +78,7 @@ try {
   }
   const setupMs = performance.now() - setupStart;
 
-  let peakRss = process.memoryUsage().rss;
-  const rssBefore = peakRss;
-  const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
+  const rss = watchPeakRss();
   const out = join(dir, 'export.wacz');
   const start = performance.now();
   const summary = await exportWacz(
@@ -91,7 +88,7 @@ try {
     createWriteStream(out),
   );
   const exportMs = performance.now() - start;
-  clearInterval(timer);
+  const peakRss = rss.stop();
   const size = (await stat(out)).size;
 
   const validateStart = performance.now();
@@ -108,7 +105,7 @@ try {
   console.log(
     `exportWacz → file   ${exportMs.toFixed(0)} ms (${(exportMs / versions).toFixed(1)} ms/version, ${(size / 1024 / 1024 / (exportMs / 1000)).toFixed(1)} MB/s), ${mb(size)} MB (${((size / warcBytes - 1) * 100).toFixed(2)}% over the WARCs)`,
   );
-  console.log(`RSS during export   ${mb(rssBefore)} MB before, ${mb(peakRss)} MB peak`);
+  console.log(`RSS during export   ${mb(rss.before)} MB before, ${mb(peakRss)} MB peak`);
   console.log(`validator           ${validateMs.toFixed(0)} ms, ${problems.length} problems`);
   if (problems.length > 0 || summary.problems.length > 0 || summary.bytes !== size) {
     console.log(problems.slice(0, 5), summary.problems.slice(0, 5));

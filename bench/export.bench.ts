@@ -16,6 +16,7 @@ import { buildWarc } from '../functions/core/capture/warc.js';
 import { sha256 } from '../functions/core/domain/digest.js';
 import { buildWacz, type WaczInput } from '../functions/core/proof/wacz.js';
 import { validateWacz } from '../test/support/wacz-validator.js';
+import { watchPeakRss } from './lib/peak-rss.js';
 
 const versions = Number(process.argv[2] ?? 100);
 const url = 'https://news.example.org/2026/11/long-story';
@@ -24,12 +25,6 @@ const paragraph = (i: number, v: number) =>
   `<p>Paragraph ${i} of the story, as of version ${v}. ${'Words of reporting. '.repeat(30)}</p>\n`;
 
 try {
-  let peakRss = process.memoryUsage().rss;
-  const sample = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  };
-  const timer = setInterval(sample, 20);
-
   const warcStart = performance.now();
   const pages: WaczInput['pages'] = [];
   const warcs: WaczInput['warcs'] = [];
@@ -67,21 +62,19 @@ try {
   const warcMs = performance.now() - warcStart;
 
   const out = join(dir, 'export.wacz');
-  const rssBefore = process.memoryUsage().rss;
-  peakRss = rssBefore;
+  const rss = watchPeakRss();
   const start = performance.now();
   const summary = await buildWacz(
     { title: 'Long story', created: '2026-11-26T12:00:00Z', software: 'redline-bench', warcs, pages },
     createWriteStream(out),
   );
   const buildMs = performance.now() - start;
-  const buildPeak = peakRss;
+  const buildPeak = rss.stop();
   const size = (await stat(out)).size;
 
   const validateStart = performance.now();
   const problems = await validateWacz(out);
   const validateMs = performance.now() - validateStart;
-  clearInterval(timer);
 
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
   console.log(
@@ -91,7 +84,7 @@ try {
   console.log(
     `buildWacz → file    ${buildMs.toFixed(0)} ms, ${mb(size)} MB (${((size / warcBytes - 1) * 100).toFixed(2)}% over the WARCs)`,
   );
-  console.log(`RSS during build    ${mb(rssBefore)} MB before, ${mb(buildPeak)} MB peak`);
+  console.log(`RSS during build    ${mb(rss.before)} MB before, ${mb(buildPeak)} MB peak`);
   console.log(`validator           ${validateMs.toFixed(0)} ms, ${problems.length} problems`);
   if (problems.length > 0) {
     console.log(problems.slice(0, 5));

@@ -28,6 +28,27 @@ export function dataNames(stage: string) {
   };
 }
 
+/**
+ * A bucket for access logs (S3 server access logs; CloudFront standard logs, which are written with an
+ * ACL, hence BUCKET_OWNER_PREFERRED): private, S3-encrypted, TLS only, kept (RETAIN), each log a year.
+ * Not logged itself (that would loop).
+ */
+export function accessLogBucket(scope: Construct, id: string): Bucket {
+  const bucket = new Bucket(scope, id, {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ expiration: Duration.days(365) }],
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+  });
+  return bucket;
+}
+
 export class DataStack extends Stack {
   readonly bucket: Bucket;
   readonly table: Table;
@@ -38,18 +59,7 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, config: StageConfig, props?: StackProps) {
     super(scope, id, props);
 
-    const accessLogs = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
-    });
+    const accessLogs = accessLogBucket(this, 'AccessLogs');
 
     const lock = config.storage.objectLock;
     const names = dataNames(config.stage);

@@ -46,7 +46,7 @@ import {
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -58,7 +58,7 @@ import { WEB_OUTPUTS } from '../functions/contracts/outputs.js';
 import { BLOB_KEY_PATTERN, EXPORTS_PREFIX } from '../functions/contracts/storage.js';
 import { blobsArn, grantCatalog, retention } from './capture-stack.js';
 import { type StageConfig, tsaBundling } from './config.js';
-import { type DataStack, dataNames } from './data-stack.js';
+import { accessLogBucket, type DataStack, dataNames } from './data-stack.js';
 import { RedlineFunction } from './redline-function.js';
 
 /** The API's paths, forwarded by the viewer's distribution to API Gateway (same origin: no CORS). */
@@ -94,19 +94,8 @@ export class WebStack extends Stack {
     const stage = config.stage;
     const logRetention = retention(config.logRetentionDays);
 
-    const logs = new Bucket(this, 'WebAccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      // CloudFront's standard logs are written with an ACL.
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-    });
-    Validations.of(logs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
-    });
+    // CloudFront's standard logs and the viewer files' access logs.
+    const logs = accessLogBucket(this, 'WebAccessLogs');
 
     const viewerFiles = new Bucket(this, 'ViewerFiles', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,

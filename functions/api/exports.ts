@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from '../core/domain/options.js';
 import { findHistory } from '../core/history/archive.js';
-import { buildEvidence, EvidenceLimitError } from '../core/proof/evidence.js';
+import { boundedSink, buildEvidence } from '../core/proof/evidence.js';
 import { exportWacz } from '../core/proof/export.js';
 import type { ApiDeps } from './app.js';
 import { inlineDownloads } from './downloads.js';
@@ -29,30 +28,12 @@ const ExportQuerySchema = z
 const EvidenceQuerySchema = z.object({ from: Version.optional(), to: Version.optional() }).strict();
 const WatchKeySchema = z.string().min(1).max(4096);
 
-/** Collects a built file in memory; past `max` bytes it fails with the limit named. */
-function memorySink(max: number, what: string) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      size += chunk.byteLength;
-      if (size > max) {
-        done(
-          new EvidenceLimitError(
-            'bytes',
-            size,
-            max,
-            `${what} is over ${max} bytes, more than a download holds: choose a narrower range with from and to, or use the CLI`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
-}
+/** Collects a built file in memory; past `max` bytes it fails with the limit named (EvidenceLimitError). */
+const memorySink = (max: number, what: string) =>
+  boundedSink(
+    max,
+    `${what} is over ${max} bytes, more than a download holds: choose a narrower range with from and to, or use the CLI`,
+  );
 
 /** `redline-news.example-v2-v5.zip`: the host (ASCII: the URL is normalized) and the versions. */
 function fileName(url: string, from: number, to: number, extension: string): string {

@@ -11,7 +11,8 @@ import { parsePemCertificates } from '../../functions/core/proof/timestamp.js';
 import { verifyArchive } from '../../functions/core/proof/verify.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { memoryCaptureDeps } from '../support/memory.js';
-import { openssl, startTestTsa, type TestTsa } from '../support/test-tsa.js';
+import { openssl } from '../support/openssl.js';
+import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
 
 /**
  * The manifest chain and trusted timestamps through the real capture pipeline, stamped by a real RFC

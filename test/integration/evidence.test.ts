@@ -3,10 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import {
   type ArticleState,
   articlePage,
@@ -31,8 +29,10 @@ import { parsePemCertificates } from '../../functions/core/proof/timestamp.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { runRedline } from '../support/cli.js';
 import { memoryCaptureDeps } from '../support/memory.js';
+import { memorySink } from '../support/sink.js';
 import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * Evidence bundles (`buildEvidence`, `redline evidence`) checked as someone without Redline would: unzipped
@@ -61,23 +61,6 @@ afterAll(async () => {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
-
 async function unzipTo(bytes: Uint8Array, dir: string): Promise<Map<string, Buffer>> {
   const files = await unzip(bytes);
   for (const [name, content] of files) {
@@ -101,17 +84,6 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   }
   await doc.destroy();
   return text;
-}
-
-function memorySink() {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => new Uint8Array(Buffer.concat(chunks)) };
 }
 
 /** Three versions of URL_A by the real capture pipeline (in-memory ports), each stamped by the test TSA. */

@@ -2,9 +2,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import {
   type ArticleState,
   articlePage,
@@ -24,7 +22,9 @@ import { exportWacz } from '../../functions/core/proof/export.js';
 import { waczPublicKeyOf } from '../../functions/core/proof/wacz-sign.js';
 import { runRedline } from '../support/cli.js';
 import { memoryCaptureDeps } from '../support/memory.js';
+import { memorySink } from '../support/sink.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * `exportWacz` over versions made by the real capture pipeline (in-memory ports), and `redline export`
@@ -47,23 +47,6 @@ interface Page {
   text?: string;
 }
 
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
-
 function pagesOf(files: Map<string, Buffer>): Page[] {
   const lines = files.get('pages/pages.jsonl')!.toString('utf8').trim().split('\n');
   expect(JSON.parse(lines[0]!)).toMatchObject({ format: 'json-pages-1.0' });
@@ -71,18 +54,6 @@ function pagesOf(files: Map<string, Buffer>): Page[] {
 }
 
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** A Writable collecting what is written. */
-function memorySink() {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
-}
 
 /** Three versions of URL_A by the real pipeline, 30 minutes apart. */
 async function threeVersions() {

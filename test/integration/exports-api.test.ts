@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { createApp } from '../../functions/api/app.js';
 import type { Download, Downloads } from '../../functions/api/downloads.js';
 import { watchIdFor } from '../../functions/core/domain/url.js';
 import { type ApiArchive, startApiArchive, URL_A, URL_C } from '../support/api-archive.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * The download routes against the real local server (store process, blob folder, listeners on port 0):
@@ -24,23 +24,6 @@ afterAll(async () => archive?.close());
 const get = (path: string) => fetch(`${app}${path}`, { redirect: 'manual' });
 const enc = encodeURIComponent;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function entries(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
 
 async function errorOf(path: string): Promise<{ status: number; code: string }> {
   const response = await get(path);
@@ -61,7 +44,7 @@ describe('GET /api/watches/{watch}/evidence', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const zip = new Uint8Array(await response.arrayBuffer());
     expect(Number(response.headers.get('content-length'))).toBe(zip.byteLength);
-    const files = await entries(zip);
+    const files = await unzip(zip);
     for (const line of files.get('SHA256SUMS')!.toString('utf8').trim().split('\n'))
       expect(sha256(files.get(line.slice(66))!)).toBe(line.slice(0, 64));
     expect(files.has('report.pdf')).toBe(true);
@@ -105,7 +88,7 @@ describe('GET /api/watches/{watch}/export', () => {
     const range = await get(`/api/watches/${id}/export?from=2&to=3`);
     expect(range.status).toBe(200);
     expect(range.headers.get('content-disposition')).toContain('v2-v3.wacz');
-    const pages = (await entries(new Uint8Array(await range.arrayBuffer())))
+    const pages = (await unzip(new Uint8Array(await range.arrayBuffer())))
       .get('pages/pages.jsonl')!
       .toString('utf8')
       .trim()
@@ -141,6 +124,6 @@ describe('GET /api/watches/{watch}/export', () => {
     });
     expect(delivered).toHaveLength(1);
     expect(delivered[0]!.contentType).toBe('application/zip');
-    expect((await entries(delivered[0]!.bytes)).has('SHA256SUMS')).toBe(true);
+    expect((await unzip(delivered[0]!.bytes)).has('SHA256SUMS')).toBe(true);
   });
 });

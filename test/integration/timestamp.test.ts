@@ -22,7 +22,8 @@ import {
   verifyStoredToken,
   verifyTimestampReply,
 } from '../../functions/core/proof/timestamp.js';
-import { openssl, startTestTsa, type TestTsa, type TsaBehaviour } from '../support/test-tsa.js';
+import { openssl } from '../support/openssl.js';
+import { startTestTsa, type TestTsa, type TsaBehaviour } from '../support/test-tsa.js';
 
 const DIGEST = createHash('sha256').update('the archived article, byte for byte').digest('hex');
 const OTHER_DIGEST = createHash('sha256').update('a different article').digest('hex');

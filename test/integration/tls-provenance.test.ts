@@ -1,7 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WARCParser } from 'warcio';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
@@ -13,6 +12,7 @@ import { parseManifest } from '../../functions/core/proof/manifest.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
 import { type HttpsFixture, makeTestPki, startHttpsFixture, type TestPki } from '../support/test-tls.js';
+import { readWarc } from '../support/warc.js';
 
 /**
  * An https article (a stylesheet and an image on the same origin) captured through the real pipeline:
@@ -72,21 +72,6 @@ afterAll(async () => {
   await pki?.remove();
 });
 
-async function warcRecords(bytes: Uint8Array) {
-  const parser = new WARCParser(
-    new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>,
-  );
-  const out: { type: string; url: string; payload: Buffer }[] = [];
-  for await (const record of parser) {
-    out.push({
-      type: record.warcType ?? '',
-      url: record.warcTargetURI ?? '',
-      payload: Buffer.from(await record.readFully(true)),
-    });
-  }
-  return out;
-}
-
 describe('TLS provenance of an https capture', () => {
   let provenance: {
     tlsChains: {
@@ -144,12 +129,12 @@ describe('TLS provenance of an https capture', () => {
   it('is the blob the version manifest names, and the WARC provenance record', async () => {
     expect(sha256(Buffer.from(JSON.stringify(provenance, null, 2)))).toBe(provenanceDigest);
     expect(parseManifest(manifestBytes).provenance).toBe(provenanceDigest);
-    const record = (await warcRecords(warc)).find((r) => r.url.startsWith('urn:redline:provenance:'));
+    const record = (await readWarc(warc)).find((r) => r.url.startsWith('urn:redline:provenance:'));
     expect(sha256(record!.payload)).toBe(provenanceDigest);
   });
 
   it('let the browser load the https sub-resources (it accepted the test key, named by its SPKI)', async () => {
-    const records = await warcRecords(warc);
+    const records = await readWarc(warc);
     const css = records.find((r) => r.type === 'response' && r.url === `${server.url}/style.css`);
     const png = records.find((r) => r.type === 'response' && r.url === `${server.url}/hero.png`);
     expect(css?.payload.toString()).toBe(CSS);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import { buildWarc } from '../../functions/core/capture/warc.js';
 import { sha256 } from '../../functions/core/domain/digest.js';
@@ -14,6 +13,7 @@ import { buildWacz, buildWaczBytes, type WaczInput } from '../../functions/core/
 import { indexWarc } from '../../functions/core/proof/wacz-index.js';
 import { verifyWaczSignature, waczPublicKeyOf } from '../../functions/core/proof/wacz-sign.js';
 import { validateWacz, type WaczProblem } from '../support/wacz-validator.js';
+import { unzip } from '../support/zip.js';
 
 const URL_A = 'https://news.example.org/2026/11/story?id=7';
 const BODY_1 = Buffer.from(
@@ -87,23 +87,6 @@ function waczInput(warcs: Uint8Array[], extra: Partial<WaczInput> = {}): WaczInp
     extras: [{ path: 'redline/manifests/v1.json', bytes: Buffer.from('{"version":1}\n') }],
     ...extra,
   };
-}
-
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
 }
 
 /** Rewrites a WACZ with one file edited; `rehash` updates datapackage.json and its digest so only the edit itself is wrong. */

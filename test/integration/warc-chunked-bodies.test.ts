@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WARCParser } from 'warcio';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
@@ -12,6 +11,7 @@ import { silentLogger } from '../../functions/core/domain/ports.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { MemoryCatalog, memoryStores } from '../support/memory.js';
+import { type ParsedRecord, readWarc } from '../support/warc.js';
 
 /**
  * Every class of sub-resource a page loads, served chunked (Transfer-Encoding: chunked, no Content-Length,
@@ -212,34 +212,6 @@ function serve(served: Served, req: IncomingMessage, res: ServerResponse): void 
   const half = part.byteLength >> 1;
   res.write(part.subarray(0, half));
   setTimeout(() => res.end(part.subarray(half)), 5).unref();
-}
-
-interface ParsedRecord {
-  type: string;
-  url: string;
-  warc: { get(name: string): string | null | undefined };
-  http?: { get(name: string): string | null | undefined };
-  statusline?: string;
-  payload: Buffer;
-}
-
-async function readWarc(bytes: Uint8Array): Promise<ParsedRecord[]> {
-  const parser = new WARCParser(
-    new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>,
-  );
-  const out: ParsedRecord[] = [];
-  for await (const record of parser) {
-    const payload = Buffer.from(await record.readFully(true));
-    out.push({
-      type: record.warcType ?? '',
-      url: record.warcTargetURI ?? '',
-      warc: record.warcHeaders.headers,
-      ...(record.httpHeaders ? { http: record.httpHeaders.headers } : {}),
-      ...(record.httpHeaders?.statusline ? { statusline: record.httpHeaders.statusline } : {}),
-      payload,
-    });
-  }
-  return out;
 }
 
 let server: FixtureServer;

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WARCParser } from 'warcio';
 import { articlePage, ORIGINAL } from '../../demo/news-site.js';
 import { ChromiumRenderer, EXCHANGE_LIMITS } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
@@ -11,6 +10,7 @@ import { silentLogger } from '../../functions/core/domain/ports.js';
 import { indexWarc } from '../../functions/core/proof/wacz-index.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
+import { type ParsedRecord, readWarc } from '../support/warc.js';
 
 /**
  * A full capture (real fetcher, real browser) of an article with a stylesheet, a script, an image, a font,
@@ -79,32 +79,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.http.close(resolve));
 });
 
-interface ParsedRecord {
-  type: string;
-  url: string;
-  headers: { get(name: string): string | null | undefined };
-  payload: Buffer;
-  statusline?: string;
-}
-
-async function readWarc(bytes: Uint8Array): Promise<ParsedRecord[]> {
-  const parser = new WARCParser(
-    new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>,
-  );
-  const out: ParsedRecord[] = [];
-  for await (const record of parser) {
-    const payload = Buffer.from(await record.readFully(true));
-    out.push({
-      type: record.warcType ?? '',
-      url: record.warcTargetURI ?? '',
-      headers: record.warcHeaders.headers,
-      payload,
-      ...(record.httpHeaders?.statusline ? { statusline: record.httpHeaders.statusline } : {}),
-    });
-  }
-  return out;
-}
-
 describe('complete captures', () => {
   let records: ParsedRecord[];
   let warc: Uint8Array;
@@ -134,32 +108,32 @@ describe('complete captures', () => {
       const response = records.find((r) => r.type === 'response' && r.url === url);
       expect(request, url).toBeDefined();
       expect(response, url).toBeDefined();
-      expect(response!.headers.get('WARC-IP-Address'), url).toBe(SERVER_IP);
-      expect(response!.headers.get('WARC-Truncated'), url).toBeFalsy();
+      expect(response!.warc.get('WARC-IP-Address'), url).toBe(SERVER_IP);
+      expect(response!.warc.get('WARC-Truncated'), url).toBeFalsy();
       expect(response!.payload.equals(body), url).toBe(true);
-      expect(request!.headers.get('WARC-Concurrent-To')).toBe(response!.headers.get('WARC-Record-ID'));
+      expect(request!.warc.get('WARC-Concurrent-To')).toBe(response!.warc.get('WARC-Record-ID'));
       expect(request!.statusline).toBe(`GET ${path} HTTP/1.1`);
-      expect(request!.headers.get('WARC-IP-Address'), url).toBe(SERVER_IP);
+      expect(request!.warc.get('WARC-IP-Address'), url).toBe(SERVER_IP);
     }
     // The main document once, from the fetcher (the browser was served those bytes), with its address.
     const main = records.filter((r) => r.type === 'response' && r.url === `${server.url}/story`);
     expect(main).toHaveLength(1);
     expect(main[0]!.payload.toString()).toBe(page);
-    expect(main[0]!.headers.get('WARC-IP-Address')).toBe(SERVER_IP);
+    expect(main[0]!.warc.get('WARC-IP-Address')).toBe(SERVER_IP);
   });
 
   it('keeps a body over the cap cut short and says so', () => {
     const big = records.find((r) => r.type === 'response' && r.url === `${server.url}/big.png`);
     expect(big).toBeDefined();
     // Chromium's body buffer is sized, not timed: a 20 MB body is still there to read, and cut at the cap.
-    expect(big!.headers.get('WARC-Truncated')).toBe('length');
+    expect(big!.warc.get('WARC-Truncated')).toBe('length');
     expect(big!.payload.equals(BIG.subarray(0, EXCHANGE_LIMITS.maxBodyBytes))).toBe(true);
   });
 
   it('writes a provenance record, the same JSON as the provenance artifact', () => {
     const record = records.find((r) => r.type === 'resource' && r.url.startsWith('urn:redline:provenance:'));
     expect(record).toBeDefined();
-    expect(record!.headers.get('Content-Type')).toBe('application/json');
+    expect(record!.warc.get('Content-Type')).toBe('application/json');
     expect(record!.payload.equals(provenanceBlob)).toBe(true);
     const provenance = JSON.parse(provenanceBlob.toString());
     expect(provenance).toMatchObject({

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WARCParser } from 'warcio';
-import yauzl from 'yauzl';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { ChromiumRenderer } from '../../functions/adapters/chromium/chromium-renderer.js';
 import { UndiciFetcher } from '../../functions/adapters/net/undici-fetcher.js';
@@ -18,7 +15,10 @@ import { buildWacz } from '../../functions/core/proof/wacz.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { type MemoryBlobStore, MemoryCatalog, memoryStores } from '../support/memory.js';
+import { memorySink } from '../support/sink.js';
 import { validateWacz } from '../support/wacz-validator.js';
+import { readWarc } from '../support/warc.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * Two captures (real fetcher, real browser) of an article whose text changes while its stylesheet, image
@@ -48,58 +48,6 @@ let server: FixtureServer;
 let deps: CaptureDeps & { blobs: MemoryBlobStore };
 let renderer: ChromiumRenderer;
 let watch: Watch;
-
-interface Parsed {
-  type: string;
-  url: string;
-  get(name: string): string | null | undefined;
-  payload: Buffer;
-}
-
-async function parse(bytes: Uint8Array): Promise<Parsed[]> {
-  const parser = new WARCParser(
-    new Blob([Buffer.from(bytes)]).stream() as unknown as AsyncIterable<Uint8Array>,
-  );
-  const out: Parsed[] = [];
-  for await (const record of parser) {
-    const headers = record.warcHeaders.headers;
-    out.push({
-      type: record.warcType ?? '',
-      url: record.warcTargetURI ?? '',
-      get: (name) => headers.get(name),
-      payload: Buffer.from(await record.readFully(true)),
-    });
-  }
-  return out;
-}
-
-function memorySink() {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
-}
-
-async function unzip(bytes: Uint8Array): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(Buffer.from(bytes), { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', async (entry: yauzl.Entry) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) parts.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(parts));
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
 
 async function capture(html: string): Promise<CaptureResult> {
   current = html;
@@ -159,7 +107,7 @@ describe('revisit records across captures', () => {
 
   it('writes the unchanged sub-resources of the second capture as revisits of the first, headers only', async () => {
     const firstDate = first.capture.startedAt;
-    const records = await parse(warcOf(second));
+    const records = await readWarc(warcOf(second));
     for (const [path, { body }] of Object.entries(SHARED)) {
       const url = `${server.url}${path}`;
       const revisit = records.find((r) => r.url === url && r.type === 'revisit');
@@ -168,19 +116,19 @@ describe('revisit records across captures', () => {
         records.some((r) => r.url === url && r.type === 'response'),
         path,
       ).toBe(false);
-      expect(revisit!.get('WARC-Profile')).toBe(
+      expect(revisit!.warc.get('WARC-Profile')).toBe(
         'http://netpreserve.org/warc/1.1/revisit/identical-payload-digest',
       );
-      expect(revisit!.get('WARC-Refers-To-Target-URI')).toBe(url);
-      expect(revisit!.get('WARC-Refers-To-Date')).toBe(firstDate);
-      expect(revisit!.get('WARC-Payload-Digest')).toBe(sha256(body));
+      expect(revisit!.warc.get('WARC-Refers-To-Target-URI')).toBe(url);
+      expect(revisit!.warc.get('WARC-Refers-To-Date')).toBe(firstDate);
+      expect(revisit!.warc.get('WARC-Payload-Digest')).toBe(sha256(body));
       expect(revisit!.payload.byteLength, path).toBe(0);
     }
     // The article changed: its response is whole.
     const main = records.find((r) => r.url === `${server.url}/story` && r.type === 'response');
     expect(main?.payload.toString()).toBe(V2);
     // The first capture holds them in full.
-    const originals = await parse(warcOf(first));
+    const originals = await readWarc(warcOf(first));
     for (const [path, { body }] of Object.entries(SHARED)) {
       const original = originals.find((r) => r.url === `${server.url}${path}` && r.type === 'response');
       expect(original?.payload.equals(body), path).toBe(true);
@@ -206,13 +154,13 @@ describe('revisit records across captures', () => {
     // The version's manifest names the index like every artifact.
     expect(second.version!.artifacts.payloads?.digest).toBe(second.capture.artifacts.payloads!.digest);
     // A third, unchanged capture refers to the first for the sub-resources and to the second for the article.
-    const records = await parse(warcOf(third));
+    const records = await readWarc(warcOf(third));
     const css = records.find((r) => r.url === `${server.url}/style.css` && r.type !== 'request');
     expect(css?.type).toBe('revisit');
-    expect(css?.get('WARC-Refers-To-Date')).toBe(first.capture.startedAt);
+    expect(css?.warc.get('WARC-Refers-To-Date')).toBe(first.capture.startedAt);
     const story = records.find((r) => r.url === `${server.url}/story` && r.type !== 'request');
     expect(story?.type).toBe('revisit');
-    expect(story?.get('WARC-Refers-To-Date')).toBe(second.capture.startedAt);
+    expect(story?.warc.get('WARC-Refers-To-Date')).toBe(second.capture.startedAt);
   });
 
   it('exports the second version alone with the WARC holding the originals, and every revisit resolves', async () => {
@@ -226,7 +174,7 @@ describe('revisit records across captures', () => {
     const archived = [...files.keys()].filter((path) => path.startsWith('archive/')).sort();
     expect(archived).toEqual(['archive/originals.warc.gz', 'archive/version-000002.warc.gz']);
     // The originals, copied record for record from the first capture's WARC: nothing else of it.
-    const copied = await parse(files.get('archive/originals.warc.gz')!);
+    const copied = await readWarc(files.get('archive/originals.warc.gz')!);
     expect(copied.map((r) => `${r.type} ${r.url}`).sort()).toEqual(
       Object.keys(SHARED)
         .map((path) => `response ${server.url}${path}`)
@@ -285,7 +233,7 @@ describe('capture options for the WARC', () => {
     const result = await captureWatch(lean, other);
     expect(result.capture.status).toBe('complete');
     expect(result.capture.artifacts.payloads).toBeUndefined();
-    const records = await parse(warcOf(result));
+    const records = await readWarc(warcOf(result));
     expect(records.map((r) => r.type)).toEqual([
       'warcinfo',
       'request',

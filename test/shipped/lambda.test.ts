@@ -7,7 +7,6 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { marshall } from '@aws-sdk/util-dynamodb';
 import LinkHeader from 'http-link-header';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { type ArticleState, articlePage, EDITED, ORIGINAL } from '../../demo/news-site.js';
 import { DynamoCatalog } from '../../functions/adapters/dynamo/dynamo-catalog.js';
 import { S3BlobStore } from '../../functions/adapters/s3/s3-blob-store.js';
@@ -30,6 +29,7 @@ import {
 import { EmulatedStage } from '../support/shipped-stage.js';
 import { simplePdf } from '../support/simple-pdf.js';
 import { startTestTsa, type TestTsa } from '../support/test-tsa.js';
+import { unzip } from '../support/zip.js';
 
 /**
  * What CDK ships, run as Lambda runs it. `cdk synth` bundles the functions (esbuild, and npm for the
@@ -697,7 +697,7 @@ describe('the API and archive functions as bundled, behind API Gateway and Cloud
     expect(key).toMatch(/^exports\//);
     const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const zip = Buffer.from(await object.Body!.transformToByteArray());
-    const names = await zipEntryNames(zip);
+    const names = [...(await unzip(zip)).keys()];
     expect(names).toEqual(
       expect.arrayContaining([
         'SHA256SUMS',
@@ -748,19 +748,3 @@ describe('the API and archive functions as bundled, behind API Gateway and Cloud
     }
   });
 });
-
-/** The names of a ZIP's entries (yauzl: a reader independent of the writer). */
-async function zipEntryNames(bytes: Buffer): Promise<string[]> {
-  const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
-  const names: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      names.push(entry.fileName);
-      zip.readEntry();
-    });
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return names;
-}

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openssl } from './test-tsa.js';
+import { CA_CNF, issueCertificate, makeRootCa } from './openssl.js';
 
 /**
  * A test PKI made with the real `openssl` at test start: a root CA, an intermediate CA under it, and a
@@ -25,17 +25,7 @@ export interface TestPki {
   remove(): Promise<void>;
 }
 
-const CNF = (names: string[]) => `
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = unused
-[ root_ext ]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[ intermediate_ext ]
+const CNF = (names: string[]) => `${CA_CNF}[ intermediate_ext ]
 basicConstraints = critical,CA:TRUE,pathlen:0
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
@@ -49,40 +39,24 @@ authorityKeyIdentifier = keyid
 subjectAltName = ${names.map((name) => (/^[\d.]+$/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(',')}
 `;
 
-const EC = ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-
 /** Makes the root, intermediate and server certificate (about a second of openssl). */
 export async function makeTestPki(names: string[]): Promise<TestPki> {
   const dir = await mkdtemp(join(tmpdir(), 'redline-pki-'));
   await writeFile(join(dir, 'openssl.cnf'), CNF(names));
-  const config = ['-config', 'openssl.cnf'];
-  await openssl(
-    [
-      ...['req', '-x509', '-newkey', ...EC, '-nodes', '-keyout', 'root.key', '-out', 'root.pem'],
-      ...['-days', '3650', '-subj', '/O=Redline Tests/CN=Redline Test TLS Root', ...config],
-      ...['-extensions', 'root_ext'],
-    ],
-    dir,
-  );
-  const issue = async (name: string, cn: string, ca: string, ext: string) => {
-    await openssl(
-      [
-        ...['req', '-new', '-newkey', ...EC, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`],
-        ...['-subj', `/O=Redline Tests/CN=${cn}`, ...config],
-      ],
-      dir,
-    );
-    await openssl(
-      [
-        ...['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`],
-        ...['-set_serial', `0x${Math.floor(Math.random() * 2 ** 40).toString(16)}`, '-days', '825'],
-        ...['-out', `${name}.pem`, '-extfile', 'openssl.cnf', '-extensions', ext],
-      ],
-      dir,
-    );
-  };
-  await issue('intermediate', 'Redline Test TLS Intermediate', 'root', 'intermediate_ext');
-  await issue('server', names[0] ?? 'localhost', 'intermediate', 'server_ext');
+  const pki = { dir, cnf: 'openssl.cnf' };
+  await makeRootCa(pki, 'root', 'Redline Test TLS Root');
+  await issueCertificate(pki, {
+    name: 'intermediate',
+    cn: 'Redline Test TLS Intermediate',
+    ca: 'root',
+    ext: 'intermediate_ext',
+  });
+  await issueCertificate(pki, {
+    name: 'server',
+    cn: names[0] ?? 'localhost',
+    ca: 'intermediate',
+    ext: 'server_ext',
+  });
   const read = (file: string) => readFile(join(dir, file), 'utf8');
   const [rootPem, intermediatePem, leafPem, leafKeyPem] = await Promise.all(
     ['root.pem', 'intermediate.pem', 'server.pem', 'server.key'].map(read),

@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-
-const run = promisify(execFile);
-
-/** Runs the real `openssl` command; fails with its stderr. */
-export async function openssl(args: string[], cwd?: string): Promise<string> {
-  try {
-    const { stdout } = await run('openssl', args, { cwd, maxBuffer: 4 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`openssl ${args.join(' ')} failed: ${stderr}`, { cause: error });
-  }
-}
+import { CA_CNF, EC_P256, issueCertificate, makeRootCa, openssl } from './openssl.js';
 
 /**
  * How the test TSA answers. `honest` signs with a TSA certificate (EKU critical,timeStamping) under the
@@ -63,17 +49,7 @@ export interface TestTsa {
   close(): Promise<void>;
 }
 
-const OPENSSL_CNF = `
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = unused
-[ root_ext ]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[ tsa_ext ]
+const OPENSSL_CNF = `${CA_CNF}[ tsa_ext ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
 extendedKeyUsage = critical,timeStamping
@@ -126,82 +102,34 @@ function tsConfig(dir: string): string {
 async function makeCertificates(dir: string): Promise<void> {
   const cnf = join(dir, 'openssl.cnf');
   await writeFile(cnf, OPENSSL_CNF);
-  const root = async (name: string, cn: string) =>
-    openssl(
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.pem`,
-        '-days',
-        '3650',
-        '-subj',
-        `/O=Redline Tests/CN=${cn}`,
-        '-config',
-        cnf,
-        '-extensions',
-        'root_ext',
-      ],
-      dir,
-    );
-  const leaf = async (name: string, cn: string, ca: string, ext: string, keyType: string[]) => {
-    await openssl(
-      [
-        'req',
-        '-new',
-        '-newkey',
-        ...keyType,
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/O=Redline Tests/CN=${cn}`,
-        '-config',
-        cnf,
-      ],
-      dir,
-    );
-    await openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        `${ca}.pem`,
-        '-CAkey',
-        `${ca}.key`,
-        '-set_serial',
-        `0x${Math.floor(Math.random() * 2 ** 40).toString(16)}`,
-        '-days',
-        '825',
-        '-out',
-        `${name}.pem`,
-        '-extfile',
-        cnf,
-        '-extensions',
-        ext,
-      ],
-      dir,
-    );
-  };
-  await Promise.all([root('root', 'Redline Test Root'), root('other-root', 'Somebody Else Root')]);
-  const rsa = ['rsa:2048'];
-  const ec = ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  const pki = { dir, cnf };
   await Promise.all([
-    leaf('tsa', 'Redline Test TSA', 'root', 'tsa_ext', rsa),
-    leaf('noeku', 'No EKU Signer', 'root', 'noeku_ext', ec),
-    leaf('noncritical', 'Non-critical EKU Signer', 'root', 'noncritical_ext', ec),
-    leaf('other-tsa', 'Other CA TSA', 'other-root', 'tsa_ext', ec),
+    makeRootCa(pki, 'root', 'Redline Test Root'),
+    makeRootCa(pki, 'other-root', 'Somebody Else Root'),
+  ]);
+  await Promise.all([
+    issueCertificate(pki, {
+      name: 'tsa',
+      cn: 'Redline Test TSA',
+      ca: 'root',
+      ext: 'tsa_ext',
+      key: ['rsa:2048'],
+    }),
+    issueCertificate(pki, { name: 'noeku', cn: 'No EKU Signer', ca: 'root', ext: 'noeku_ext', key: EC_P256 }),
+    issueCertificate(pki, {
+      name: 'noncritical',
+      cn: 'Non-critical EKU Signer',
+      ca: 'root',
+      ext: 'noncritical_ext',
+      key: EC_P256,
+    }),
+    issueCertificate(pki, {
+      name: 'other-tsa',
+      cn: 'Other CA TSA',
+      ca: 'other-root',
+      ext: 'tsa_ext',
+      key: EC_P256,
+    }),
   ]);
   // A second certificate for the TSA's own key, with the same issuer and serial number: a token whose
   // certificate is swapped for it still verifies by key; only the ESS signing-certificate binding tells.

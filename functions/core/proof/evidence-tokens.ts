@@ -6,20 +6,11 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { TimestampError } from '../domain/errors.js';
-import { verifyStoredToken } from './timestamp.js';
+import { formatGeneralName, verifyStoredToken } from './timestamp.js';
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_TST_INFO = '1.2.840.113549.1.9.16.1.4';
 const OID_SHA256 = '2.16.840.1.101.3.4.2.1';
-
-const NAME_OIDS: Record<string, string> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-};
 
 export interface TokenInfo {
   /** Read from the token; absent when it does not parse. */
@@ -39,13 +30,6 @@ export interface TokenInfo {
 const hex = (view: ArrayBuffer | Uint8Array) =>
   Buffer.from(view instanceof Uint8Array ? view : new Uint8Array(view)).toString('hex');
 
-function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .slice(0, 20)
-    .map((tv) => `${NAME_OIDS[tv.type] ?? tv.type}=${String(tv.value.valueBlock.value)}`)
-    .join(', ');
-}
-
 function readTstInfo(tokenDer: Uint8Array): Omit<TokenInfo, 'check'> {
   try {
     const asn = asn1js.fromBER(new Uint8Array(tokenDer));
@@ -56,13 +40,7 @@ function readTstInfo(tokenDer: Uint8Array): Omit<TokenInfo, 'check'> {
     if (signed.encapContentInfo.eContentType !== OID_TST_INFO || !signed.encapContentInfo.eContent)
       return { unreadable: 'it signs no TSTInfo' };
     const tst = pkijs.TSTInfo.fromBER(new Uint8Array(signed.encapContentInfo.eContent.getValue()));
-    const tsa = tst.tsa;
-    const tsaName =
-      tsa?.type === 4
-        ? formatName(tsa.value as pkijs.RelativeDistinguishedNames)
-        : typeof tsa?.value === 'string'
-          ? tsa.value
-          : undefined;
+    const tsaName = formatGeneralName(tst.tsa);
     return {
       genTime: tst.genTime.toISOString(),
       serialNumber: hex(tst.serialNumber.valueBlock.valueHexView),

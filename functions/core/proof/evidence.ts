@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as pkijs from 'pkijs';
@@ -10,12 +9,11 @@ import {
   TimestampConfigError,
   VersionNotFoundError,
   WaczBuildError,
-  WatchNotFoundError,
 } from '../domain/errors.js';
 import type { ArtifactKind, ArtifactRef, CaptureRecord, VersionRecord } from '../domain/model.js';
 import { DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from '../domain/options.js';
 import type { CaptureLog } from '../domain/ports.js';
-import { normalizeUrl, watchIdFor } from '../domain/url.js';
+import { normalizeUrl } from '../domain/url.js';
 import { diffVersions } from '../history/history.js';
 import { reportPdf } from './evidence-pdf.js';
 import {
@@ -31,7 +29,14 @@ import {
   warcPathInWacz,
 } from './evidence-report.js';
 import { describeToken } from './evidence-tokens.js';
-import { type ExportDeps, type ExportSummary, exportWacz } from './export.js';
+import {
+  allVersionsOf,
+  type ExportDeps,
+  type ExportSummary,
+  exportWacz,
+  hashingSink,
+  requireVersions,
+} from './export.js';
 import { parseManifest } from './manifest.js';
 import { parsePemCertificates } from './timestamp.js';
 
@@ -190,19 +195,11 @@ async function resolveRange(
         ? `--from and --to name the same version (${options.from}): a bundle compares two`
         : `--from ${options.from} is after --to ${options.to}`,
     );
-  const watchId = watchIdFor(normalized);
-  const all = await deps.versions.listVersions(watchId);
-  if (all.length === 0) {
-    if (!(await deps.watches.getWatch(watchId))) throw new WatchNotFoundError(normalized);
-    throw new VersionNotFoundError(`no versions of ${normalized} yet`);
-  }
-  const latest = all.at(-1)!.number;
+  const { watchId, all, latest } = await allVersionsOf(deps, normalized);
   const to = options.to ?? latest;
   const from = options.from ?? to - 1;
   if (from < 1) throw new VersionNotFoundError(`${normalized} has only one version; a bundle compares two`);
-  for (const n of [from, to])
-    if (!all.some((v) => v.number === n))
-      throw new VersionNotFoundError(`${normalized} has no version ${n} (versions 1–${latest})`);
+  requireVersions(normalized, all, [from, to]);
   if (from >= to) throw new InvalidInputError(`--from ${from} is not before --to ${to}`);
   const versions = all.filter((v) => v.number >= from && v.number <= to);
   if (versions.length > limits.maxVersions)
@@ -233,22 +230,18 @@ function tokensByVersion(versions: VersionRecord[], captures: CaptureRecord[], m
   return byVersion;
 }
 
-/** A Writable into memory that fails once more than `max` bytes come. */
-function boundedSink(max: number, what: string) {
+/**
+ * A Writable into memory that fails with EvidenceLimitError (`bytes`, saying `message`) once more than `max`
+ * bytes come; `bytes()` gives what it holds.
+ */
+export function boundedSink(max: number, message: string) {
   const chunks: Buffer[] = [];
   let size = 0;
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       size += chunk.byteLength;
       if (size > max) {
-        done(
-          new EvidenceLimitError(
-            'bytes',
-            size,
-            max,
-            `${what} is over the ${max} bytes left for it in the bundle: choose a narrower range`,
-          ),
-        );
+        done(new EvidenceLimitError('bytes', size, max, message));
         return;
       }
       chunks.push(chunk);
@@ -291,22 +284,9 @@ async function writeZip(
       compress: !STORED.test(file.path),
     });
   zip.end();
-  const hasher = createHash('sha256');
-  let bytes = 0;
-  const counted = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      hasher.update(chunk);
-      bytes += chunk.byteLength;
-      if (out.write(chunk)) done();
-      else out.once('drain', () => done());
-    },
-    final(done) {
-      out.end(() => done());
-    },
-  });
-  out.once('error', (error) => counted.destroy(error));
-  await pipeline(zip.outputStream, counted);
-  return { bytes, sha256: `sha256:${hasher.digest('hex')}` };
+  const { sink, result } = hashingSink(out);
+  await pipeline(zip.outputStream, sink);
+  return result();
 }
 
 function rootsOf(pem: string | undefined): pkijs.Certificate[] | undefined {
@@ -528,7 +508,11 @@ export async function buildEvidence(
   // archive.wacz: the existing WACZ export of N..M, within what is left of the byte budget.
   progress({ step: 'wacz', done: 0, total: 1 });
   const used = files.reduce((sum, f) => sum + f.bytes.byteLength, 0);
-  const { sink, bytes: waczBytes } = boundedSink(Math.max(0, limits.maxBytes - used), 'the WACZ');
+  const left = Math.max(0, limits.maxBytes - used);
+  const { sink, bytes: waczBytes } = boundedSink(
+    left,
+    `the WACZ is over the ${left} bytes left for it in the bundle: choose a narrower range`,
+  );
   let wacz: ReportInput['wacz'];
   let exported: ExportSummary | undefined;
   try {

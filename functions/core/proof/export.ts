@@ -132,6 +132,33 @@ async function pageRecordOf(
 
 const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
+/**
+ * Every version of the watch `normalized` (a normalized URL) names, oldest first, with its id and latest
+ * number. A removed watch keeps its history: versions are read by the id the URL names. Throws
+ * WatchNotFoundError (no watch and no versions) or VersionNotFoundError (a watch with no versions yet).
+ */
+export async function allVersionsOf(
+  deps: Pick<ExportDeps, 'versions' | 'watches'>,
+  normalized: string,
+): Promise<{ watchId: string; all: VersionRecord[]; latest: number }> {
+  const watchId = watchIdFor(normalized);
+  const all = await deps.versions.listVersions(watchId);
+  if (all.length === 0) {
+    if (!(await deps.watches.getWatch(watchId))) throw new WatchNotFoundError(normalized);
+    throw new VersionNotFoundError(`no versions of ${normalized} yet`);
+  }
+  return { watchId, all, latest: all.at(-1)!.number };
+}
+
+/** Throws VersionNotFoundError unless every number in `numbers` is a version in `all` (of `normalized`). */
+export function requireVersions(normalized: string, all: VersionRecord[], numbers: number[]): void {
+  for (const n of numbers)
+    if (!all.some((v) => v.number === n))
+      throw new VersionNotFoundError(
+        `${normalized} has no version ${n} (versions 1–${all.at(-1)?.number ?? 0})`,
+      );
+}
+
 /** The versions asked for, oldest first; throws the named error a user can act on. */
 async function versionsInRange(
   deps: ExportDeps,
@@ -141,20 +168,10 @@ async function versionsInRange(
   const normalized = normalizeUrl(url);
   if (range.from !== undefined && range.to !== undefined && range.from > range.to)
     throw new InvalidInputError(`--from ${range.from} is after --to ${range.to}`);
-  const watchId = watchIdFor(normalized);
-  // A removed watch keeps its history: versions are read by the id the URL names.
-  const all = await deps.versions.listVersions(watchId);
-  if (all.length === 0) {
-    if (!(await deps.watches.getWatch(watchId))) throw new WatchNotFoundError(normalized);
-    throw new VersionNotFoundError(`no versions of ${normalized} yet`);
-  }
-  const latest = all.at(-1)!.number;
+  const { watchId, all, latest } = await allVersionsOf(deps, normalized);
   const from = range.from ?? 1;
   const to = range.to ?? latest;
-  for (const n of [from, to]) {
-    if (!all.some((v) => v.number === n))
-      throw new VersionNotFoundError(`${normalized} has no version ${n} (versions 1–${latest})`);
-  }
+  requireVersions(normalized, all, [from, to]);
   if (from > to) throw new InvalidInputError(`--from ${from} is after --to ${to}`);
   const versions = all.filter((v) => v.number >= from && v.number <= to);
   if (versions.length > MAX_EXPORT_VERSIONS)
@@ -289,7 +306,7 @@ async function originalRecords(
 }
 
 /** Passes bytes on to `out` (with its backpressure) while hashing and counting them. */
-function hashingSink(out: Writable) {
+export function hashingSink(out: Writable) {
   const hasher = createHash('sha256');
   let bytes = 0;
   const sink = new Writable({

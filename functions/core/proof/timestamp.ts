@@ -176,8 +176,10 @@ const DN_NAMES: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
+/** `O=…, CN=…`: the first 20 attributes of a distinguished name, with the usual short names. */
 function formatName(name: pkijs.RelativeDistinguishedNames): string {
   return name.typesAndValues
+    .slice(0, 20)
     .map((tv) => {
       const value: unknown = tv.value?.valueBlock?.value;
       return `${DN_NAMES[tv.type] ?? tv.type}=${typeof value === 'string' ? value : '?'}`;
@@ -497,7 +499,8 @@ async function checkChain(
   return result.certificatePath ?? [signer];
 }
 
-function formatGeneralName(name: pkijs.GeneralName | undefined): string | undefined {
+/** A GeneralName as text: a directory name formatted, a string form as it is, anything else undefined. */
+export function formatGeneralName(name: pkijs.GeneralName | undefined): string | undefined {
   if (!name) return undefined;
   if (name.type === 4) return formatName(name.value as pkijs.RelativeDistinguishedNames);
   return typeof name.value === 'string' ? name.value : undefined;
