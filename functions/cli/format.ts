@@ -133,7 +133,7 @@ export function formatCapture(result: CaptureResult, style: Style): string {
         : capture.verdict === 'edited'
           ? `edited: new version v${t(version?.number)}${editNotes(version)}`
           : capture.verdict === 'anomaly'
-            ? `capture anomaly: ${t(capture.anomaly)} (not an edit; baseline kept)`
+            ? `capture anomaly: ${t(capture.anomaly)} (not an edit; ${capture.version ? `baseline v${t(capture.version)} kept` : 'no version yet'})`
             : `unchanged since v${t(capture.version)}`;
     // No version names an anomaly's or an unchanged capture's artifacts: `get --capture ID` reads them.
     const id =

@@ -362,8 +362,10 @@ describe('redline CLI, the analyst’s desk: state, removed watches, any capture
     const blocked = captures.find((c) => c.anomaly === 'blocked')!;
     expect(blocked.verdict).toBe('anomaly');
     const lines = (await desk(['captures', story])).stdout;
-    expect(blockedCapture).toContain(
-      `capture anomaly: blocked (not an edit; baseline kept); capture ${blocked.captureId}`,
+    expect(blockedCapture).toMatch(
+      new RegExp(
+        `capture anomaly: blocked \\(not an edit; baseline v\\d+ kept\\); capture ${blocked.captureId}`,
+      ),
     );
     for (const capture of captures) expect(lines).toContain(`  ${capture.captureId}  `);
 
