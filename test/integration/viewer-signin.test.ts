@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getRequestListener } from '@hono/node-server';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3Downloads } from '../../functions/adapters/s3/s3-downloads.js';
 import { createApp } from '../../functions/api/app.js';
 import { archiveGate } from '../../functions/api/archive-gate.js';
 import { ArchiveSigner } from '../../functions/api/archive-token.js';
@@ -14,7 +17,9 @@ import { viewerCsp } from '../../functions/api/viewer/serve.js';
 import { systemClock } from '../../functions/core/domain/clock.js';
 import { watchIdFor } from '../../functions/core/domain/url.js';
 import { type ApiArchive, startApiArchive, URL_A } from '../support/api-archive.js';
+import { startAwsEmulator } from '../support/emulators.js';
 import { launchViewerBrowser } from '../support/viewer-browser.js';
+import { validateWacz } from '../support/wacz-validator.js';
 
 /**
  * The viewer as the web stack deploys it, in real Chromium: its files and a sign-in config.json on one
@@ -23,11 +28,19 @@ import { launchViewerBrowser } from '../support/viewer-browser.js';
  * endpoints (authorize, token) with PKCE. That server is a stand-in, written here: no Cognito emulator is
  * installed, and cognito-local-style packages emulate the user-pool API, not the hosted UI's OAuth flow.
  * It signs in without a form (no user to type a password) and checks what the viewer must send.
+ * Built files (WACZ, evidence bundles) go through the AWS adapter, S3Downloads, into fauxqs's S3 on
+ * 127.0.0.1 (path-style presigned links, which Chromium reaches like the other test servers).
  */
 const CLIENT_ID = 'viewer-client-1';
 const KEY = randomBytes(48);
+const EXPORTS_BUCKET = 'redline-exports-viewer';
 
 let archive: ApiArchive;
+let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
+/** What reached the API's download routes (past the token check): each request's Accept header. */
+const downloadRequests: string[] = [];
+/** Set by a test: the API's download routes fail as API Gateway answers when the function errs. */
+let downloadsFail = false;
 let browser: Browser;
 let context: BrowserContext;
 const servers: Server[] = [];
@@ -107,6 +120,8 @@ function authServer(): Parameters<typeof createServer>[1] {
 
 beforeAll(async () => {
   archive = await startApiArchive();
+  aws = await startAwsEmulator();
+  await aws.s3.send(new CreateBucketCommand({ Bucket: EXPORTS_BUCKET }));
   const signer = new ArchiveSigner(KEY, 3600, systemClock);
   let api: ReturnType<typeof createApp> | undefined;
   const files: Record<string, [string, string]> = {
@@ -142,6 +157,10 @@ beforeAll(async () => {
       return Response.json({ message: 'Unauthorized' }, { status: 401 });
     }
     seen.bearer++;
+    if (/^\/api\/watches\/[^/]+\/(export|evidence)$/.test(path)) {
+      downloadRequests.push(request.headers.get('accept') ?? '');
+      if (downloadsFail) return Response.json({ message: 'Internal Server Error' }, { status: 500 });
+    }
     return api!.fetch(request);
   };
   origins.viewer = await listen(getRequestListener(viewerFetch));
@@ -149,11 +168,14 @@ beforeAll(async () => {
   origins.archive = await listen(
     getRequestListener(archiveGate(archive.rt, { appUrl: origins.viewer, key: KEY, clock: systemClock })),
   );
-  api = createApp(archive.rt, {
-    app: origins.viewer,
-    archive: origins.archive,
-    signArchive: (p) => signer.sign(p),
-  });
+  api = createApp(
+    { ...archive.rt, downloads: new S3Downloads(aws.s3, EXPORTS_BUCKET) },
+    {
+      app: origins.viewer,
+      archive: origins.archive,
+      signArchive: (p) => signer.sign(p),
+    },
+  );
   browser = await launchViewerBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
 }, 300_000);
@@ -166,9 +188,10 @@ afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   await archive?.close();
+  await aws?.stop();
 });
 
-async function rendered(page: import('playwright-core').Page, route: string) {
+async function rendered(page: Page, route: string) {
   await page.waitForFunction(
     (r) => {
       const main = document.getElementById('main');
@@ -255,6 +278,88 @@ describe('the viewer on AWS: sign-in, bearer token, capability links', () => {
     expect(seen.authorize.length).toBe(before + 1);
     const unauthenticated = await fetch(`${origins.viewer}/api/watches`);
     expect(unauthenticated.status).toBe(401);
+    await page.close();
+  });
+
+  it('the WACZ and evidence links fetch the link as JSON with the token, then download the file from S3', async () => {
+    const page = await context.newPage();
+    // Every CSP violation in the viewer is recorded: the download must not need connect-src beyond 'self'.
+    await page.addInitScript(() => {
+      const w = window as unknown as { violations: string[] };
+      w.violations = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        w.violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const watchId = watchIdFor(URL_A);
+    const download = async (selector: string) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download', { timeout: 60_000 }),
+        page.click(selector),
+      ]);
+      return { url: file.url(), name: file.suggestedFilename(), bytes: await readFile((await file.path())!) };
+    };
+    const signIns = seen.authorize.length;
+    await page.goto(`${origins.viewer}/#/w/${watchId}`);
+    await rendered(page, 'watch');
+    const csp = (await fetch(`${origins.viewer}/`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain(`connect-src 'self' ${origins.auth};`);
+    expect(csp).not.toContain(aws.endpoint);
+
+    const before = downloadRequests.length;
+    const wacz = await download('#watch-wacz');
+    // The API was asked for JSON, with the token (the request passed the bearer check to be recorded).
+    expect(downloadRequests.slice(before)).toEqual(['application/json']);
+    // The browser got the file from the bucket through the presigned link, not from the API.
+    expect(wacz.url.startsWith(`${aws.endpoint}/${EXPORTS_BUCKET}/exports/`)).toBe(true);
+    expect(new URL(wacz.url).searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    // fauxqs sends no Content-Disposition: the name here comes from the key, which ends with it.
+    expect(wacz.name).toBe('redline-news.example-v1-v3.wacz');
+    expect(await validateWacz(wacz.bytes)).toEqual([]);
+    expect(await page.locator('#main .download-status').textContent()).toBe(
+      ' Downloading redline-news.example-v1-v3.wacz…',
+    );
+
+    await page.evaluate((id) => {
+      location.hash = `#/w/${id}/diff/1/3`;
+    }, watchId);
+    await rendered(page, 'diff');
+    const bundle = await download('#diff-evidence');
+    expect(downloadRequests.slice(before)).toEqual(['application/json', 'application/json']);
+    expect(bundle.url.startsWith(`${aws.endpoint}/${EXPORTS_BUCKET}/exports/`)).toBe(true);
+    expect(bundle.name).toBe('redline-news.example-v1-v3.zip');
+    expect(bundle.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    expect(bundle.bytes.includes(Buffer.from('SHA256SUMS'))).toBe(true);
+
+    // Still on the diff, still signed in, nothing blocked by the CSP, nothing logged.
+    expect(new URL(page.url()).hash).toBe(`#/w/${watchId}/diff/1/3`);
+    expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(seen.authorize).toHaveLength(signIns + 1);
+    await page.close();
+  });
+
+  it('a download the API cannot prepare shows why, and the page stays', async () => {
+    const page = await context.newPage();
+    const watchId = watchIdFor(URL_A);
+    await page.goto(`${origins.viewer}/#/w/${watchId}/diff/1/3`);
+    await rendered(page, 'diff');
+    downloadsFail = true;
+    try {
+      await page.click('#diff-evidence');
+      const status = page.locator('#main .download-status');
+      await expect
+        .poll(() => status.textContent(), { timeout: 30_000 })
+        .toBe(' The download failed: Internal Server Error');
+    } finally {
+      downloadsFail = false;
+    }
+    expect(await page.locator('#diff-evidence').getAttribute('aria-busy')).toBeNull();
+    expect(new URL(page.url()).hash).toBe(`#/w/${watchId}/diff/1/3`);
     await page.close();
   });
 });

@@ -11,10 +11,43 @@ export const DOWNLOAD_LINK_SECONDS = 600;
 
 export class DownloadStoreError extends RedlineError {}
 
+/** The JSON answer (`Accept: application/json`): the presigned link and what it holds. */
+export interface DownloadLink {
+  /** The presigned GET: the file as an attachment under its name, no Authorization header needed. */
+  href: string;
+  name: string;
+  bytes: number;
+  /** When the link stops working (ISO 8601). */
+  expiresAt: string;
+}
+
+/** The most media ranges of an Accept header looked at. */
+const MAX_ACCEPT_RANGES = 50;
+
+/**
+ * Whether the request names `application/json` among its Accept media ranges (with a non-zero q).
+ * Wildcards do not count: a browser or `curl -L` sending `*\/*` gets the redirect.
+ */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept
+    .split(',')
+    .slice(0, MAX_ACCEPT_RANGES)
+    .some((range) => {
+      const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+      if (type !== 'application/json') return false;
+      const q = params.find((p) => p.startsWith('q='));
+      return q === undefined || Number(q.slice(2)) > 0;
+    });
+}
+
 /**
  * On AWS a Lambda answers at most 6 MB, so a built file (WACZ, evidence bundle) is stored under
  * `exports/` in the exports bucket (expired by a lifecycle rule after a day) and the API answers
  * `303 See Other` to a presigned GET valid ten minutes, which names the file for the browser.
+ * Asked for JSON (`Accept: application/json`) it answers `200` with the link instead
+ * ({@link DownloadLink}): the viewer, whose requests carry a bearer token and whose CSP keeps its
+ * script off the bucket, fetches that and then navigates to the link.
  */
 export class S3Downloads implements Downloads {
   constructor(
@@ -30,6 +63,10 @@ export class S3Downloads implements Downloads {
   }
 
   async deliver(c: Context, file: Download): Promise<Response> {
+    const expiresIn = this.options.expiresInSeconds ?? DOWNLOAD_LINK_SECONDS;
+    // Signed at the real time (the `now` option only names the key's day), in whole seconds as
+    // X-Amz-Date carries it, so expiresAt is exactly when S3 stops honouring the link.
+    const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const key = this.keyFor(file.name);
     const disposition = attachment(file.name);
     try {
@@ -53,8 +90,18 @@ export class S3Downloads implements Downloads {
         ResponseContentType: file.contentType,
         ResponseContentDisposition: disposition,
       }),
-      { expiresIn: this.options.expiresInSeconds ?? DOWNLOAD_LINK_SECONDS },
+      { expiresIn, signingDate: signedAt },
     );
-    return c.body(null, 303, { Location: url, 'Cache-Control': 'no-store' });
+    const headers = { 'Cache-Control': 'no-store', Vary: 'Accept' };
+    if (acceptsJson(c.req.header('accept'))) {
+      const link: DownloadLink = {
+        href: url,
+        name: file.name,
+        bytes: file.bytes.byteLength,
+        expiresAt: new Date(signedAt.getTime() + expiresIn * 1000).toISOString(),
+      };
+      return c.json(link, 200, headers);
+    }
+    return c.body(null, 303, { ...headers, Location: url });
   }
 }

@@ -171,6 +171,37 @@ const watchLink = (id) => '#/w/' + enc(id);
 const versionLink = (id, n) => '#/w/' + enc(id) + '/v/' + n;
 const diffLink = (id, from, to, view) => '#/w/' + enc(id) + '/diff/' + from + '/' + to + (view ? '?view=' + view : '');
 
+// A built file (WACZ, evidence bundle). Locally: a plain download link. On AWS a link cannot carry the bearer
+// token the API needs, and the API hands the file over as a short-lived S3 link: on a click, ask the API
+// for that link as JSON (with the token), then go to it. Going there is a navigation, not a fetch, so the
+// CSP's connect-src stays 'self'; S3 names the file as an attachment, so the browser downloads it.
+function downloadLink(path, text, attrs) {
+  const status = el('span', { class: 'muted download-status', role: 'status' });
+  let busy = false;
+  const onclick = async (event) => {
+    if (!auth) return;
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    anchor.setAttribute('aria-busy', 'true');
+    status.textContent = ' Preparing…';
+    try {
+      const answer = await api(path, { headers: { accept: 'application/json' } });
+      const href = typeof answer.href === 'string' ? new URL(answer.href) : null;
+      if (!href || (href.protocol !== 'https:' && href.protocol !== 'http:')) throw new Error('the API gave no download link');
+      status.textContent = ' Downloading ' + answer.name + '…';
+      location.assign(href.href);
+    } catch (error) {
+      status.textContent = ' The download failed: ' + error.message;
+    } finally {
+      busy = false;
+      anchor.removeAttribute('aria-busy');
+    }
+  };
+  const anchor = link(path, text, Object.assign({}, attrs || {}, { download: true, onclick }));
+  return el('span', { class: 'download' }, anchor, status);
+}
+
 function statusBadge(status) {
   return el('span', { class: 'badge badge-' + status }, status);
 }
@@ -281,7 +312,7 @@ async function watchPage(id) {
     el('p', {}, link(watch.url, 'Open the live page', { rel: 'noopener noreferrer', target: '_blank' }), ' · ',
       versions.versions.length > 1 ? link(diffLink(id, 1, versions.versions.length), 'Compare first and latest') : '',
       versions.versions.length > 0 ? ' · ' : '',
-      versions.versions.length > 0 ? link('/api/watches/' + enc(id) + '/export?format=wacz', 'Export WACZ', { download: true, id: 'watch-wacz', title: 'Every version as one web archive (WACZ 1.1.1)' }) : ''),
+      versions.versions.length > 0 ? downloadLink('/api/watches/' + enc(id) + '/export?format=wacz', 'Export WACZ', { id: 'watch-wacz', title: 'Every version as one web archive (WACZ 1.1.1)' }) : ''),
     el('h2', {}, 'Timeline'),
     el('ol', { class: 'timeline' }, items));
 }
@@ -379,8 +410,8 @@ async function diffPage(id, from, to, params) {
     el('p', { class: 'meta' }, link(watchLink(id), d.url), ' · ' + when(d.from.capturedAt) + ' → ' + when(d.to.capturedAt)),
     picker, nav,
     from < to
-      ? el('p', {}, link('/api/watches/' + enc(id) + '/evidence?from=' + from + '&to=' + to, 'Evidence bundle (' + from + '→' + to + ')',
-          { download: true, id: 'diff-evidence', title: 'Both versions, the diff, the manifest chain, timestamp tokens, a WACZ and a report, verifiable offline' }))
+      ? el('p', {}, downloadLink('/api/watches/' + enc(id) + '/evidence?from=' + from + '&to=' + to, 'Evidence bundle (' + from + '→' + to + ')',
+          { id: 'diff-evidence', title: 'Both versions, the diff, the manifest chain, timestamp tokens, a WACZ and a report, verifiable offline' }))
       : '',
     el('p', { class: 'summary', id: 'diff-summary' }, plural(d.edits.length, 'edit') + ', ' + plural(wordsChanged(d.edits), 'word') + ' changed' + (d.to.silent ? ' · silent: the page kept its modified date' : '')),
     el('ol', { class: 'edits ' + view }, edits));
