@@ -22,12 +22,14 @@ import {
   type ChainEntry,
   type ListedFile,
   manifestPath,
+  pemFingerprints,
   type ReportInput,
   type ReportSide,
   reportBlocks,
   reportHtml,
   type TokenEntry,
   tokenPath,
+  verifyScript,
   warcPathInWacz,
 } from './evidence-report.js';
 import { describeToken } from './evidence-tokens.js';
@@ -77,6 +79,8 @@ export interface EvidenceSummary {
   manifests: number;
   tokens: number;
   wacz: boolean;
+  /** Whether the tokens were checked against TSA roots at export (false: no roots given, tsa-ca.pem left out). */
+  tokensChecked: boolean;
   /** What the report says is missing or wrong (versions without manifest or token, a token that failed, …). */
   notes: string[];
 }
@@ -93,6 +97,22 @@ export class EvidenceLimitError extends InvalidInputError {
   }
 }
 
+/**
+ * The range asked for is not one the watch has (`from` after `to`, or past the latest version). The message
+ * names versions only; the API and the CLI word it in their own terms (query parameters, flags) from the fields.
+ */
+export class EvidenceRangeError extends InvalidInputError {
+  constructor(
+    readonly problem: 'reversed' | 'beyond',
+    readonly from: number,
+    readonly to: number,
+    readonly latest: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Artifacts written under before/ and after/, in this order, with the usual ones the report says are absent. */
 const SIDE_KINDS: ArtifactKind[] = [
   'raw',
@@ -103,6 +123,7 @@ const SIDE_KINDS: ArtifactKind[] = [
   'article',
   'provenance',
   'edits',
+  'payloads',
   'diff',
 ];
 const USUAL_KINDS: ArtifactKind[] = ['raw', 'rendered', 'pdf', 'screenshot', 'text'];
@@ -144,6 +165,8 @@ function fileNameFor(kind: ArtifactKind, ref: ArtifactRef, version: VersionRecor
       return 'provenance.json';
     case 'edits':
       return 'edits.json';
+    case 'payloads':
+      return 'payloads.json';
     case 'diff':
       return `diff-from-version-${version.number - 1}.html`;
     default:
@@ -184,12 +207,6 @@ async function resolveRange(
   limits: EvidenceOptions,
 ): Promise<Range> {
   const normalized = normalizeUrl(url);
-  if (options.from !== undefined && options.to !== undefined && options.from >= options.to)
-    throw new InvalidInputError(
-      options.from === options.to
-        ? `--from and --to name the same version (${options.from}): a bundle compares two`
-        : `--from ${options.from} is after --to ${options.to}`,
-    );
   const watchId = watchIdFor(normalized);
   const all = await deps.versions.listVersions(watchId);
   if (all.length === 0) {
@@ -198,12 +215,20 @@ async function resolveRange(
   }
   const latest = all.at(-1)!.number;
   const to = options.to ?? latest;
-  const from = options.from ?? to - 1;
-  if (from < 1) throw new VersionNotFoundError(`${normalized} has only one version; a bundle compares two`);
+  const from = options.from ?? (to > 1 && all.some((v) => v.number === to - 1) ? to - 1 : to);
+  if (from > to)
+    throw new EvidenceRangeError('reversed', from, to, latest, `version ${from} is after version ${to}`);
+  if (to > latest)
+    throw new EvidenceRangeError(
+      'beyond',
+      from,
+      to,
+      latest,
+      `${normalized} has no version ${to} (the latest is ${latest})`,
+    );
   for (const n of [from, to])
     if (!all.some((v) => v.number === n))
       throw new VersionNotFoundError(`${normalized} has no version ${n} (versions 1–${latest})`);
-  if (from >= to) throw new InvalidInputError(`--from ${from} is not before --to ${to}`);
   const versions = all.filter((v) => v.number >= from && v.number <= to);
   if (versions.length > limits.maxVersions)
     throw new EvidenceLimitError(
@@ -309,6 +334,16 @@ async function writeZip(
   return { bytes, sha256: `sha256:${hasher.digest('hex')}` };
 }
 
+/** The article's modified date as article.json holds it: null when the page shows none, undefined when unreadable. */
+function modifiedOf(bytes: Uint8Array): string | null | undefined {
+  try {
+    const article = JSON.parse(Buffer.from(bytes).toString('utf8')) as { modified?: unknown };
+    return typeof article.modified === 'string' ? article.modified : null;
+  } catch {
+    return undefined;
+  }
+}
+
 function rootsOf(pem: string | undefined): pkijs.Certificate[] | undefined {
   if (pem === undefined) return undefined;
   try {
@@ -344,7 +379,8 @@ export async function buildEvidence(
   const captures = await deps.captures.listCaptures(range.watchId);
   const captureById = new Map(captures.map((c) => [c.captureId, c]));
   const tokenRefs = tokensByVersion(versions, captures, limits.maxTokensPerVersion);
-  const estimated = estimate(range, [before, after], tokenRefs);
+  const single = from === to;
+  const estimated = estimate(range, single ? [after] : [before, after], tokenRefs);
   if (estimated > limits.maxBytes)
     throw new EvidenceLimitError(
       'bytes',
@@ -358,11 +394,14 @@ export async function buildEvidence(
 
   // before/ and after/: the artifacts as stored (every read checked against its digest), and the records.
   const sides: ReportSide[] = [];
-  for (const [role, version] of [
-    ['before', before],
-    ['after', after],
-  ] as const) {
-    progress({ step: 'versions', done: sides.length, total: 2 });
+  const roles: [ReportSide['role'], VersionRecord][] = single
+    ? [['version', after]]
+    : [
+        ['before', before],
+        ['after', after],
+      ];
+  for (const [role, version] of roles) {
+    progress({ step: 'versions', done: sides.length, total: roles.length });
     const side: ReportSide = { role, version, files: [], artifacts: [], absent: [] };
     const capture = captureById.get(version.captureId);
     if (capture) side.capture = capture;
@@ -379,6 +418,7 @@ export async function buildEvidence(
         size: bytes.byteLength,
         contentType: ref.contentType,
       });
+      if (kind === 'article') side.modified = modifiedOf(bytes);
       if (kind === 'provenance') {
         try {
           side.provenance = { digest: ref.digest, value: JSON.parse(Buffer.from(bytes).toString('utf8')) };
@@ -393,11 +433,11 @@ export async function buildEvidence(
         kind,
         digest: ref.digest,
         size: ref.size,
-        where: file
-          ? file.path
+        ...(file
+          ? { where: file.path }
           : kind === 'warc'
-            ? `archive.wacz: ${warcPathInWacz(version.number)}`
-            : 'not in this bundle',
+            ? { where: `archive.wacz: ${warcPathInWacz(version.number)}` }
+            : {}),
       });
     }
     if (version.diff)
@@ -432,17 +472,29 @@ export async function buildEvidence(
     sides.push(side);
   }
 
-  // diff.html: the edits between N and M, computed now from their articles.
-  const diff = await diffVersions(deps, { id: range.watchId, url: range.url }, { from, to });
-  const diffHtml = renderDiffPage({
-    url: range.url,
-    title: after.title,
-    from: { number: before.number, capturedAt: before.capturedAt, textHash: before.textHash },
-    to: { number: after.number, capturedAt: after.capturedAt, textHash: after.textHash },
-    edits: diff.edits,
-    ...(after.silent !== undefined ? { silent: after.silent } : {}),
-  });
-  files.push({ path: 'diff.html', bytes: new Uint8Array(Buffer.from(diffHtml)), contentType: 'text/html' });
+  // diff.html: the edits between N and M, computed now from their articles (none for a one-version bundle).
+  let diff: ReportInput['diff'];
+  if (!single) {
+    const computed = await diffVersions(deps, { id: range.watchId, url: range.url }, { from, to });
+    const diffHtml = renderDiffPage({
+      url: range.url,
+      title: after.title,
+      from: { number: before.number, capturedAt: before.capturedAt, textHash: before.textHash },
+      to: { number: after.number, capturedAt: after.capturedAt, textHash: after.textHash },
+      edits: computed.edits,
+      ...(after.silent !== undefined ? { silent: after.silent } : {}),
+    });
+    files.push({ path: 'diff.html', bytes: new Uint8Array(Buffer.from(diffHtml)), contentType: 'text/html' });
+    const modified = sides.at(-1)!.modified;
+    diff = {
+      path: 'diff.html',
+      summary: computed.summary,
+      edits: computed.edits.length,
+      major: computed.edits.filter((e) => e.significance === 'major').length,
+      silent: after.silent === true,
+      ...(modified !== undefined ? { modified } : {}),
+    };
+  }
 
   // chain/: every manifest N..M as stored; the link to the previous one checked.
   const chain: ChainEntry[] = [];
@@ -562,23 +614,20 @@ export async function buildEvidence(
     to,
     generatedAt: generatedAt.toISOString(),
     software,
-    sides: [sides[0]!, sides[1]!],
-    diff: {
-      path: 'diff.html',
-      summary: diff.summary,
-      edits: diff.edits.length,
-      major: diff.edits.filter((e) => e.significance === 'major').length,
-      silent: after.silent === true,
-    },
+    sides,
+    ...(diff ? { diff } : {}),
     chain,
     tokens,
     tsaCa: options.tsaCaPem !== undefined,
+    tsaCaFingerprints: options.tsaCaPem !== undefined ? pemFingerprints(options.tsaCaPem) : [],
     wacz: wacz!,
     maxFieldChars: limits.maxFieldChars,
     maxProvenanceEntries: limits.maxProvenanceEntries,
   };
   const blocks = reportBlocks(input);
-  const title = `Redline evidence: ${range.url} v${from} to v${to}`;
+  const title = single
+    ? `Redline evidence: ${range.url} v${from}`
+    : `Redline evidence: ${range.url} v${from} to v${to}`;
   files.push({
     path: 'report.html',
     bytes: new Uint8Array(Buffer.from(reportHtml(blocks, title))),
@@ -590,9 +639,17 @@ export async function buildEvidence(
       title,
       generatedAt,
       software,
-      footer: `Redline evidence bundle, versions ${from} to ${to}`,
+      footer: single
+        ? `Redline evidence bundle, version ${from}`
+        : `Redline evidence bundle, versions ${from} to ${to}`,
     }),
     contentType: 'application/pdf',
+  });
+  // verify.sh: every offline check the report describes, in one script (listed in SHA256SUMS).
+  files.push({
+    path: 'verify.sh',
+    bytes: new Uint8Array(Buffer.from(verifyScript(chain, tokens))),
+    contentType: 'text/x-shellscript',
   });
 
   // SHA256SUMS (GNU format: hex, two spaces, path) over every other file.
@@ -629,6 +686,7 @@ export async function buildEvidence(
     manifests: chain.filter((c) => c.manifest).length,
     tokens: tokens.length,
     wacz: exported !== undefined,
+    tokensChecked: roots !== undefined,
     notes,
   };
 }
