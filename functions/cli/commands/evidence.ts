@@ -20,17 +20,12 @@ import { writeAtomically } from './export.js';
 
 const version = positiveInt('version number');
 
-const FlagsSchema = z
-  .object({
-    from: z.number().int().min(1).optional(),
-    to: z.number().int().min(1).optional(),
-    output: z.string().trim().min(1, 'name the file to write with -o'),
-    json: z.boolean().optional(),
-  })
-  .refine((f) => f.from === undefined || f.to === undefined || f.from <= f.to, {
-    message: '--from must not be after --to',
-    path: ['from'],
-  });
+const FlagsSchema = z.object({
+  from: z.number().int().min(1).optional(),
+  to: z.number().int().min(1).optional(),
+  output: z.string().trim().min(1, 'name the file to write with -o'),
+  json: z.boolean().optional(),
+});
 
 /** The TSA roots (REDLINE_TSA_CA_FILE) copied into the bundle as tsa-ca.pem; none when not configured. */
 async function tsaRoots(env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -65,6 +60,8 @@ export const defineEvidence: DefineGroup = (command, { io, out, json, withRuntim
       const flags = FlagsSchema.safeParse(raw);
       if (!flags.success) throw new UsageError(flags.error.issues.map((i) => i.message).join('; '));
       const options = flags.data;
+      if (options.from !== undefined && options.to !== undefined && options.from > options.to)
+        throw new UsageError(`--from ${options.from} is after --to ${options.to}`);
       normalizeUrl(url);
       const tsaCaPem = await tsaRoots(io.env);
       const file = resolve(options.output);
