@@ -404,8 +404,20 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
     for (const digest of digestsOf([v1], [1])) expect(html).toContain(digest);
     expect(html).not.toContain(v2.manifest!.digest);
     // from = to names the same: a later version alone (its chain link to the one before is named, not bundled).
-    const later = await buildEvidence(deps, URL_A, { from: 2, to: 2 }, memorySink().sink);
+    const laterZip = memorySink();
+    const later = await buildEvidence(deps, URL_A, { from: 2, to: 2, tsaCaPem: tsa.rootPem }, laterZip.sink);
     expect(later).toMatchObject({ from: 2, to: 2, manifests: 1 });
+    const dir = await mkdtemp(join(tmpdir(), 'redline-evidence-one-'));
+    try {
+      await unzipTo(laterZip.bytes(), dir);
+      const verified = await run('bash', ['verify.sh'], { cwd: dir });
+      expect(verified.stdout).toContain(
+        `OK      chain/000002.json previous is ${v1.manifest!.digest} (version 1's manifest per Redline's records; not in this bundle)`,
+      );
+      expect(verified.stdout).toContain('All checks passed.');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     // A watch with one version: its bundle by default.
     catalog.versions.delete(`${watchId}#2`);
     catalog.versions.delete(`${watchId}#3`);

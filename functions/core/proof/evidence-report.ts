@@ -177,6 +177,10 @@ export function verifyScript(
         lines.push(
           `check ${q(`${m.path} previous is null (version 1)`)} test "$(previous ${m.path})" = null`,
         );
+      else if (m.recordedPrevious !== undefined)
+        lines.push(
+          `check ${q(`${m.path} previous is ${m.recordedPrevious ?? 'null'} (version ${entry.version - 1}'s manifest per Redline's records; not in this bundle)`)} test "$(previous ${m.path})" = ${m.recordedPrevious ?? 'null'}`,
+        );
     }
     prior = entry;
   }

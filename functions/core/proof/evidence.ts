@@ -42,7 +42,8 @@ import { parsePemCertificates } from './timestamp.js';
  * It holds versions N and M as captured (before/, after/), the diff between them, the manifests of every
  * version from N to M byte for byte (chain/), their RFC 3161 tokens (tokens/) and the TSA roots
  * (tsa-ca.pem), the WACZ of N..M (archive.wacz), a report (HTML and PDF) naming every digest and the
- * exact offline commands, and SHA256SUMS over every other file. Pure: reads through the ports.
+ * exact offline commands, verify.sh running them all, and SHA256SUMS over every other file. With N = M
+ * (or a watch of one version) it holds that one version (version/) and no diff. Pure: reads through the ports.
  */
 
 export interface EvidenceDeps extends ExportDeps {
@@ -356,8 +357,9 @@ function rootsOf(pem: string | undefined): pkijs.Certificate[] | undefined {
 }
 
 /**
- * Writes the evidence bundle of `url`'s versions `from`–`to` (default: the latest and the one before) to
- * `out`. Throws WatchNotFoundError, VersionNotFoundError, InvalidInputError (`from` not before `to`),
+ * Writes the evidence bundle of `url`'s versions `from`–`to` (default: the latest and the one before, or the
+ * latest alone when it is the first) to `out`. Throws WatchNotFoundError, VersionNotFoundError (a version
+ * inside the range is missing), EvidenceRangeError (`from` after `to`, `to` past the latest),
  * EvidenceLimitError (more than `maxVersions` versions, or `maxBytes` bytes), BlobIntegrityError /
  * BlobNotFoundError (a stored blob is not what its record names: nothing is bundled silently).
  * Versions without a manifest or a token, and a capture without a WARC, are said so in the report.
