@@ -143,7 +143,7 @@ describe('evidence report wording', () => {
 
   it('says what a silent edit observed: no modified date at all, or one that stayed', () => {
     expect(text(reportBlocks(input()))).toContain(
-      'silent: the text changed and the page shows no modified date (before or after)',
+      'silent: the text changed, and the page shows no modified date',
     );
     expect(text(reportBlocks(input()))).not.toContain('kept its modified date');
     const dated = input({

@@ -560,7 +560,7 @@ export function reportBlocks(input: ReportInput): Block[] {
   const silent = !diff?.silent
     ? ''
     : diff.modified === null
-      ? '; silent: the text changed and the page shows no modified date (before or after)'
+      ? '; silent: the text changed, and the page shows no modified date'
       : diff.modified !== undefined
         ? `; silent: the text changed while the page\u2019s modified date stayed ${shown(diff.modified, 100)}`
         : '; silent: the text changed while the page\u2019s modified date (or its absence) stayed the same';
