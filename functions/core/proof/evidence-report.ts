@@ -379,7 +379,10 @@ function chainBlocks(input: ReportInput): Block[] {
     }
     const rows: { label: string; value: string; mono?: boolean }[] = [
       { label: `Version ${entry.version} manifest (${m.path})`, value: m.digest, mono: true },
-      { label: 'version recorded / capture id', value: `${entry.capturedAt} / ${shown(entry.captureId, 200)}` },
+      {
+        label: 'version recorded / capture id',
+        value: `${entry.capturedAt} / ${shown(entry.captureId, 200)}`,
+      },
     ];
     if (m.problem) rows.push({ label: 'problem', value: shown(m.problem, input.maxFieldChars) });
     if (m.previous !== undefined) {
