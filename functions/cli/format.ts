@@ -118,7 +118,7 @@ function editNotes(version: VersionRecord | undefined): string {
   if (!version) return '';
   return [
     version.revertOf ? ` (same words as v${t(version.revertOf)})` : '',
-    version.silent ? ' — silent: the page’s dateModified did not change' : '',
+    version.silent ? ' — silent: the page’s dateModified did not change (or the page shows none)' : '',
     version.alert === 'rate_limited' ? ' — alert held back by the rate limit' : '',
   ].join('');
 }

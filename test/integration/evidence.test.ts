@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +24,11 @@ import {
 } from '../../functions/core/domain/errors.js';
 import type { VersionRecord } from '../../functions/core/domain/model.js';
 import { DEFAULT_EVIDENCE_OPTIONS } from '../../functions/core/domain/options.js';
-import { buildEvidence, EvidenceLimitError } from '../../functions/core/proof/evidence.js';
+import {
+  buildEvidence,
+  EvidenceLimitError,
+  EvidenceRangeError,
+} from '../../functions/core/proof/evidence.js';
 import { parsePemCertificates } from '../../functions/core/proof/timestamp.js';
 import { addWatch } from '../../functions/core/watches/watches.js';
 import { runRedline } from '../support/cli.js';
@@ -71,19 +75,25 @@ async function unzipTo(bytes: Uint8Array, dir: string): Promise<Map<string, Buff
   return files;
 }
 
-async function pdfText(bytes: Uint8Array): Promise<string> {
+/** The text of each page of a PDF, read with pdf.js. */
+async function pdfPages(bytes: Uint8Array): Promise<string[]> {
   const { getDocument } = await loadPdfJs();
   const doc = await getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false })
     .promise;
-  let text = '';
+  const pages: string[] = [];
   for (let p = 1; p <= doc.numPages; p++) {
     const content = await (await doc.getPage(p)).getTextContent();
+    let text = '';
     for (const item of content.items as { str?: string; hasEOL?: boolean }[])
       text += (item.str ?? '') + (item.hasEOL ? '\n' : '');
-    text += '\n';
+    pages.push(text);
   }
   await doc.destroy();
-  return text;
+  return pages;
+}
+
+async function pdfText(bytes: Uint8Array): Promise<string> {
+  return (await pdfPages(bytes)).map((page) => `${page}\n`).join('');
 }
 
 /** Three versions of URL_A by the real capture pipeline (in-memory ports), each stamped by the test TSA. */
@@ -123,7 +133,16 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
     const { sink, bytes } = memorySink();
     const summary = await buildEvidence(deps, URL_A, { from: 1, to: 3, tsaCaPem: tsa.rootPem }, sink);
     const zip = bytes();
-    expect(summary).toMatchObject({ from: 1, to: 3, manifests: 3, tokens: 3, wacz: true, notes: [] });
+    expect(summary).toMatchObject({
+      from: 1,
+      to: 3,
+      manifests: 3,
+      tokens: 3,
+      wacz: true,
+      tokensChecked: true,
+      notes: [],
+    });
+    const rootFingerprint = new X509Certificate(tsa.rootPem).fingerprint256.replace(/:/g, '').toLowerCase();
     expect(summary.bytes).toBe(zip.byteLength);
     expect(summary.sha256).toBe(`sha256:${sha256(zip)}`);
 
@@ -137,11 +156,14 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
         'before/screenshot.png',
         'before/text.txt',
         'before/provenance.json',
+        'before/payloads.json',
         'after/response-body.html',
         'after/rendered.html',
         'after/rendered.pdf',
         'after/screenshot.png',
         'after/text.txt',
+        'after/payloads.json',
+        'after/diff-from-version-2.html',
         'diff.html',
         'chain/000001.json',
         'chain/000002.json',
@@ -153,8 +175,12 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
         'archive.wacz',
         'report.html',
         'report.pdf',
+        'verify.sh',
         'SHA256SUMS',
       ]),
+    );
+    expect(`sha256:${sha256(files.get('after/payloads.json')!)}`).toBe(
+      versions[2]!.artifacts.payloads!.digest,
     );
     // Artifacts and manifests byte for byte as stored.
     const [v1, v2, v3] = versions as [VersionRecord, VersionRecord, VersionRecord];
@@ -183,7 +209,7 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
       'wacz validate --file archive.wacz',
       'jq -cSj . chain/000001.json | sha256sum',
     ];
-    for (const text of [html, pdf]) {
+    for (const text of [html, pdf.replace(/\s+/g, ' ')]) {
       expect(text).toContain(URL_A);
       for (const digest of digestsOf(versions, [1, 3])) expect(text).toContain(digest);
       for (const v of [v1, v3]) {
@@ -192,6 +218,18 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
       }
       expect(text).toContain(v2.timestamps![0]!.tsa);
       expect(text).toContain('checked at export');
+      // Every digest a version record names is in the bundle: nothing is listed as absent.
+      expect(text).not.toContain('not included in this bundle');
+      expect(text).not.toContain('not in this bundle');
+      // The trust model: the bundled root is only what Redline was configured with; its fingerprint to compare.
+      expect(text).toContain('tsa-ca.pem is the root certificate Redline was configured with');
+      expect(text).toContain(rootFingerprint);
+      expect(text).toContain('the files match each other and the list');
+      expect(text).toContain('existed no later than genTime');
+      // The times of a capture, each named for what it is.
+      expect(text).toContain('Capture started');
+      expect(text).toContain('Version recorded');
+      expect(text).toContain('WARC-Date');
     }
     for (const command of commands) {
       expect(html).toContain(command);
@@ -223,6 +261,7 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
     for (const capture of catalog.captures.values()) delete capture.timestamps;
     const { sink, bytes } = memorySink();
     const summary = await buildEvidence(deps, URL_A, { from: 1, to: 3 }, sink);
+    expect(summary.tokensChecked).toBe(false);
     expect(summary.manifests).toBe(2);
     expect(summary.tokens).toBe(1);
     expect(summary.notes).toEqual(
@@ -269,9 +308,12 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
       return error;
     };
     expect(await attempt('https://news.example/never', {})).toBeInstanceOf(WatchNotFoundError);
-    expect(await attempt(URL_A, { from: 1, to: 9 })).toBeInstanceOf(VersionNotFoundError);
-    expect(await attempt(URL_A, { from: 3, to: 1 })).toBeInstanceOf(InvalidInputError);
-    expect(await attempt(URL_A, { from: 2, to: 2 })).toBeInstanceOf(InvalidInputError);
+    expect(await attempt(URL_A, { from: 1, to: 9 })).toMatchObject({ problem: 'beyond', to: 9, latest: 3 });
+    expect(await attempt(URL_A, { to: 9 })).toBeInstanceOf(EvidenceRangeError);
+    expect(await attempt(URL_A, { from: 5 })).toMatchObject({ problem: 'reversed', from: 5, to: 3 });
+    const reversed = await attempt(URL_A, { from: 3, to: 1 });
+    expect(reversed).toBeInstanceOf(InvalidInputError);
+    expect(reversed).toMatchObject({ problem: 'reversed', from: 3, to: 1 });
     const span = await attempt(URL_A, { from: 1, to: 3, limits: { maxVersions: 2 } });
     expect(span).toBeInstanceOf(EvidenceLimitError);
     expect(span).toMatchObject({ limit: 'versions', value: 3, max: 2 });
@@ -292,10 +334,66 @@ describe('buildEvidence', { timeout: 180_000 }, () => {
     deps.blobs.blobs.set(digest, stored);
     const { sink } = memorySink();
     expect(await buildEvidence(deps, URL_A, {}, sink)).toMatchObject({ from: 2, to: 3 });
-    // A watch with one version has nothing to compare.
+    // A missing version inside the range is named.
+    catalog.versions.delete(`${watchId}#2`);
+    expect(await attempt(URL_A, { from: 2, to: 3 })).toBeInstanceOf(VersionNotFoundError);
+  });
+
+  it('bundles one version alone: version/, its manifest and tokens, its WACZ, the report, no diff', async () => {
+    const { deps, versions, catalog, watchId } = await stampedArchive();
+    const [v1, v2] = versions as [VersionRecord, VersionRecord];
+    // to=1 alone: version 1 (there is none before it); to=2 alone: 1 against 2.
+    expect(await buildEvidence(deps, URL_A, { to: 2 }, memorySink().sink)).toMatchObject({ from: 1, to: 2 });
+    const { sink, bytes } = memorySink();
+    const summary = await buildEvidence(deps, URL_A, { to: 1, tsaCaPem: tsa.rootPem }, sink);
+    expect(summary).toMatchObject({ from: 1, to: 1, manifests: 1, tokens: 1, wacz: true, notes: [] });
+    const files = await unzip(bytes());
+    const names = [...files.keys()];
+    expect(names.filter((n) => /^(before|after|diff)/.test(n))).toEqual([]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'version/rendered.html',
+        'version/text.txt',
+        'version/provenance.json',
+        'version/payloads.json',
+        'version/version-record.json',
+        'chain/000001.json',
+        'tokens/000001-1.tst',
+        'tsa-ca.pem',
+        'archive.wacz',
+        'report.html',
+        'report.pdf',
+        'verify.sh',
+        'SHA256SUMS',
+      ]),
+    );
+    expect(names.filter((n) => n.startsWith('chain/') || n.startsWith('tokens/'))).toHaveLength(2);
+    expect(`sha256:${sha256(files.get('version/text.txt')!)}`).toBe(v1.artifacts.text!.digest);
+    expect(await validateWacz(files.get('archive.wacz')!)).toEqual([]);
+    const html = files.get('report.html')!.toString('utf8');
+    expect(html).toContain('The version: version 1 (version/)');
+    expect(html).not.toContain('Changes, version');
+    for (const digest of digestsOf([v1], [1])) expect(html).toContain(digest);
+    expect(html).not.toContain(v2.manifest!.digest);
+    // from = to names the same: a later version alone (its chain link to the one before is named, not bundled).
+    const laterZip = memorySink();
+    const later = await buildEvidence(deps, URL_A, { from: 2, to: 2, tsaCaPem: tsa.rootPem }, laterZip.sink);
+    expect(later).toMatchObject({ from: 2, to: 2, manifests: 1 });
+    const dir = await mkdtemp(join(tmpdir(), 'redline-evidence-one-'));
+    try {
+      await unzipTo(laterZip.bytes(), dir);
+      const verified = await run('bash', ['verify.sh'], { cwd: dir });
+      expect(verified.stdout).toContain(
+        `OK      chain/000002.json previous is ${v1.manifest!.digest} (version 1's manifest per Redline's records; not in this bundle)`,
+      );
+      expect(verified.stdout).toContain('All checks passed.');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // A watch with one version: its bundle by default.
     catalog.versions.delete(`${watchId}#2`);
     catalog.versions.delete(`${watchId}#3`);
-    expect(await attempt(URL_A, {})).toBeInstanceOf(VersionNotFoundError);
+    expect(await buildEvidence(deps, URL_A, {}, memorySink().sink)).toMatchObject({ from: 1, to: 1 });
   });
 
   it('keeps its limits in the one options module', () => {
@@ -386,13 +484,43 @@ describe('redline evidence (compiled CLI, real local archive, offline tools)', {
       ),
     ).rejects.toThrow();
     expect(await validateWacz(join(dir, 'archive.wacz'))).toEqual([]);
-    const pdf = await pdfText(files.get('report.pdf')!);
+    const pages = await pdfPages(files.get('report.pdf')!);
+    const pdf = pages.map((page) => `${page}\n`).join('');
+    // The commands begin a page, each on lines that paste as they are (the python one over four short lines).
+    const commandsPage = pages.find((page) => page.includes('Verify this bundle offline'))!;
+    expect(commandsPage.trimStart().startsWith('Verify this bundle offline, without Redline')).toBe(true);
+    for (const line of [
+      "python3 -c 'import json,sys,hashlib",
+      'd = json.load(sys.stdin)',
+      'c = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)',
+      "print(hashlib.sha256(c.encode()).hexdigest())' < chain/000001.json",
+      'bash verify.sh',
+    ])
+      expect(pdf.split('\n').map((l) => l.trim())).toContain(line);
     for (const text of [pdf, files.get('report.html')!.toString('utf8')]) {
       expect(text).toContain(url);
       expect(text).toContain('sha256sum -c SHA256SUMS');
       expect(text).toContain('wacz validate --file archive.wacz');
       for (const token of tokens) expect(text).toContain(`-in ${token} -token_in -CAfile tsa-ca.pem`);
     }
+
+    // verify.sh runs every check: the files, each token, each manifest's digest, canonical form and link.
+    const verified = await run('bash', ['verify.sh'], { cwd: dir });
+    const oks = verified.stdout.split('\n').filter((l) => l.startsWith('OK '));
+    expect(oks).toHaveLength(1 + 3 + 3 * 2 + 1 + 2);
+    expect(verified.stdout).toContain('OK      token tokens/000002-1.tst stamps chain/000002.json');
+    expect(verified.stdout).toContain('OK      chain/000003.json previous is chain/000002.json');
+    expect(verified.stdout).toContain('All checks passed.');
+    // Against another root (here: not a certificate at all), every token check fails, and the script says so.
+    const otherRoot = await run('bash', ['verify.sh'], {
+      cwd: dir,
+      env: { ...process.env, TSA_ROOT: 'chain/000001.json' },
+    }).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(otherRoot?.code).toBe(1);
+    expect(otherRoot?.stdout.match(/^FAILED {2}token /gm)).toHaveLength(3);
 
     // One flipped byte: sha256sum -c fails and names the file.
     const target = join(dir, 'after', 'text.txt');
@@ -406,6 +534,13 @@ describe('redline evidence (compiled CLI, real local archive, offline tools)', {
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).toContain('after/text.txt: FAILED');
     expect(failed?.stdout.match(/FAILED/g)).toHaveLength(1);
+    const refused = await run('bash', ['verify.sh'], { cwd: dir }).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stdout).toContain('FAILED  every file matches SHA256SUMS');
+    expect(refused?.stdout).toContain('Some checks FAILED.');
 
     const line = await redline(['evidence', url, '-o', file]);
     expect(line.code, line.stderr).toBe(0);
@@ -428,6 +563,36 @@ describe('redline evidence (compiled CLI, real local archive, offline tools)', {
       join(outDir, 'x.zip'),
     ]);
     expect(reversed.code).toBe(2);
+    expect(reversed.stderr.trim()).toBe('redline: --from 3 is after --to 1');
     expect((await readdir(outDir)).sort()).toEqual(['evidence.zip', 'unzipped']);
+
+    // One version alone.
+    const single = await redline(['evidence', url, '--from', '1', '--to', '1', '-o', file, '--json']);
+    expect(single.code, single.stderr).toBe(0);
+    expect(JSON.parse(single.stdout)).toMatchObject({ from: 1, to: 1, manifests: 1, tokens: 1 });
+    expect((await unzip(await readFile(file))).has('version/version-record.json')).toBe(true);
+
+    // An output folder that does not exist: one line on stderr, exit 2, for evidence and export alike.
+    for (const command of ['evidence', 'export']) {
+      const nowhere = await redline([command, url, '-o', join(outDir, 'no-such-folder', 'f.zip')]);
+      expect(nowhere.code, `${command}: ${nowhere.stderr}`).toBe(2);
+      expect(nowhere.stderr.trim().split('\n')).toEqual([
+        `redline: cannot write ${join(outDir, 'no-such-folder', 'f.zip')}: its folder does not exist`,
+      ]);
+    }
+
+    // No TSA roots configured: the bundle is made (exit 0), with a warning that its tokens were not checked.
+    const { REDLINE_TSA_CA_FILE: _unset, ...withoutRoots } = process.env;
+    const unchecked = await runRedline(['evidence', url, '-o', file, '--json'], {
+      ...withoutRoots,
+      REDLINE_HOME: home,
+      REDLINE_ALLOW_PRIVATE_NETWORK: '1',
+    });
+    expect(unchecked.code, unchecked.stderr).toBe(0);
+    expect(JSON.parse(unchecked.stdout)).toMatchObject({ tokens: 2, tokensChecked: false });
+    expect(unchecked.stderr).toContain(
+      'warning: the 2 timestamp tokens were not checked and tsa-ca.pem is not in the bundle: set REDLINE_TSA_CA_FILE',
+    );
+    expect((await unzip(await readFile(file))).has('tsa-ca.pem')).toBe(false);
   });
 });

@@ -274,7 +274,7 @@ describe('viewer', () => {
     expect(await wacz.getAttribute('href')).toBe(`/api/watches/${idA}/export?format=wacz`);
     expect(await wacz.getAttribute('download')).toBe('');
     const waczFile = await download('#watch-wacz');
-    expect(waczFile.name).toBe('redline-news.example-v1-v3.wacz');
+    expect(waczFile.name).toBe(`redline-news.example-story-${idA.slice(2, 10)}-v1-v3.wacz`);
     expect(await validateWacz(waczFile.bytes)).toEqual([]);
 
     await page.goto(`${app}/#/w/${idA}/diff/1/3`);
@@ -283,7 +283,7 @@ describe('viewer', () => {
     expect(await evidence.textContent()).toBe('Evidence bundle (1→3)');
     expect(await evidence.getAttribute('href')).toBe(`/api/watches/${idA}/evidence?from=1&to=3`);
     const bundle = await download('#diff-evidence');
-    expect(bundle.name).toBe('redline-news.example-v1-v3.zip');
+    expect(bundle.name).toBe(`redline-news.example-story-${idA.slice(2, 10)}-v1-v3.zip`);
     expect(bundle.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
     expect(bundle.bytes.includes(Buffer.from('SHA256SUMS'))).toBe(true);
     await page.close();

@@ -1,8 +1,9 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
+import type { VersionRecord } from '../../functions/core/domain/model.js';
 import { reportPdf, winAnsi, wrap } from '../../functions/core/proof/evidence-pdf.js';
-import type { Block } from '../../functions/core/proof/evidence-report.js';
-import { reportHtml } from '../../functions/core/proof/evidence-report.js';
+import type { Block, ReportInput } from '../../functions/core/proof/evidence-report.js';
+import { reportBlocks, reportHtml } from '../../functions/core/proof/evidence-report.js';
 import { shown } from '../../functions/core/proof/evidence-text.js';
 
 const HOSTILE = 'A\u0000B\u0007C\u202Edef\u202C \u200B\u2066x\u2069 \ud83d \ud83c\udf89 漢字 ő é — “q” <b>&';
@@ -94,5 +95,84 @@ describe('provenance rows', () => {
     const prints = rows.filter((r) => /certificate \d SHA-256/.test(r.label)).map((r) => r.value);
     expect(prints).toEqual(ders.map((d) => createHash('sha256').update(d).digest('hex')));
     expect(rows.some((r) => r.value.includes('BEGIN CERTIFICATE'))).toBe(false);
+  });
+});
+
+describe('evidence report wording', () => {
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  const version = (number: number): VersionRecord => ({
+    watchId: 'w_1',
+    number,
+    captureId: `20261124T101500123Z-abc${number}`,
+    url: 'https://news.example/a',
+    capturedAt: `2026-11-24T10:1${number}:00.000Z`,
+    title: 'A story',
+    textHash: digest('1'),
+    artifacts: { payloads: { digest: digest('2'), size: 392, contentType: 'application/json' } },
+    edits: [],
+  });
+  const input = (over: Partial<ReportInput> = {}): ReportInput => ({
+    url: 'https://news.example/a',
+    watchId: 'w_1',
+    title: 'A story',
+    from: 1,
+    to: 2,
+    generatedAt: '2026-11-25T00:00:00.000Z',
+    software: 'Redline test',
+    sides: [
+      { role: 'before', version: version(1), files: [], artifacts: [], absent: [] },
+      {
+        role: 'after',
+        version: version(2),
+        files: [],
+        artifacts: [{ kind: 'payloads', digest: digest('2'), size: 392 }],
+        absent: [],
+      },
+    ],
+    diff: { path: 'diff.html', summary: '', edits: 1, major: 0, silent: true, modified: null },
+    chain: [],
+    tokens: [],
+    tsaCa: false,
+    tsaCaFingerprints: [],
+    wacz: { missing: 'none' },
+    maxFieldChars: 2000,
+    maxProvenanceEntries: 50,
+    ...over,
+  });
+  const text = (blocks: Block[]) => reportHtml(blocks, 't');
+
+  it('says what a silent edit observed: no modified date at all, or one that stayed', () => {
+    expect(text(reportBlocks(input()))).toContain(
+      'silent: the text changed, and the page shows no modified date',
+    );
+    expect(text(reportBlocks(input()))).not.toContain('kept its modified date');
+    const dated = input({
+      diff: { path: 'diff.html', summary: '', edits: 1, major: 0, silent: true, modified: '2026-11-20' },
+    });
+    expect(text(reportBlocks(dated))).toContain('modified date stayed 2026-11-20');
+  });
+
+  it('names an artifact the bundle lacks plainly, and warns when nothing anchors the bundle in time', () => {
+    const html = text(reportBlocks(input()));
+    expect(html).toContain('payloads (392 bytes) not included in this bundle');
+    expect(html).not.toContain(' in not in ');
+    expect(html).toContain('Nothing in this bundle anchors it in time');
+    // The capture's times, each labelled; the start read from the capture id when there is no provenance.
+    expect(html).toContain('<dt>Capture started</dt><dd><bdi>2026-11-24T10:15:00.123Z</bdi></dd>');
+    expect(html).toContain('<dt>Version recorded</dt><dd><bdi>2026-11-24T10:12:00.000Z</bdi></dd>');
+  });
+
+  it('starts the commands on a new PDF page', async () => {
+    const blocks: Block[] = [
+      { kind: 'para', text: 'first page' },
+      { kind: 'page' },
+      { kind: 'page' },
+      { kind: 'para', text: 'second page' },
+    ];
+    const doc = await PDFDocument.load(
+      await reportPdf(blocks, { title: 't', generatedAt: new Date(0), software: 's', footer: 'f' }),
+    );
+    expect(doc.getPageCount()).toBe(2);
+    expect(reportBlocks(input()).findIndex((b) => b.kind === 'page')).toBeGreaterThan(0);
   });
 });

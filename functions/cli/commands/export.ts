@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Option } from 'commander';
@@ -43,14 +42,36 @@ async function signingKey(env: NodeJS.ProcessEnv): Promise<WaczSigningKey> {
   return key;
 }
 
-/** Writes through a temp file beside the target, synced and renamed into place once complete. */
+/** Errors opening the output that are the user's to fix (a folder that does not exist, or is not writable). */
+const OUTPUT_ERRORS: Record<string, string> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of its path is not a folder',
+  EACCES: 'its folder is not writable',
+  EPERM: 'its folder is not writable',
+  EROFS: 'its folder is on a read-only file system',
+};
+
+/**
+ * Writes through a temp file beside the target, synced and renamed into place once complete. The temp file
+ * is opened before any work, so an output the user cannot write is a UsageError (exit 2) before anything runs.
+ */
 export async function writeAtomically<T>(target: string, write: (out: Writable) => Promise<T>): Promise<T> {
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-  const stream = createWriteStream(temp, { flags: 'wx' });
+  let handle: FileHandle;
+  try {
+    handle = await open(temp, 'wx');
+  } catch (cause) {
+    const reason = OUTPUT_ERRORS[(cause as NodeJS.ErrnoException).code ?? ''];
+    if (reason) throw new UsageError(`cannot write ${target}: ${reason}`, { cause });
+    throw cause;
+  }
+  const stream = handle.createWriteStream();
   const closed = new Promise<void>((resolveClose, reject) => {
     stream.once('close', resolveClose);
     stream.once('error', reject);
   });
+  // Observed at once: an error while `write` runs is that call's to report, not an unhandled rejection.
+  closed.catch(() => undefined);
   try {
     const result = await write(stream);
     await closed;

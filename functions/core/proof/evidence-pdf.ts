@@ -114,6 +114,12 @@ class Writer {
     }
   }
 
+  /** What follows starts on a new page (unless this one is still empty). */
+  newPage(): void {
+    if (this.y >= PAGE[1] - MARGIN) return;
+    this.ensure(PAGE[1]);
+  }
+
   gap(points: number): void {
     this.y -= points;
   }
@@ -157,6 +163,9 @@ function drawBlock(w: Writer, block: Block): void {
     case 'code':
       for (const line of block.lines) w.lines(line, mono, MONO, INDENT);
       w.gap(5);
+      return;
+    case 'page':
+      w.newPage();
       return;
   }
 }

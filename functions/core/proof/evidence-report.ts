@@ -11,7 +11,9 @@ export type Block =
   | { kind: 'heading'; level: 1 | 2 | 3; text: string }
   | { kind: 'para'; text: string; warn?: boolean }
   | { kind: 'fields'; rows: { label: string; value: string; mono?: boolean }[] }
-  | { kind: 'code'; lines: string[] };
+  | { kind: 'code'; lines: string[] }
+  /** What follows starts on a new page (PDF; HTML when printed). */
+  | { kind: 'page' };
 
 /** A file of the bundle the report lists, with its digest. */
 export interface ListedFile {
@@ -22,16 +24,19 @@ export interface ListedFile {
 }
 
 export interface ReportSide {
-  role: 'before' | 'after';
+  /** `version`: the one version of a one-version bundle (version/). */
+  role: 'before' | 'after' | 'version';
   version: VersionRecord;
   capture?: CaptureRecord;
   /** Files under before/ or after/ (the artifacts written out, and the records). */
   files: (ListedFile & { kind: string })[];
   /** Every artifact digest the version record names, with where the bundle holds it. */
-  artifacts: { kind: string; digest: string; size: number; where: string }[];
+  artifacts: { kind: string; digest: string; size: number; where?: string }[];
   /** The kinds of the usual artifacts this version has none of (`pdf`, `screenshot`, …). */
   absent: string[];
   provenance?: { digest: string; value?: unknown; unreadable?: string };
+  /** The page's modified date as its article.json holds it; null: the page shows none. */
+  modified?: string | null;
 }
 
 export interface ChainEntry {
@@ -70,12 +75,24 @@ export interface ReportInput {
   to: number;
   generatedAt: string;
   software: string;
-  sides: [ReportSide, ReportSide];
-  diff: { path: string; summary: string; edits: number; major: number; silent: boolean };
+  /** before and after, or the one version of a one-version bundle. */
+  sides: ReportSide[];
+  /** The changes between before and after; none in a one-version bundle. */
+  diff?: {
+    path: string;
+    summary: string;
+    edits: number;
+    major: number;
+    silent: boolean;
+    /** The after page's modified date (null: it shows none), when its article was read. */
+    modified?: string | null;
+  };
   chain: ChainEntry[];
   tokens: TokenEntry[];
   /** Whether tsa-ca.pem is in the bundle (the configured TSA roots). */
   tsaCa: boolean;
+  /** SHA-256 of each certificate's DER in tsa-ca.pem. */
+  tsaCaFingerprints: string[];
   wacz:
     | { path: string; sha256: string; size: number; archived: number[]; problems: string[] }
     | { missing: string };
@@ -100,6 +117,79 @@ function certificateFingerprint(pem: string): string {
   const base64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return 'not a PEM certificate';
   return sha256(Buffer.from(base64, 'base64')).replace(/^sha256:/, '');
+}
+
+/** The SHA-256 (of the DER) of every certificate in a PEM bundle, in order. */
+export function pemFingerprints(pem: string): string[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.slice(0, 100).map(certificateFingerprint);
+}
+
+/** The script of every offline check (verify.sh): sha256sum -c, each token, each manifest's digest, canonical form and link. */
+export function verifyScript(
+  chain: ChainEntry[],
+  tokens: Pick<TokenEntry, 'path' | 'manifestPath'>[],
+): string {
+  const q = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+  const hex = (digest: string) => digest.replace(/^sha256:/, '');
+  const lines = [
+    '#!/usr/bin/env bash',
+    '# Every offline check of this Redline evidence bundle. Run it in the unzipped folder: bash verify.sh',
+    '# Needs sha256sum (GNU coreutils), openssl 3 and python3. Exit 0: every check passed.',
+    "# TSA_ROOT=FILE checks the tokens against FILE (the authority's own published root) instead of tsa-ca.pem.",
+    'set -u',
+    'cd "$(dirname "$0")" || exit 2',
+    'failed=0',
+    'check() {',
+    '  local what=$1',
+    '  shift',
+    '  if "$@" >/dev/null 2>&1; then echo "OK      $what"; else echo "FAILED  $what"; failed=1; fi',
+    '}',
+    'digest() { sha256sum "$1" | cut -d" " -f1; }',
+    '# SHA-256 of the RFC 8785 canonical form of a JSON file (keys sorted, no whitespace, UTF-8).',
+    "canon() { python3 -c 'import json,sys,hashlib",
+    'd = json.load(open(sys.argv[1], encoding="utf-8"))',
+    'c = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)',
+    'print(hashlib.sha256(c.encode()).hexdigest())\' "$1"; }',
+    "previous() { python3 -c 'import json,sys",
+    'print(json.load(open(sys.argv[1], encoding="utf-8")).get("previous") or "null")\' "$1"; }',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+    'ROOT=${TSA_ROOT:-tsa-ca.pem}',
+    'check "every file matches SHA256SUMS" sha256sum --quiet -c SHA256SUMS',
+  ];
+  for (const t of tokens)
+    lines.push(
+      `check ${q(`token ${t.path} stamps ${t.manifestPath}`)} openssl ts -verify -data ${t.manifestPath} -in ${t.path} -token_in -CAfile "$ROOT"`,
+    );
+  let prior: ChainEntry | undefined;
+  for (const entry of chain) {
+    const m = entry.manifest;
+    if (m) {
+      lines.push(
+        `check ${q(`${m.path} is ${m.digest}`)} test "$(digest ${m.path})" = ${hex(m.digest)}`,
+        `check ${q(`${m.path} is canonical JSON`)} test "$(canon ${m.path})" = ${hex(m.digest)}`,
+      );
+      if (prior?.manifest && prior.version === entry.version - 1)
+        lines.push(
+          `check ${q(`${m.path} previous is ${prior.manifest.path}`)} test "$(previous ${m.path})" = "sha256:$(digest ${prior.manifest.path})"`,
+        );
+      else if (entry.version === 1)
+        lines.push(
+          `check ${q(`${m.path} previous is null (version 1)`)} test "$(previous ${m.path})" = null`,
+        );
+      else if (m.recordedPrevious !== undefined)
+        lines.push(
+          `check ${q(`${m.path} previous is ${m.recordedPrevious ?? 'null'} (version ${entry.version - 1}'s manifest per Redline's records; not in this bundle)`)} test "$(previous ${m.path})" = ${m.recordedPrevious ?? 'null'}`,
+        );
+    }
+    prior = entry;
+  }
+  lines.push(
+    'if [ "$failed" = 0 ]; then echo "All checks passed."; else echo "Some checks FAILED."; fi',
+    'exit "$failed"',
+    '',
+  );
+  return lines.join('\n');
 }
 
 /** Provenance as label/value rows: the fields Redline records first, then anything else it holds, bounded. */
@@ -170,16 +260,25 @@ export function provenanceRows(
 function sideBlocks(side: ReportSide, input: ReportInput): Block[] {
   const v = side.version;
   const chars = input.maxFieldChars;
+  const provenanceAt = (side.provenance?.value as { capturedAt?: unknown } | undefined)?.capturedAt;
+  const idAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(v.captureId);
+  const started =
+    typeof provenanceAt === 'string'
+      ? shown(provenanceAt, 100)
+      : idAt
+        ? `${idAt[1]}-${idAt[2]}-${idAt[3]}T${idAt[4]}:${idAt[5]}:${idAt[6]}.${idAt[7]}Z`
+        : undefined;
   const blocks: Block[] = [
     {
       kind: 'heading',
       level: 2,
-      text: `${side.role === 'before' ? 'Before' : 'After'}: version ${v.number} (${side.role}/)`,
+      text: `${side.role === 'before' ? 'Before' : side.role === 'after' ? 'After' : 'The version'}: version ${v.number} (${side.role}/)`,
     },
     {
       kind: 'fields',
       rows: [
-        { label: 'Captured at', value: v.capturedAt },
+        ...(started ? [{ label: 'Capture started', value: started }] : []),
+        { label: 'Version recorded', value: v.capturedAt },
         { label: 'Capture id', value: shown(v.captureId, chars), mono: true },
         { label: 'Title', value: shown(v.title, chars) },
         { label: 'Text hash', value: v.textHash, mono: true },
@@ -212,12 +311,16 @@ function sideBlocks(side: ReportSide, input: ReportInput): Block[] {
     {
       kind: 'fields',
       rows: side.artifacts.map((a) => ({
-        label: `${a.kind} (${bytes(a.size)}) in ${a.where}`,
+        label: `${a.kind} (${bytes(a.size)}) ${a.where ? `in ${a.where}` : 'not included in this bundle'}`,
         value: a.digest,
         mono: true,
       })),
     },
   ];
+  blocks.push({
+    kind: 'para',
+    text: `Times: "Capture started" is when Redline began this capture (the start of the capture id, and capturedAt in provenance.json). The page was then fetched: each WARC record in archive.wacz carries the time its response arrived (WARC-Date, and ts in the WACZ page list). "Version recorded" is when Redline had read the fetched page and recorded version ${v.number} (capturedAt in the version record and its manifest). All are UTC, from the capturing machine's clock; only a timestamp token's genTime comes from an independent authority.`,
+  });
   if (side.absent.length > 0)
     blocks.push({ kind: 'para', text: `This version has no ${side.absent.join(', ')} artifact.` });
   blocks.push(
@@ -254,7 +357,14 @@ function sideBlocks(side: ReportSide, input: ReportInput): Block[] {
 
 function chainBlocks(input: ReportInput): Block[] {
   const blocks: Block[] = [
-    { kind: 'heading', level: 2, text: `Manifest chain, versions ${input.from}–${input.to} (chain/)` },
+    {
+      kind: 'heading',
+      level: 2,
+      text:
+        input.from === input.to
+          ? `Manifest, version ${input.from} (chain/)`
+          : `Manifest chain, versions ${input.from}–${input.to} (chain/)`,
+    },
     {
       kind: 'para',
       text: 'Each manifest is the canonical JSON (RFC 8785) naming its version: URL, number, capture id and time, every artifact digest, the text hash, the provenance digest, and the previous version\u2019s manifest digest. Its SHA-256 is its name; changing any version changes every manifest after it. chain/NNNNNN.json is version N\u2019s manifest as stored, byte for byte; tokens/NNNNNN-i.tst the i-th timestamp token over it.',
@@ -269,7 +379,10 @@ function chainBlocks(input: ReportInput): Block[] {
     }
     const rows: { label: string; value: string; mono?: boolean }[] = [
       { label: `Version ${entry.version} manifest (${m.path})`, value: m.digest, mono: true },
-      { label: 'captured at / capture id', value: `${entry.capturedAt} / ${shown(entry.captureId, 200)}` },
+      {
+        label: 'version recorded / capture id',
+        value: `${entry.capturedAt} / ${shown(entry.captureId, 200)}`,
+      },
     ];
     if (m.problem) rows.push({ label: 'problem', value: shown(m.problem, input.maxFieldChars) });
     if (m.previous !== undefined) {
@@ -307,7 +420,12 @@ function tokenBlocks(input: ReportInput): Block[] {
     blocks.push({
       kind: 'para',
       warn: true,
-      text: 'No timestamp tokens: no timestamp authority was configured when these versions were captured, or none answered.',
+      text: 'No timestamp tokens: no timestamp authority was configured when these versions were captured, or none answered. Nothing in this bundle anchors it in time: its files, digests and times could have been made at any moment, by anyone holding the same files.',
+    });
+  } else {
+    blocks.push({
+      kind: 'para',
+      text: 'What a token proves: the authority signed, at its time genTime, the SHA-256 of a manifest. So that manifest, and every digest it names (the artifacts, the provenance, the previous manifest), existed no later than genTime. It says nothing about whether the page was captured faithfully, only when these exact bytes existed at the latest.',
     });
   }
   for (const t of input.tokens) {
@@ -347,6 +465,22 @@ function tokenBlocks(input: ReportInput): Block[] {
       warn: true,
       text: `No timestamp token for version${unstamped.length === 1 ? '' : 's'} ${unstamped.join(', ')}: the authorities were not configured, down or wrong when ${unstamped.length === 1 ? 'it was' : 'they were'} captured (later captures retry).`,
     });
+  if (input.tsaCa && input.tokens.length > 0)
+    blocks.push(
+      {
+        kind: 'para',
+        warn: true,
+        text: 'tsa-ca.pem is the root certificate Redline was configured with (REDLINE_TSA_CA_FILE), shipped in the bundle so the commands run offline. It proves nothing by itself: whoever made this bundle could have made their own authority and shipped its root. Before trusting "Verification: OK", compare each fingerprint below with the authority\u2019s own published root certificate (openssl x509 -in ROOT.pem -noout -fingerprint -sha256), or run the commands with that root instead of tsa-ca.pem (TSA_ROOT=ROOT.pem bash verify.sh).',
+      },
+      {
+        kind: 'fields',
+        rows: input.tsaCaFingerprints.map((f, i) => ({
+          label: `tsa-ca.pem certificate ${i + 1} SHA-256 (DER)`,
+          value: f,
+          mono: true,
+        })),
+      },
+    );
   if (!input.tsaCa && input.tokens.length > 0)
     blocks.push({
       kind: 'para',
@@ -359,10 +493,16 @@ function tokenBlocks(input: ReportInput): Block[] {
 function commandBlocks(input: ReportInput): Block[] {
   const firstManifest = input.chain.find((c) => c.manifest)?.manifest?.path;
   const blocks: Block[] = [
+    { kind: 'page' },
     { kind: 'heading', level: 2, text: 'Verify this bundle offline, without Redline' },
     {
       kind: 'para',
-      text: 'In the folder the bundle was unzipped to. 1. Every file is the one listed (sha256sum from GNU coreutils):',
+      text: 'In the folder the bundle was unzipped to, verify.sh runs every check below and prints OK or FAILED for each (bash, sha256sum, openssl 3, python3; read it first, it is short):',
+    },
+    { kind: 'code', lines: ['bash verify.sh', 'TSA_ROOT=ROOT.pem bash verify.sh'] },
+    {
+      kind: 'para',
+      text: 'The second form checks the tokens against ROOT.pem, the authority\u2019s root certificate as the authority publishes it. The same checks one by one: 1. Every file is the one listed (sha256sum from GNU coreutils). This proves only that the files match each other and the list, not who made them or when: the manifest chain and the timestamp tokens are what tie them to a time.',
     },
     { kind: 'code', lines: ['sha256sum -c SHA256SUMS'] },
   ];
@@ -398,12 +538,15 @@ function commandBlocks(input: ReportInput): Block[] {
         lines: [
           `sha256sum ${firstManifest}`,
           `jq -cSj . ${firstManifest} | sha256sum`,
-          `python3 -c 'import json,sys,hashlib; print(hashlib.sha256(json.dumps(json.load(sys.stdin), sort_keys=True, separators=(",",":"), ensure_ascii=False).encode()).hexdigest())' < ${firstManifest}`,
+          `python3 -c 'import json,sys,hashlib`,
+          'd = json.load(sys.stdin)',
+          'c = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)',
+          `print(hashlib.sha256(c.encode()).hexdigest())' < ${firstManifest}`,
         ],
       },
       {
         kind: 'para',
-        text: 'All three print the same hex, the digest the next manifest names as previous. The artifacts object of a manifest lists the SHA-256 of each artifact: compare with sha256sum of the files in before/ and after/ (the WARC is inside archive.wacz). Canonical form: ADR 0012 in the Redline repository.',
+        text: 'All three print the same hex, the digest the next manifest names as previous. The artifacts object of a manifest lists the SHA-256 of each artifact: compare with sha256sum of the files in before/ and after/, or version/ (the WARC is inside archive.wacz). Canonical form: ADR 0012 in the Redline repository.',
       },
     );
   }
@@ -412,8 +555,18 @@ function commandBlocks(input: ReportInput): Block[] {
 
 /** The report's blocks, in order. */
 export function reportBlocks(input: ReportInput): Block[] {
-  const [before, after] = input.sides;
+  const before = input.sides[0]!;
+  const after = input.sides.at(-1)!;
+  const single = input.sides.length === 1;
   const chars = input.maxFieldChars;
+  const diff = input.diff;
+  const silent = !diff?.silent
+    ? ''
+    : diff.modified === null
+      ? '; silent: the text changed, and the page shows no modified date'
+      : diff.modified !== undefined
+        ? `; silent: the text changed while the page\u2019s modified date stayed ${shown(diff.modified, 100)}`
+        : '; silent: the text changed while the page\u2019s modified date (or its absence) stayed the same';
   const blocks: Block[] = [
     { kind: 'heading', level: 1, text: 'Redline evidence bundle' },
     {
@@ -422,36 +575,38 @@ export function reportBlocks(input: ReportInput): Block[] {
         { label: 'URL', value: shown(input.url, chars), mono: true },
         { label: 'Title (after)', value: shown(input.title, chars) },
         { label: 'Watch id', value: input.watchId, mono: true },
-        {
-          label: 'Versions',
-          value: `${input.from} (${before.version.capturedAt}) to ${input.to} (${after.version.capturedAt})`,
-        },
+        single
+          ? { label: 'Version', value: `${input.from} (recorded ${before.version.capturedAt})` }
+          : {
+              label: 'Versions',
+              value: `${input.from} (recorded ${before.version.capturedAt}) to ${input.to} (recorded ${after.version.capturedAt})`,
+            },
         { label: 'Bundle made', value: `${input.generatedAt} by ${input.software}` },
       ],
     },
     {
       kind: 'para',
-      text: 'This bundle holds the page as captured before and after, the changes between them, the manifests that chain every version in between, the timestamp tokens independent authorities signed over them, and a web archive (WACZ) of every capture. Each can be checked with standard tools, as the last section says.',
+      text: single
+        ? 'This bundle holds one version of the page as captured (version/), its manifest, the timestamp tokens independent authorities signed over it, and a web archive (WACZ) of the capture. Each can be checked with standard tools, as the last section says.'
+        : 'This bundle holds the page as captured before and after, the changes between them, the manifests that chain every version in between, the timestamp tokens independent authorities signed over them, and a web archive (WACZ) of every capture. Each can be checked with standard tools, as the last section says.',
     },
-    { kind: 'heading', level: 2, text: `Changes, version ${input.from} to ${input.to} (${input.diff.path})` },
-    {
-      kind: 'fields',
-      rows: [
-        {
-          label: 'Edits',
-          value: `${input.diff.edits} (${input.diff.major} major)${input.diff.silent ? '; silent: the page kept its modified date' : ''}`,
-        },
-      ],
-    },
-    {
-      kind: 'code',
-      lines: (input.diff.summary || 'No edits.')
-        .split('\n')
-        .slice(0, 200)
-        .map((l) => shown(l, chars)),
-    },
-    ...sideBlocks(before, input),
-    ...sideBlocks(after, input),
+    ...(diff
+      ? ([
+          { kind: 'heading', level: 2, text: `Changes, version ${input.from} to ${input.to} (${diff.path})` },
+          {
+            kind: 'fields',
+            rows: [{ label: 'Edits', value: `${diff.edits} (${diff.major} major)${silent}` }],
+          },
+          {
+            kind: 'code',
+            lines: (diff.summary || 'No edits.')
+              .split('\n')
+              .slice(0, 200)
+              .map((l) => shown(l, chars)),
+          },
+        ] satisfies Block[])
+      : []),
+    ...input.sides.flatMap((side) => sideBlocks(side, input)),
     ...chainBlocks(input),
     ...tokenBlocks(input),
     { kind: 'heading', level: 2, text: 'Web archive (WACZ)' },
@@ -498,6 +653,8 @@ export function reportHtml(blocks: Block[], title: string): string {
             .join('')}</dl>`;
         case 'code':
           return `<pre>${block.lines.map((line) => h(line)).join('\n')}</pre>`;
+        case 'page':
+          return '<div style="break-before:page"></div>';
         default:
           return '';
       }

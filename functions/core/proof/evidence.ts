@@ -7,7 +7,6 @@ import { type Digest, digestHex, sha256 } from '../domain/digest.js';
 import {
   InvalidInputError,
   TimestampConfigError,
-  VersionNotFoundError,
   WaczBuildError,
 } from '../domain/errors.js';
 import type { ArtifactKind, ArtifactRef, CaptureRecord, VersionRecord } from '../domain/model.js';
@@ -20,12 +19,14 @@ import {
   type ChainEntry,
   type ListedFile,
   manifestPath,
+  pemFingerprints,
   type ReportInput,
   type ReportSide,
   reportBlocks,
   reportHtml,
   type TokenEntry,
   tokenPath,
+  verifyScript,
   warcPathInWacz,
 } from './evidence-report.js';
 import { describeToken } from './evidence-tokens.js';
@@ -45,7 +46,8 @@ import { parsePemCertificates } from './timestamp.js';
  * It holds versions N and M as captured (before/, after/), the diff between them, the manifests of every
  * version from N to M byte for byte (chain/), their RFC 3161 tokens (tokens/) and the TSA roots
  * (tsa-ca.pem), the WACZ of N..M (archive.wacz), a report (HTML and PDF) naming every digest and the
- * exact offline commands, and SHA256SUMS over every other file. Pure: reads through the ports.
+ * exact offline commands, verify.sh running them all, and SHA256SUMS over every other file. With N = M
+ * (or a watch of one version) it holds that one version (version/) and no diff. Pure: reads through the ports.
  */
 
 export interface EvidenceDeps extends ExportDeps {
@@ -82,6 +84,8 @@ export interface EvidenceSummary {
   manifests: number;
   tokens: number;
   wacz: boolean;
+  /** Whether the tokens were checked against TSA roots at export (false: no roots given, tsa-ca.pem left out). */
+  tokensChecked: boolean;
   /** What the report says is missing or wrong (versions without manifest or token, a token that failed, …). */
   notes: string[];
 }
@@ -98,6 +102,22 @@ export class EvidenceLimitError extends InvalidInputError {
   }
 }
 
+/**
+ * The range asked for is not one the watch has (`from` after `to`, or past the latest version). The message
+ * names versions only; the API and the CLI word it in their own terms (query parameters, flags) from the fields.
+ */
+export class EvidenceRangeError extends InvalidInputError {
+  constructor(
+    readonly problem: 'reversed' | 'beyond',
+    readonly from: number,
+    readonly to: number,
+    readonly latest: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Artifacts written under before/ and after/, in this order, with the usual ones the report says are absent. */
 const SIDE_KINDS: ArtifactKind[] = [
   'raw',
@@ -108,6 +128,7 @@ const SIDE_KINDS: ArtifactKind[] = [
   'article',
   'provenance',
   'edits',
+  'payloads',
   'diff',
 ];
 const USUAL_KINDS: ArtifactKind[] = ['raw', 'rendered', 'pdf', 'screenshot', 'text'];
@@ -149,6 +170,8 @@ function fileNameFor(kind: ArtifactKind, ref: ArtifactRef, version: VersionRecor
       return 'provenance.json';
     case 'edits':
       return 'edits.json';
+    case 'payloads':
+      return 'payloads.json';
     case 'diff':
       return `diff-from-version-${version.number - 1}.html`;
     default:
@@ -189,18 +212,20 @@ async function resolveRange(
   limits: EvidenceOptions,
 ): Promise<Range> {
   const normalized = normalizeUrl(url);
-  if (options.from !== undefined && options.to !== undefined && options.from >= options.to)
-    throw new InvalidInputError(
-      options.from === options.to
-        ? `--from and --to name the same version (${options.from}): a bundle compares two`
-        : `--from ${options.from} is after --to ${options.to}`,
-    );
   const { watchId, all, latest } = await allVersionsOf(deps, normalized);
   const to = options.to ?? latest;
-  const from = options.from ?? to - 1;
-  if (from < 1) throw new VersionNotFoundError(`${normalized} has only one version; a bundle compares two`);
+  const from = options.from ?? (to > 1 && all.some((v) => v.number === to - 1) ? to - 1 : to);
+  if (from > to)
+    throw new EvidenceRangeError('reversed', from, to, latest, `version ${from} is after version ${to}`);
+  if (to > latest)
+    throw new EvidenceRangeError(
+      'beyond',
+      from,
+      to,
+      latest,
+      `${normalized} has no version ${to} (the latest is ${latest})`,
+    );
   requireVersions(normalized, all, [from, to]);
-  if (from >= to) throw new InvalidInputError(`--from ${from} is not before --to ${to}`);
   const versions = all.filter((v) => v.number >= from && v.number <= to);
   if (versions.length > limits.maxVersions)
     throw new EvidenceLimitError(
@@ -289,6 +314,16 @@ async function writeZip(
   return result();
 }
 
+/** The article's modified date as article.json holds it: null when the page shows none, undefined when unreadable. */
+function modifiedOf(bytes: Uint8Array): string | null | undefined {
+  try {
+    const article = JSON.parse(Buffer.from(bytes).toString('utf8')) as { modified?: unknown };
+    return typeof article.modified === 'string' ? article.modified : null;
+  } catch {
+    return undefined;
+  }
+}
+
 function rootsOf(pem: string | undefined): pkijs.Certificate[] | undefined {
   if (pem === undefined) return undefined;
   try {
@@ -301,8 +336,9 @@ function rootsOf(pem: string | undefined): pkijs.Certificate[] | undefined {
 }
 
 /**
- * Writes the evidence bundle of `url`'s versions `from`–`to` (default: the latest and the one before) to
- * `out`. Throws WatchNotFoundError, VersionNotFoundError, InvalidInputError (`from` not before `to`),
+ * Writes the evidence bundle of `url`'s versions `from`–`to` (default: the latest and the one before, or the
+ * latest alone when it is the first) to `out`. Throws WatchNotFoundError, VersionNotFoundError (a version
+ * inside the range is missing), EvidenceRangeError (`from` after `to`, `to` past the latest),
  * EvidenceLimitError (more than `maxVersions` versions, or `maxBytes` bytes), BlobIntegrityError /
  * BlobNotFoundError (a stored blob is not what its record names: nothing is bundled silently).
  * Versions without a manifest or a token, and a capture without a WARC, are said so in the report.
@@ -324,7 +360,8 @@ export async function buildEvidence(
   const captures = await deps.captures.listCaptures(range.watchId);
   const captureById = new Map(captures.map((c) => [c.captureId, c]));
   const tokenRefs = tokensByVersion(versions, captures, limits.maxTokensPerVersion);
-  const estimated = estimate(range, [before, after], tokenRefs);
+  const single = from === to;
+  const estimated = estimate(range, single ? [after] : [before, after], tokenRefs);
   if (estimated > limits.maxBytes)
     throw new EvidenceLimitError(
       'bytes',
@@ -338,11 +375,14 @@ export async function buildEvidence(
 
   // before/ and after/: the artifacts as stored (every read checked against its digest), and the records.
   const sides: ReportSide[] = [];
-  for (const [role, version] of [
-    ['before', before],
-    ['after', after],
-  ] as const) {
-    progress({ step: 'versions', done: sides.length, total: 2 });
+  const roles: [ReportSide['role'], VersionRecord][] = single
+    ? [['version', after]]
+    : [
+        ['before', before],
+        ['after', after],
+      ];
+  for (const [role, version] of roles) {
+    progress({ step: 'versions', done: sides.length, total: roles.length });
     const side: ReportSide = { role, version, files: [], artifacts: [], absent: [] };
     const capture = captureById.get(version.captureId);
     if (capture) side.capture = capture;
@@ -359,6 +399,7 @@ export async function buildEvidence(
         size: bytes.byteLength,
         contentType: ref.contentType,
       });
+      if (kind === 'article') side.modified = modifiedOf(bytes);
       if (kind === 'provenance') {
         try {
           side.provenance = { digest: ref.digest, value: JSON.parse(Buffer.from(bytes).toString('utf8')) };
@@ -373,11 +414,11 @@ export async function buildEvidence(
         kind,
         digest: ref.digest,
         size: ref.size,
-        where: file
-          ? file.path
+        ...(file
+          ? { where: file.path }
           : kind === 'warc'
-            ? `archive.wacz: ${warcPathInWacz(version.number)}`
-            : 'not in this bundle',
+            ? { where: `archive.wacz: ${warcPathInWacz(version.number)}` }
+            : {}),
       });
     }
     if (version.diff)
@@ -412,17 +453,29 @@ export async function buildEvidence(
     sides.push(side);
   }
 
-  // diff.html: the edits between N and M, computed now from their articles.
-  const diff = await diffVersions(deps, { id: range.watchId, url: range.url }, { from, to });
-  const diffHtml = renderDiffPage({
-    url: range.url,
-    title: after.title,
-    from: { number: before.number, capturedAt: before.capturedAt, textHash: before.textHash },
-    to: { number: after.number, capturedAt: after.capturedAt, textHash: after.textHash },
-    edits: diff.edits,
-    ...(after.silent !== undefined ? { silent: after.silent } : {}),
-  });
-  files.push({ path: 'diff.html', bytes: new Uint8Array(Buffer.from(diffHtml)), contentType: 'text/html' });
+  // diff.html: the edits between N and M, computed now from their articles (none for a one-version bundle).
+  let diff: ReportInput['diff'];
+  if (!single) {
+    const computed = await diffVersions(deps, { id: range.watchId, url: range.url }, { from, to });
+    const diffHtml = renderDiffPage({
+      url: range.url,
+      title: after.title,
+      from: { number: before.number, capturedAt: before.capturedAt, textHash: before.textHash },
+      to: { number: after.number, capturedAt: after.capturedAt, textHash: after.textHash },
+      edits: computed.edits,
+      ...(after.silent !== undefined ? { silent: after.silent } : {}),
+    });
+    files.push({ path: 'diff.html', bytes: new Uint8Array(Buffer.from(diffHtml)), contentType: 'text/html' });
+    const modified = sides.at(-1)!.modified;
+    diff = {
+      path: 'diff.html',
+      summary: computed.summary,
+      edits: computed.edits.length,
+      major: computed.edits.filter((e) => e.significance === 'major').length,
+      silent: after.silent === true,
+      ...(modified !== undefined ? { modified } : {}),
+    };
+  }
 
   // chain/: every manifest N..M as stored; the link to the previous one checked.
   const chain: ChainEntry[] = [];
@@ -546,23 +599,20 @@ export async function buildEvidence(
     to,
     generatedAt: generatedAt.toISOString(),
     software,
-    sides: [sides[0]!, sides[1]!],
-    diff: {
-      path: 'diff.html',
-      summary: diff.summary,
-      edits: diff.edits.length,
-      major: diff.edits.filter((e) => e.significance === 'major').length,
-      silent: after.silent === true,
-    },
+    sides,
+    ...(diff ? { diff } : {}),
     chain,
     tokens,
     tsaCa: options.tsaCaPem !== undefined,
+    tsaCaFingerprints: options.tsaCaPem !== undefined ? pemFingerprints(options.tsaCaPem) : [],
     wacz: wacz!,
     maxFieldChars: limits.maxFieldChars,
     maxProvenanceEntries: limits.maxProvenanceEntries,
   };
   const blocks = reportBlocks(input);
-  const title = `Redline evidence: ${range.url} v${from} to v${to}`;
+  const title = single
+    ? `Redline evidence: ${range.url} v${from}`
+    : `Redline evidence: ${range.url} v${from} to v${to}`;
   files.push({
     path: 'report.html',
     bytes: new Uint8Array(Buffer.from(reportHtml(blocks, title))),
@@ -574,9 +624,17 @@ export async function buildEvidence(
       title,
       generatedAt,
       software,
-      footer: `Redline evidence bundle, versions ${from} to ${to}`,
+      footer: single
+        ? `Redline evidence bundle, version ${from}`
+        : `Redline evidence bundle, versions ${from} to ${to}`,
     }),
     contentType: 'application/pdf',
+  });
+  // verify.sh: every offline check the report describes, in one script (listed in SHA256SUMS).
+  files.push({
+    path: 'verify.sh',
+    bytes: new Uint8Array(Buffer.from(verifyScript(chain, tokens))),
+    contentType: 'text/x-shellscript',
   });
 
   // SHA256SUMS (GNU format: hex, two spaces, path) over every other file.
@@ -613,6 +671,7 @@ export async function buildEvidence(
     manifests: chain.filter((c) => c.manifest).length,
     tokens: tokens.length,
     wacz: exported !== undefined,
+    tokensChecked: roots !== undefined,
     notes,
   };
 }
