@@ -1,15 +1,10 @@
-
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/domain/errors.js';
 import { DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from '../core/domain/options.js';
 import { watchIdFor } from '../core/domain/url.js';
 import { findHistory } from '../core/history/archive.js';
-import {
-  boundedSink,
-  buildEvidence,
-  EvidenceRangeError,
-} from '../core/proof/evidence.js';
+import { boundedSink, buildEvidence, EvidenceRangeError } from '../core/proof/evidence.js';
 import { exportWacz } from '../core/proof/export.js';
 import type { ApiDeps } from './app.js';
 import { inlineDownloads } from './downloads.js';

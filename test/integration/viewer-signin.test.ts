@@ -318,11 +318,9 @@ describe('the viewer on AWS: sign-in, bearer token, capability links', () => {
     expect(wacz.url.startsWith(`${aws.endpoint}/${EXPORTS_BUCKET}/exports/`)).toBe(true);
     expect(new URL(wacz.url).searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     // fauxqs sends no Content-Disposition: the name here comes from the key, which ends with it.
-    expect(wacz.name).toBe('redline-news.example-v1-v3.wacz');
+    expect(wacz.name).toMatch(/^redline-news\.example-story-[0-9a-f]{8}-v1-v3\.wacz$/);
     expect(await validateWacz(wacz.bytes)).toEqual([]);
-    expect(await page.locator('#main .download-status').textContent()).toBe(
-      ' Downloading redline-news.example-v1-v3.wacz…',
-    );
+    expect(await page.locator('#main .download-status').textContent()).toBe(` Downloading ${wacz.name}…`);
 
     await page.evaluate((id) => {
       location.hash = `#/w/${id}/diff/1/3`;
@@ -331,7 +329,7 @@ describe('the viewer on AWS: sign-in, bearer token, capability links', () => {
     const bundle = await download('#diff-evidence');
     expect(downloadRequests.slice(before)).toEqual(['application/json', 'application/json']);
     expect(bundle.url.startsWith(`${aws.endpoint}/${EXPORTS_BUCKET}/exports/`)).toBe(true);
-    expect(bundle.name).toBe('redline-news.example-v1-v3.zip');
+    expect(bundle.name).toBe(wacz.name.replace(/\.wacz$/, '.zip'));
     expect(bundle.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
     expect(bundle.bytes.includes(Buffer.from('SHA256SUMS'))).toBe(true);
 

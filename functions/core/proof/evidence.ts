@@ -4,11 +4,7 @@ import type * as pkijs from 'pkijs';
 import { ZipFile } from 'yazl';
 import { renderDiffPage } from '../detect/diff-html.js';
 import { type Digest, digestHex, sha256 } from '../domain/digest.js';
-import {
-  InvalidInputError,
-  TimestampConfigError,
-  WaczBuildError,
-} from '../domain/errors.js';
+import { InvalidInputError, TimestampConfigError, WaczBuildError } from '../domain/errors.js';
 import type { ArtifactKind, ArtifactRef, CaptureRecord, VersionRecord } from '../domain/model.js';
 import { DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from '../domain/options.js';
 import type { CaptureLog } from '../domain/ports.js';
