@@ -64,7 +64,7 @@ code{font-size:.8rem;word-break:break-all}
 </style></head><body>
 <header><h1>${escapeHtml(input.title)}</h1>
 <p class="meta">${escapeHtml(input.url)}<br>
-v${input.from.number} (${escapeHtml(input.from.capturedAt)}) → v${input.to.number} (${escapeHtml(input.to.capturedAt)})${input.silent ? ' · <strong>silent edit</strong>: the page’s modified date did not change' : ''}<br>
+v${input.from.number} (${escapeHtml(input.from.capturedAt)}) → v${input.to.number} (${escapeHtml(input.to.capturedAt)})${input.silent ? ' · <strong>silent edit</strong>: the page’s modified date did not change (or the page shows none)' : ''}<br>
 <code>${escapeHtml(input.from.textHash)}</code> → <code>${escapeHtml(input.to.textHash)}</code></p></header>
 ${rows || '<p>No edits.</p>'}
 </body></html>
