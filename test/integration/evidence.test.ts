@@ -507,7 +507,15 @@ describe('redline evidence (compiled CLI, real local archive, offline tools)', {
     // verify.sh runs every check: the files, each token, each manifest's digest, canonical form and link.
     const verified = await run('bash', ['verify.sh'], { cwd: dir });
     const oks = verified.stdout.split('\n').filter((l) => l.startsWith('OK '));
-    expect(oks).toHaveLength(1 + 3 + 3 * 2 + 1 + 2);
+    // The files, 3 tokens, 3 manifests × (digest, canonical form), 2 links and the first one's recorded
+    // link, and one check per artifact file that the manifests name (not the records).
+    const artifactFiles = [...files.keys()].filter(
+      (p) => /^(before|after)\//.test(p) && !p.endsWith('-record.json'),
+    );
+    expect(artifactFiles.length).toBeGreaterThanOrEqual(10);
+    expect(oks).toHaveLength(1 + 3 + 3 * 2 + 1 + 2 + artifactFiles.length);
+    for (const path of artifactFiles)
+      expect(verified.stdout).toMatch(new RegExp(`^OK {6}${path} is the `, 'm'));
     expect(verified.stdout).toContain('OK      token tokens/000002-1.tst stamps chain/000002.json');
     expect(verified.stdout).toContain('OK      chain/000003.json previous is chain/000002.json');
     expect(verified.stdout).toContain('All checks passed.');
@@ -541,6 +549,22 @@ describe('redline evidence (compiled CLI, real local archive, offline tools)', {
     expect(refused?.code).toBe(1);
     expect(refused?.stdout).toContain('FAILED  every file matches SHA256SUMS');
     expect(refused?.stdout).toContain('Some checks FAILED.');
+    // A forger who also rewrites SHA256SUMS: the files and the list agree again, but the timestamped
+    // manifest still names the original text, and verify.sh says so.
+    const sums = (await readFile(join(dir, 'SHA256SUMS'), 'utf8')).replace(
+      /^[0-9a-f]{64}(?= {2}after\/text\.txt$)/m,
+      createHash('sha256').update(text).digest('hex'),
+    );
+    await writeFile(join(dir, 'SHA256SUMS'), sums);
+    const forged = await run('bash', ['verify.sh'], { cwd: dir }).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(forged?.code).toBe(1);
+    expect(forged?.stdout).toContain('OK      every file matches SHA256SUMS');
+    expect(forged?.stdout.match(/^FAILED .*$/gm)).toEqual([
+      expect.stringMatching(/^FAILED {2}after\/text\.txt is the text chain\/\d{6}\.json names$/),
+    ]);
 
     const line = await redline(['evidence', url, '-o', file]);
     expect(line.code, line.stderr).toBe(0);

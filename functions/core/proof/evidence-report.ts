@@ -129,6 +129,7 @@ export function pemFingerprints(pem: string): string[] {
 export function verifyScript(
   chain: ChainEntry[],
   tokens: Pick<TokenEntry, 'path' | 'manifestPath'>[],
+  sides: { version: VersionRecord; files: { path: string; kind: string }[] }[] = [],
 ): string {
   const q = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
   const hex = (digest: string) => digest.replace(/^sha256:/, '');
@@ -151,6 +152,9 @@ export function verifyScript(
     'd = json.load(open(sys.argv[1], encoding="utf-8"))',
     'c = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)',
     'print(hashlib.sha256(c.encode()).hexdigest())\' "$1"; }',
+    '# The digest a manifest names for one artifact kind ("missing" if none).',
+    "artifact() { python3 -c 'import json,sys",
+    'print(json.load(open(sys.argv[1], encoding="utf-8")).get("artifacts", {}).get(sys.argv[2]) or "missing")\' "$1" "$2"; }',
     "previous() { python3 -c 'import json,sys",
     'print(json.load(open(sys.argv[1], encoding="utf-8")).get("previous") or "null")\' "$1"; }',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
@@ -183,6 +187,16 @@ export function verifyScript(
         );
     }
     prior = entry;
+  }
+  // The bundled artifacts are the ones the (timestamped) manifests name: the link from a token to the files.
+  for (const side of sides) {
+    const manifest = chain.find((e) => e.version === side.version.number)?.manifest;
+    if (!manifest) continue;
+    const named = new Set([...Object.keys(side.version.artifacts), ...(side.version.diff ? ['diff'] : [])]);
+    for (const file of side.files.filter((f) => named.has(f.kind)))
+      lines.push(
+        `check ${q(`${file.path} is the ${file.kind} ${manifest.path} names`)} test "sha256:$(digest ${file.path})" = "$(artifact ${manifest.path} ${file.kind})"`,
+      );
   }
   lines.push(
     'if [ "$failed" = 0 ]; then echo "All checks passed."; else echo "Some checks FAILED."; fi',

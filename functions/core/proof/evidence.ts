@@ -629,7 +629,7 @@ export async function buildEvidence(
   // verify.sh: every offline check the report describes, in one script (listed in SHA256SUMS).
   files.push({
     path: 'verify.sh',
-    bytes: new Uint8Array(Buffer.from(verifyScript(chain, tokens))),
+    bytes: new Uint8Array(Buffer.from(verifyScript(chain, tokens, sides))),
     contentType: 'text/x-shellscript',
   });
 
