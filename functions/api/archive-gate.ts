@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Hono } from 'hono';
 import { LAMBDA_SYNC_PAYLOAD_MAX_BYTES } from '../contracts/aws-limits.js';
 import type { Clock } from '../core/domain/clock.js';
+import type { Digest } from '../core/domain/digest.js';
 import { type ApiDeps, createArchiveApp } from './app.js';
 import { signArchivePath, verifyArchivePath } from './archive-token.js';
 import { ARCHIVED_HEADERS } from './http.js';
@@ -32,7 +33,16 @@ const refuse = (status: 403 | 405 | 502, code: string, message: string) =>
  */
 export function archiveGate(
   deps: ApiDeps,
-  options: { appUrl: string; key: Uint8Array; clock: Clock },
+  options: {
+    appUrl: string;
+    key: Uint8Array;
+    clock: Clock;
+    /**
+     * A short-lived download link to a stored blob (on AWS: a presigned S3 GET as an attachment): how an
+     * artifact larger than a Lambda response reaches the browser. Without it such an artifact is a 502.
+     */
+    blobLink?: (digest: Digest) => Promise<string>;
+  },
 ): (request: Request) => Promise<Response> {
   const expiry = new AsyncLocalStorage<number>();
   const archive = createArchiveApp(deps, () => ({
@@ -61,6 +71,19 @@ export function archiveGate(
       response.ok ? `private, max-age=${Math.max(0, check.expiresAt - now)}` : 'no-store',
     );
     const body = await response.arrayBuffer();
+    // The bytes were read and checked against their digest (the ETag) by the archive app just now.
+    const digest = /^"(sha256:[0-9a-f]{64})"$/.exec(response.headers.get('etag') ?? '')?.[1] as
+      | Digest
+      | undefined;
+    if (body.byteLength > MAX_ARCHIVE_BODY_BYTES && response.ok && digest && options.blobLink)
+      return new Response(null, {
+        status: 303,
+        headers: {
+          ...ARCHIVED_HEADERS,
+          Location: await options.blobLink(digest),
+          'Cache-Control': 'no-store',
+        },
+      });
     if (body.byteLength > MAX_ARCHIVE_BODY_BYTES)
       return refuse(
         502,

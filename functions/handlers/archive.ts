@@ -1,4 +1,5 @@
 import { handle } from 'hono/aws-lambda';
+import { s3BlobLinks } from '../adapters/s3/blob-links.js';
 import { appOf, archiveGate } from '../api/archive-gate.js';
 import { ArchiveEnvSchema, parseEnv } from '../contracts/env.js';
 import { systemClock } from '../core/domain/clock.js';
@@ -11,10 +12,14 @@ import { ALWAYS_BINARY, archiveKey, defaultWebClients, once, webDeps } from './w
 const ready = once(async () => {
   const env = parseEnv(ArchiveEnvSchema);
   const key = await archiveKey(env.ARCHIVE_KEY_SECRET_ARN);
-  const gate = archiveGate(webDeps(env, defaultWebClients(), 'redline-archive'), {
+  const clients = defaultWebClients();
+  const deps = webDeps(env, clients, 'redline-archive');
+  const gate = archiveGate(deps, {
     appUrl: env.APP_URL,
     key,
     clock: systemClock,
+    // Over ~4.6 MB (a long PDF report): a ten-minute download link to the blob itself.
+    blobLink: s3BlobLinks(clients.s3, env.BUCKET_NAME),
   });
   return handle(appOf(gate), ALWAYS_BINARY);
 });
