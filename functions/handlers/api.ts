@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import type { z } from 'zod';
 import { S3Downloads } from '../adapters/s3/s3-downloads.js';
-import { tsaRootsPemFromFile } from '../adapters/tsa/config.js';
+import { readTsaRoots } from '../adapters/tsa/config.js';
 import { createApp } from '../api/app.js';
 import { ArchiveSigner } from '../api/archive-token.js';
 import { ApiEnvSchema, parseEnv } from '../contracts/env.js';
@@ -27,7 +27,7 @@ export function apiApp(env: z.infer<typeof ApiEnvSchema>, clients: WebClients, k
       ...webDeps(env, clients, 'redline-api'),
       downloads: new S3Downloads(clients.s3, env.EXPORTS_BUCKET_NAME),
       evidence: { maxBytes: env.EXPORT_MAX_BYTES },
-      ...(env.REDLINE_TSA_CA_FILE ? { tsaCaPem: tsaRootsPemFromFile(env.REDLINE_TSA_CA_FILE) } : {}),
+      ...(env.REDLINE_TSA_CA_FILE ? { tsaCaPem: readTsaRoots(env.REDLINE_TSA_CA_FILE).pem } : {}),
     },
     { app: env.APP_URL, archive: env.ARCHIVE_URL, signArchive: (path) => signer.sign(path) },
   );

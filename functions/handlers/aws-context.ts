@@ -10,7 +10,7 @@ import { isolatedPdfExtractor } from '../adapters/pdf/isolated-pdf.js';
 import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
-import { authoritiesFromConfig, TsaEnvSchema, tsaRootsFromFile } from '../adapters/tsa/config.js';
+import { authoritiesFromConfig, readTsaRoots, TsaEnvSchema } from '../adapters/tsa/config.js';
 import { HTTP_TSA_DEFAULTS } from '../adapters/tsa/http-tsa.js';
 import { ViewerHashLinks } from '../api/viewer/links.js';
 import type { CaptureWorkerEnvSchema } from '../contracts/env.js';
@@ -50,7 +50,7 @@ export function awsTimestampAuthorities(
   }
   const { REDLINE_TSA_URLS: urls, REDLINE_TSA_CA_FILE: caFile } = parsed.data;
   if (urls.length === 0) return [];
-  const roots = tsaRootsFromFile(caFile!);
+  const { roots } = readTsaRoots(caFile!);
   return authoritiesFromConfig({ urls, roots, timeoutMs: HTTP_TSA_DEFAULTS.timeoutMs });
 }
 

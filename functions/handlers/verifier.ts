@@ -9,7 +9,7 @@ import { powertoolsLogger } from '../adapters/powertools-logger.js';
 import { S3BlobStore } from '../adapters/s3/s3-blob-store.js';
 import { SnsVerifyAlerts } from '../adapters/sns/sns-verify-alerts.js';
 import { SqsVerifyContinuation } from '../adapters/sqs/sqs-verify-continuation.js';
-import { tsaRootsFromFile } from '../adapters/tsa/config.js';
+import { readTsaRoots } from '../adapters/tsa/config.js';
 import { parseEnv, VerifierEnvSchema } from '../contracts/env.js';
 import { VERIFY_METRICS as M, METRICS_NAMESPACE, VERIFY_METRICS_SERVICE } from '../contracts/metrics.js';
 import {
@@ -120,7 +120,7 @@ function coldStart(): { deps: VerifyRunDeps; config: VerifierConfig } {
     logger,
   };
   // The same roots the worker stamps with: without them every token is reported untrusted.
-  const roots = env.REDLINE_TSA_CA_FILE ? tsaRootsFromFile(env.REDLINE_TSA_CA_FILE) : undefined;
+  const roots = env.REDLINE_TSA_CA_FILE ? readTsaRoots(env.REDLINE_TSA_CA_FILE).roots : undefined;
   return { deps, config: { env, ...(roots ? { roots } : {}) } };
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTsaRoots } from '../adapters/tsa/config.js';
 import type { ExportsDeps } from '../api/exports.js';
 import { type ApiServers, startApiServers } from '../api/node-server.js';
 import { ViewerHashLinks } from '../api/viewer/links.js';
@@ -31,7 +31,7 @@ export interface LocalServer extends ApiServers {
 export async function serveLocal(rt: LocalRuntime, options: ServeOptions): Promise<LocalServer> {
   // Evidence bundles carry the TSA roots (tsa-ca.pem) so their tokens verify offline.
   const caFile = rt.config.tsa.REDLINE_TSA_CA_FILE;
-  const tsaCaPem = caFile ? await readFile(caFile, 'utf8') : undefined;
+  const tsaCaPem = caFile ? readTsaRoots(caFile).pem : undefined;
   const deps: ExportsDeps = tsaCaPem === undefined ? rt : { ...rt, tsaCaPem };
   const servers = await startApiServers(deps, {
     host: options.host,

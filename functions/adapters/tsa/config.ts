@@ -63,10 +63,15 @@ export async function tsaConfigFromEnv(
   } catch (error) {
     throw new TimestampConfigError(`cannot read REDLINE_TSA_CA_FILE ${caFile}`, { cause: error });
   }
+  return { urls, roots: rootsIn(pem, caFile!), timeoutMs };
+}
+
+/** The certificates of a roots file's text; none usable is a TimestampConfigError naming the file. */
+function rootsIn(pem: string, path: string): pkijs.Certificate[] {
   try {
-    return { urls, roots: parsePemCertificates(pem), timeoutMs };
+    return parsePemCertificates(pem);
   } catch (error) {
-    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${caFile} holds no usable certificates`, {
+    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${path} holds no usable certificates`, {
       cause: error,
     });
   }
@@ -80,21 +85,20 @@ export function authoritiesFromConfig(config: TsaConfig): HttpTimestampAuthority
 }
 
 /**
- * The PEM roots of REDLINE_TSA_CA_FILE, a file shipped in the function's bundle: a relative path is read
- * from the bundle's directory (LAMBDA_TASK_ROOT), wherever the process was started. Throws TimestampConfigError.
+ * REDLINE_TSA_CA_FILE read and checked: its PEM text (copied into evidence bundles as tsa-ca.pem) and
+ * the roots in it. A relative path is read from LAMBDA_TASK_ROOT when set (the file ships in a function's
+ * bundle), else from the working directory. Throws TimestampConfigError.
  */
-export function tsaRootsFromFile(caFile: string, env: NodeJS.ProcessEnv = process.env) {
-  return parsePemCertificates(tsaRootsPemFromFile(caFile, env));
-}
-
-/** The text of REDLINE_TSA_CA_FILE (as tsaRootsFromFile finds it), checked to hold certificates. */
-export function tsaRootsPemFromFile(caFile: string, env: NodeJS.ProcessEnv = process.env): string {
+export function readTsaRoots(
+  caFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { pem: string; roots: pkijs.Certificate[] } {
   const path = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), caFile);
+  let pem: string;
   try {
-    const pem = readFileSync(path, 'utf8');
-    parsePemCertificates(pem);
-    return pem;
+    pem = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${path}: no usable certificates`, { cause: error });
+    throw new TimestampConfigError(`cannot read REDLINE_TSA_CA_FILE ${path}`, { cause: error });
   }
+  return { pem, roots: rootsIn(pem, path) };
 }

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { terminalSafe as t } from '../../adapters/terminal.js';
-import { TimestampConfigError, VersionNotFoundError, WatchNotFoundError } from '../../core/domain/errors.js';
+import { readTsaRoots } from '../../adapters/tsa/config.js';
+import { VersionNotFoundError, WatchNotFoundError } from '../../core/domain/errors.js';
 import { normalizeUrl } from '../../core/domain/url.js';
 import {
   buildEvidence,
@@ -28,14 +28,9 @@ const FlagsSchema = z.object({
 });
 
 /** The TSA roots (REDLINE_TSA_CA_FILE) copied into the bundle as tsa-ca.pem; none when not configured. */
-async function tsaRoots(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+function tsaRoots(env: NodeJS.ProcessEnv): string | undefined {
   const path = env.REDLINE_TSA_CA_FILE?.trim();
-  if (!path) return undefined;
-  try {
-    return await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new TimestampConfigError(`cannot read REDLINE_TSA_CA_FILE ${path}`, { cause });
-  }
+  return path ? readTsaRoots(path, env).pem : undefined;
 }
 
 function summaryLine(summary: EvidenceSummary, file: string): string {
@@ -63,7 +58,7 @@ export const defineEvidence: DefineGroup = (command, { io, out, json, withRuntim
       if (options.from !== undefined && options.to !== undefined && options.from > options.to)
         throw new UsageError(`--from ${options.from} is after --to ${options.to}`);
       normalizeUrl(url);
-      const tsaCaPem = await tsaRoots(io.env);
+      const tsaCaPem = tsaRoots(io.env);
       const file = resolve(options.output);
       const tty = io.stderr.isTTY === true;
       let last = 0;

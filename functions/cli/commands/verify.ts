@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type * as pkijs from 'pkijs';
-import { RedlineError, TimestampConfigError } from '../../core/domain/errors.js';
+import { readTsaRoots } from '../../adapters/tsa/config.js';
+import { RedlineError } from '../../core/domain/errors.js';
 import { normalizeUrl } from '../../core/domain/url.js';
-import { parsePemCertificates } from '../../core/proof/timestamp.js';
 import {
   type Problem,
   type VerifyProgress,
@@ -15,22 +14,9 @@ import type { DefineGroup } from '../context.js';
 export class VerificationFailedError extends RedlineError {}
 
 /** The roots tokens must chain to: REDLINE_TSA_CA_FILE, as the capture side reads it. */
-async function trustedRoots(env: NodeJS.ProcessEnv): Promise<pkijs.Certificate[] | undefined> {
+function trustedRoots(env: NodeJS.ProcessEnv): pkijs.Certificate[] | undefined {
   const path = env.REDLINE_TSA_CA_FILE?.trim();
-  if (!path) return undefined;
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new TimestampConfigError(`cannot read REDLINE_TSA_CA_FILE ${path}`, { cause: error });
-  }
-  try {
-    return parsePemCertificates(pem);
-  } catch (error) {
-    throw new TimestampConfigError(`REDLINE_TSA_CA_FILE ${path} holds no usable certificates`, {
-      cause: error,
-    });
-  }
+  return path ? readTsaRoots(path, env).roots : undefined;
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -58,7 +44,7 @@ export const defineVerify: DefineGroup = (verify, { io, out, json, withRuntime }
     .option('--json', 'JSON output: the report, with every problem')
     .action(async (url: string | undefined, options: { json?: boolean }) => {
       if (url) normalizeUrl(url);
-      const roots = await trustedRoots(io.env);
+      const roots = trustedRoots(io.env);
       const tty = io.stderr.isTTY === true;
       let last = 0;
       const onProgress = (p: VerifyProgress) => {

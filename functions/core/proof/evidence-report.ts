@@ -2,10 +2,11 @@
  * The evidence bundle's human-readable report: one list of blocks built from what the bundle holds, written
  * out as HTML (evidence-report.ts) and as PDF (evidence-pdf.ts), so both say the same. Pure.
  */
-import { sha256 } from '../domain/digest.js';
+import { digestHex, sha256 } from '../domain/digest.js';
 import type { CaptureRecord, VersionRecord } from '../domain/model.js';
 import { escapeHtml, shown } from './evidence-text.js';
 import type { TokenInfo } from './evidence-tokens.js';
+import { pemBlockDer, pemCertificateBlocks } from './timestamp.js';
 
 export type Block =
   | { kind: 'heading'; level: 1 | 2 | 3; text: string }
@@ -113,16 +114,14 @@ export function tokenCommand(token: Pick<TokenEntry, 'path' | 'manifestPath'>, t
 const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
 
 /** The SHA-256 of a PEM certificate's DER, as `openssl x509 -noout -fingerprint -sha256` prints it (lower case, no colons). */
-function certificateFingerprint(pem: string): string {
-  const base64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return 'not a PEM certificate';
-  return sha256(Buffer.from(base64, 'base64')).replace(/^sha256:/, '');
+function certificateFingerprint(block: string): string {
+  const der = pemBlockDer(block);
+  return der ? digestHex(sha256(der)) : 'not a PEM certificate';
 }
 
 /** The SHA-256 (of the DER) of every certificate in a PEM bundle, in order. */
 export function pemFingerprints(pem: string): string[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  return blocks.slice(0, 100).map(certificateFingerprint);
+  return pemCertificateBlocks(pem).slice(0, 100).map(certificateFingerprint);
 }
 
 /** The script of every offline check (verify.sh): sha256sum -c, each token, each manifest's digest, canonical form and link. */

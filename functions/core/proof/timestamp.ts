@@ -143,20 +143,29 @@ export function buildTimestampRequest(digestHex: string, nonce?: bigint | Uint8A
   return { der: new Uint8Array(request.toSchema().toBER(false)), nonce: value };
 }
 
+/** The `CERTIFICATE` blocks of a PEM text, in order (other blocks are ignored). */
+export function pemCertificateBlocks(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** The DER bytes of one PEM certificate block, or undefined when its body is not base64. */
+export function pemBlockDer(block: string): Uint8Array<ArrayBuffer> | undefined {
+  const body = block.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(body) ? Uint8Array.from(Buffer.from(body, 'base64')) : undefined;
+}
+
 /** Every certificate in a PEM text (other blocks are ignored). */
 export function parsePemCertificates(pem: string): pkijs.Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemCertificateBlocks(pem);
   if (blocks.length === 0) throw new InvalidInputError('no PEM certificate found');
   if (blocks.length > MAX_PEM_CERTIFICATES) {
     throw new InvalidInputError(`more than ${MAX_PEM_CERTIFICATES} certificates in one PEM file`);
   }
   return blocks.map((block, index) => {
-    const body = block.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) {
-      throw new InvalidInputError(`PEM certificate ${index + 1} is not valid base64`);
-    }
+    const der = pemBlockDer(block);
+    if (!der) throw new InvalidInputError(`PEM certificate ${index + 1} is not valid base64`);
     try {
-      return pkijs.Certificate.fromBER(Uint8Array.from(Buffer.from(body, 'base64')));
+      return pkijs.Certificate.fromBER(der);
     } catch (error) {
       throw new InvalidInputError(`PEM certificate ${index + 1} is not a valid X.509 certificate`, {
         cause: error,
