@@ -6,8 +6,10 @@ import { join, resolve } from 'node:path';
 import sparticuz from '@sparticuz/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  diedStarting,
   hardenedArgs,
   launchOptions,
+  launchRetryingStartupCrash,
   SANDBOX_OFF_FLAGS,
   SINGLE_PROCESS_FLAGS,
   UNSAFE_FLAGS,
@@ -297,5 +299,46 @@ describe('createBrowserDir', () => {
     );
     expect(root).toContain('redline-chromium-');
     expect(existsSync(root)).toBe(false);
+  });
+});
+
+describe('a browser that dies while starting', () => {
+  const died = new Error('browserType.launch: Target page, context or browser has been closed');
+  it('is launched once more; a second death, or any other failure, is final', async () => {
+    let calls = 0;
+    await expect(
+      launchRetryingStartupCrash(async () => {
+        calls++;
+        if (calls === 1) throw died;
+        return 'browser';
+      }),
+    ).resolves.toBe('browser');
+    expect(calls).toBe(2);
+
+    calls = 0;
+    await expect(
+      launchRetryingStartupCrash(async () => {
+        calls++;
+        throw died;
+      }),
+    ).rejects.toBe(died);
+    expect(calls).toBe(2);
+
+    calls = 0;
+    const missing = new Error('browserType.launch: Failed to launch: Error: spawn /x/chromium ENOENT');
+    await expect(
+      launchRetryingStartupCrash(async () => {
+        calls++;
+        throw missing;
+      }),
+    ).rejects.toBe(missing);
+    expect(calls).toBe(1);
+  });
+
+  it('tells a death at start-up from a browser that could not start', () => {
+    expect(diedStarting(new Error('browserType.launch: Browser closed.\n==== Browser output ===='))).toBe(
+      true,
+    );
+    expect(diedStarting(new Error('Failed to launch the browser process: No usable sandbox!'))).toBe(false);
   });
 });

@@ -98,3 +98,22 @@ export function launchOptions(launch: BrowserLaunch): LaunchOptions {
     artifactsDir: launch.dir.artifacts,
   };
 }
+
+/**
+ * Whether a launch failed because the new browser died while starting (Playwright: "Target page, context
+ * or browser has been closed", "Browser closed"), not because it could not be started at all. Seen now
+ * and then in the single-process model, where each capture launches a browser of its own.
+ */
+export function diedStarting(error: unknown): boolean {
+  return /has been closed|browser closed/i.test(error instanceof Error ? error.message : String(error));
+}
+
+/** Launches, and launches once more if the first browser died while starting; any other failure is final. */
+export async function launchRetryingStartupCrash<T>(launch: () => Promise<T>): Promise<T> {
+  try {
+    return await launch();
+  } catch (error) {
+    if (!diedStarting(error)) throw error;
+    return launch();
+  }
+}

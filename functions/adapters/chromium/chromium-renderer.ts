@@ -16,7 +16,7 @@ import type {
 } from '../../core/domain/ports.js';
 import { GuardProxy } from '../net/guard-proxy.js';
 import type { Resolver } from '../net/resolve.js';
-import { launchOptions } from './browser-launch.js';
+import { launchOptions, launchRetryingStartupCrash } from './browser-launch.js';
 import {
   type BrowserDir,
   createBrowserDir,
@@ -545,7 +545,9 @@ export class ChromiumRenderer implements PageRenderer {
         : { sandbox, reason: 'set by the caller' };
     const decided = this.sandboxDecision;
     try {
-      return await this.launchConfined(executablePath, proxyUrl, decided.sandbox, onDisconnected);
+      return await launchRetryingStartupCrash(() =>
+        this.launchConfined(executablePath, proxyUrl, decided.sandbox, onDisconnected),
+      );
     } catch (error) {
       // The rule reads sysctls; a container's seccomp profile can still refuse the namespaces. Then the
       // sandbox truly cannot run here: say so and launch without it, unless the caller insisted on it.
